@@ -1,0 +1,20 @@
+// The `concordat` subcommands. Each Register* adds one subcommand to the app; the
+// subcommand's callback stores its exit code in *exit_code.
+//
+// Exit codes shared by every command: 0 success, 1 the command ran and found problems
+// (lint errors, ...), 2 input could not be read or the command line was wrong.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace concordat::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitBadInput = 2;
+
+void RegisterLint(CLI::App& app, int* exit_code);
+void RegisterShow(CLI::App& app, int* exit_code);
+void RegisterCanonical(CLI::App& app, int* exit_code);
+
+}  // namespace concordat::cli
