@@ -1,1 +1,52 @@
+#include "base/date.h"
+
 #include <gtest/gtest.h>
+
+namespace concordat {
+namespace {
+
+TEST(Date, ParsesRealDays) {
+  auto d = Date::Parse("2024-07-03");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->ToString(), "2024-07-03");
+  EXPECT_EQ(Date::Parse("1970-01-01")->days, 0);
+  EXPECT_EQ(Date::Parse("2024-02-29")->ToString(), "2024-02-29");
+}
+
+TEST(Date, RefusesMalformedOrImpossibleDays) {
+  for (const char* bad : {"2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "24-07-03",
+                          "2024-7-3", "2024/07/03", "03/07/2024", "November 2017", "TBC", "",
+                          "2024-07-03 ", "2024-07-03T00:00:00Z"}) {
+    EXPECT_FALSE(Date::Parse(bad)) << bad;
+  }
+}
+
+TEST(Date, AddsMonthsClampingToMonthEnd) {
+  EXPECT_EQ(Date::Parse("2024-07-03")->AddMonths(12).ToString(), "2025-07-03");
+  EXPECT_EQ(Date::Parse("2024-01-31")->AddMonths(1).ToString(), "2024-02-29");
+  EXPECT_EQ(Date::Parse("2024-11-15")->AddMonths(3).ToString(), "2025-02-15");
+  EXPECT_EQ(Date::Parse("2024-03-01")->AddDays(28).ToString(), "2024-03-29");
+}
+
+TEST(Instant, ParsesRfc3339WithOffsets) {
+  auto z = Instant::Parse("2024-09-01T10:00:00Z");
+  ASSERT_TRUE(z);
+  EXPECT_EQ(z->ToString(), "2024-09-01T10:00:00Z");
+  auto plus = Instant::Parse("2024-09-01T11:00:00+01:00");
+  ASSERT_TRUE(plus);
+  EXPECT_EQ(plus->seconds, z->seconds);
+  auto frac = Instant::Parse("2024-09-01T10:00:00.250Z");
+  ASSERT_TRUE(frac);
+  EXPECT_EQ(frac->seconds, z->seconds);
+  EXPECT_EQ(Instant::Parse("2024-09-01T00:30:00+01:00")->ToDate().ToString(), "2024-08-31");
+}
+
+TEST(Instant, RefusesMalformed) {
+  for (const char* bad : {"2024-09-01", "2024-09-01T10:00:00", "2024-09-01T25:00:00Z",
+                          "2024-09-01 10:00:00Z", "2024-09-01T10:00:00+1:00", "yesterday"}) {
+    EXPECT_FALSE(Instant::Parse(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace concordat
