@@ -211,3 +211,16 @@ TEST(Lint, PlaceholderDetection) {
 
 }  // namespace
 }  // namespace concordat::model
+
+namespace concordat::model {
+namespace {
+
+TEST(Lint, EveryRuleIsDocumented) {
+  std::string doc = concordat::testing::ReadFile(concordat::testing::SourcePath("docs/lint-rules.md"));
+  for (const auto& r : AllLintRules())
+    EXPECT_NE(doc.find(std::string("| `") + r.id + "` | " + std::string(SeverityName(r.severity))), std::string::npos)
+        << r.id << " is missing from docs/lint-rules.md or has the wrong severity there";
+}
+
+}  // namespace
+}  // namespace concordat::model
