@@ -51,7 +51,9 @@ class Loader {
       }
       std::set<std::string> allowed_set(allowed.begin(), allowed.end());
       for (auto it = node.begin(); it != node.end(); ++it) {
-        const YAML::Node& key = it->first;
+        // Copies: the iterator's pair is a temporary proxy.
+        const YAML::Node key = it->first;
+        const YAML::Node value = it->second;
         if (!key.IsScalar()) {
           l->Error(key, Where() + "keys must be plain names");
           continue;
@@ -68,7 +70,7 @@ class Loader {
           l->Error(key, Where() + "unknown key '" + k + "'; expected one of: " + expected);
           continue;
         }
-        entries_[k] = {key, it->second};
+        entries_[k] = {key, value};
       }
     }
 
