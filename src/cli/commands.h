@@ -16,5 +16,6 @@ inline constexpr int kExitBadInput = 2;
 void RegisterLint(CLI::App& app, int* exit_code);
 void RegisterShow(CLI::App& app, int* exit_code);
 void RegisterCanonical(CLI::App& app, int* exit_code);
+void RegisterDecide(CLI::App& app, int* exit_code);  // decide and explain
 
 }  // namespace concordat::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   concordat::cli::RegisterLint(app, &exit_code);
   concordat::cli::RegisterShow(app, &exit_code);
   concordat::cli::RegisterCanonical(app, &exit_code);
+  concordat::cli::RegisterDecide(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,153 @@
+#include "decide/index.h"
+
+#include <algorithm>
+#include <set>
+
+#include "model/enums.h"
+
+namespace concordat::decide {
+
+Sym SymbolTable::Intern(std::string_view s) {
+  auto it = map_.find(s);
+  if (it != map_.end()) return it->second;
+  Sym id = static_cast<Sym>(names_.size());
+  auto [pos, inserted] = map_.emplace(std::string(s), id);
+  names_.push_back(&pos->first);
+  return id;
+}
+
+Sym SymbolTable::Find(std::string_view s) const {
+  auto it = map_.find(s);
+  return it == map_.end() ? kNoSym : it->second;
+}
+
+namespace {
+
+bool Criminal(const model::LegalBasis& b) {
+  bool part3 = std::any_of(b.dpa_part3.values.begin(), b.dpa_part3.values.end(),
+                           [](const std::string& s) { return model::IsKnownDpaPart3Condition(s); });
+  bool art10 = std::any_of(b.article10.values.begin(), b.article10.values.end(),
+                           [](const std::string& s) { return model::IsKnownArticle10Condition(s); });
+  return part3 || (b.article6.HasBasis() && art10);
+}
+
+std::vector<Sym> InternAll(SymbolTable& t, const std::vector<std::string>& v) {
+  std::vector<Sym> out;
+  for (const auto& s : v) out.push_back(t.Intern(s));
+  return out;
+}
+
+CompiledProtocol CompileOne(const model::Protocol& p, SymbolTable& syms) {
+  CompiledProtocol c;
+  c.source = &p;
+  c.id = syms.Intern(p.id);
+  c.approved = p.status == model::ProtocolStatus::kApproved;
+  if (p.commences) c.commences = p.commences->StartInstant();
+  if (p.review.due) c.overdue_from = p.review.due->AddDays(1).StartInstant();
+  for (auto f : p.formats) c.formats |= 1u << static_cast<unsigned>(f);
+  c.purposes = InternAll(syms, p.purpose.tags);
+  for (const auto& partner : p.partners) {
+    CompiledPartner cp;
+    cp.org = syms.Intern(partner.id);
+    if (partner.signatory && partner.signatory->signed_on)
+      cp.signed_from = partner.signatory->signed_on->StartInstant();
+    if (partner.withdrawal_notice) {
+      cp.notice_given = true;
+      cp.rights_end = partner.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)).StartInstant();
+    }
+    cp.provides = partner.provides.value_or(false);
+    cp.accesses = partner.accesses.value_or(false);
+    model::LegalBasis b = model::EffectiveBasis(partner);
+    cp.art6 = b.article6.HasBasis();
+    cp.art9 = b.article9.HasBasis();
+    cp.criminal = Criminal(b);
+    cp.retention_days = partner.retention_days.value_or(-1);
+    c.partners.push_back(cp);
+  }
+  for (const auto& d : p.data) {
+    CompiledCategory cc;
+    cc.id = syms.Intern(d.id);
+    cc.provider = d.provider == model::kAllPartners ? kAllPartnersIndex : c.PartnerIndex(syms.Intern(d.provider));
+    for (const auto& r : d.recipients) {
+      if (r == model::kAllPartners) {
+        cc.all_recipients = true;
+      } else if (int32_t idx = c.PartnerIndex(syms.Intern(r)); idx >= 0) {
+        cc.recipients.push_back(idx);
+      }
+    }
+    cc.kind = d.kind;
+    c.data.push_back(std::move(cc));
+  }
+  for (const auto& r : p.access) {
+    CompiledRule cr;
+    cr.partner = c.PartnerIndex(syms.Intern(r.partner));
+    cr.provider = c.PartnerIndex(syms.Intern(r.provider));
+    cr.format = r.format;
+    cr.read_only = r.mode == model::AccessMode::kReadOnly;
+    cr.roles = InternAll(syms, r.roles);
+    cr.users = InternAll(syms, r.users);
+    cr.locations = InternAll(syms, r.locations);
+    cr.devices = InternAll(syms, r.devices);
+    cr.purposes = InternAll(syms, r.purposes);
+    for (auto req : r.require) {
+      if (req == model::Requirement::kJustification) cr.need_justification = true;
+      if (req == model::Requirement::kAuditReference) cr.need_audit_reference = true;
+    }
+    cr.data = InternAll(syms, r.data);
+    c.rules.push_back(std::move(cr));
+  }
+  return c;
+}
+
+uint64_t PairKey(Sym a, Sym b) { return (uint64_t{a} << 32) | b; }
+
+}  // namespace
+
+std::shared_ptr<const CompiledRegistry> CompiledRegistry::Compile(model::Registry registry,
+                                                                  CompileOptions options) {
+  std::shared_ptr<CompiledRegistry> r(new CompiledRegistry());
+  r->registry_ = std::move(registry);
+  r->options_ = options;
+  // The registry is sorted by id, then version ascending (model/registry.h); keep that order.
+  std::sort(r->registry_.protocols.begin(), r->registry_.protocols.end(),
+            [](const model::Protocol& a, const model::Protocol& b) {
+              if (a.id != b.id) return a.id < b.id;
+              return model::CompareVersions(a.version, b.version) < 0;
+            });
+  r->protocols_.reserve(r->registry_.protocols.size());
+  for (const auto& p : r->registry_.protocols) {
+    r->protocols_.push_back(CompileOne(p, r->symbols_));
+    int32_t idx = static_cast<int32_t>(r->protocols_.size() - 1);
+    r->versions_[r->protocols_.back().id].push_back(idx);
+  }
+  // Pairs: for every protocol id, every ordered pair of its partners in any version.
+  std::unordered_map<uint64_t, std::set<std::string>> pairs;
+  for (const auto& c : r->protocols_) {
+    for (const auto& a : c.partners)
+      for (const auto& b : c.partners)
+        if (a.org != b.org) pairs[PairKey(a.org, b.org)].insert(c.source->id);
+  }
+  for (auto& [key, ids] : pairs) {
+    auto& v = r->pairs_[key];
+    for (const auto& id : ids) v.push_back(r->symbols_.Find(id));  // std::set: sorted by id text
+  }
+  return r;
+}
+
+const std::vector<int32_t>* CompiledRegistry::Versions(Sym id) const {
+  auto it = versions_.find(id);
+  return it == versions_.end() ? nullptr : &it->second;
+}
+
+const std::vector<Sym>* CompiledRegistry::ProtocolsJoining(Sym requester_org, Sym provider_org) const {
+  auto it = pairs_.find(PairKey(requester_org, provider_org));
+  return it == pairs_.end() ? nullptr : &it->second;
+}
+
+int32_t CompiledRegistry::ApplicableVersion(const std::vector<int32_t>& versions, int64_t t) const {
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it)
+    if (protocols_[static_cast<size_t>(*it)].InForce(t)) return *it;
+  return versions.back();
+}
+
+}  // namespace concordat::decide

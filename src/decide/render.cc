@@ -1,0 +1,398 @@
+#include "decide/render.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "model/enums.h"
+
+namespace concordat::decide {
+
+std::string_view CodeName(ReasonCode c) {
+  switch (c) {
+    case ReasonCode::kNoProtocol: return "NO_PROTOCOL";
+    case ReasonCode::kNotApproved: return "NOT_APPROVED";
+    case ReasonCode::kNotCommenced: return "NOT_COMMENCED";
+    case ReasonCode::kNotSigned: return "NOT_SIGNED";
+    case ReasonCode::kRequesterNotPartner: return "REQUESTER_NOT_PARTNER";
+    case ReasonCode::kProviderNotPartner: return "PROVIDER_NOT_PARTNER";
+    case ReasonCode::kPartnerWithdrawn: return "PARTNER_WITHDRAWN";
+    case ReasonCode::kRequesterCannotAccess: return "REQUESTER_CANNOT_ACCESS";
+    case ReasonCode::kProviderCannotProvide: return "PROVIDER_CANNOT_PROVIDE";
+    case ReasonCode::kDataNotCovered: return "DATA_NOT_COVERED";
+    case ReasonCode::kPurposeNotCovered: return "PURPOSE_NOT_COVERED";
+    case ReasonCode::kFormatNotAllowed: return "FORMAT_NOT_ALLOWED";
+    case ReasonCode::kNoLegalBasis: return "NO_LEGAL_BASIS";
+    case ReasonCode::kNoSpecialCategoryCondition: return "NO_SPECIAL_CATEGORY_CONDITION";
+    case ReasonCode::kRoleNotAuthorised: return "ROLE_NOT_AUTHORISED";
+    case ReasonCode::kLocationNotAllowed: return "LOCATION_NOT_ALLOWED";
+    case ReasonCode::kDeviceNotAllowed: return "DEVICE_NOT_ALLOWED";
+    case ReasonCode::kJustificationRequired: return "JUSTIFICATION_REQUIRED";
+    case ReasonCode::kAuditReferenceRequired: return "AUDIT_REFERENCE_REQUIRED";
+    case ReasonCode::kReadOnly: return "READ_ONLY";
+    case ReasonCode::kSubjectRestricted: return "SUBJECT_RESTRICTED";
+    case ReasonCode::kReviewOverdue: return "REVIEW_OVERDUE";
+    case ReasonCode::kInvalidRequest: return "INVALID_REQUEST";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view CodeName(WarningCode c) {
+  switch (c) {
+    case WarningCode::kReviewOverdue: return "REVIEW_OVERDUE";
+    case WarningCode::kWithdrawalPending: return "WITHDRAWAL_PENDING";
+  }
+  return "UNKNOWN";
+}
+
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+const CompiledProtocol* ProtocolOf(const CompiledRegistry& reg, int32_t i) {
+  return i >= 0 ? &reg.protocols()[static_cast<size_t>(i)] : nullptr;
+}
+
+std::string Label(const CompiledProtocol& p) {
+  return "protocol " + p.source->id + " " + p.source->version;
+}
+
+std::string PartyName(const CompiledProtocol& p, const Request& req, Party party) {
+  const std::string& org = party == Party::kRequester ? req.requester.org : req.provider;
+  if (const model::Partner* partner = p.source->FindPartner(org)) return partner->name + " (" + org + ")";
+  return "'" + org + "'";
+}
+
+std::string Role(Party party) { return party == Party::kRequester ? "the requester" : "the provider"; }
+
+std::string DataName(const Request& req, int32_t item) {
+  return item >= 0 && static_cast<size_t>(item) < req.data.size() ? "'" + req.data[static_cast<size_t>(item)] + "'"
+                                                                  : "the data";
+}
+
+const model::AccessRule* RuleOf(const CompiledProtocol& p, int32_t rule) {
+  return rule >= 0 ? &p.source->access[static_cast<size_t>(rule)] : nullptr;
+}
+
+}  // namespace
+
+std::string ReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r) {
+  const CompiledProtocol* p = ProtocolOf(reg, r.protocol);
+  if (r.code == ReasonCode::kNoProtocol) {
+    if (!req.protocol.empty()) return "there is no protocol '" + req.protocol + "' in the registry";
+    return "no protocol has both '" + req.requester.org + "' and '" + req.provider + "' as partners";
+  }
+  if (!p) return std::string(CodeName(r.code));
+  const model::Protocol& src = *p->source;
+  const std::string label = Label(*p);
+  const model::AccessRule* rule = RuleOf(*p, r.rule);
+  const std::string rule_label = rule ? "access rule '" + rule->id + "' of " + label : label;
+  switch (r.code) {
+    case ReasonCode::kNotApproved:
+      return label + " is '" + std::string(model::Name(src.status)) + "', not approved";
+    case ReasonCode::kNotCommenced:
+      if (!src.commences) return label + " has no commencement date, so it is not in force";
+      return label + " commences on " + src.commences->ToString() + ", after the date of this request";
+    case ReasonCode::kNotSigned: {
+      const model::Partner* partner = src.FindPartner(r.party == Party::kRequester ? req.requester.org : req.provider);
+      std::string who = PartyName(*p, req, r.party) + ", " + Role(r.party) + ",";
+      if (partner && partner->signatory && partner->signatory->signed_on)
+        return who + " signed " + label + " on " + partner->signatory->signed_on->ToString() + ", after the date of this request";
+      return who + " has not signed " + label;
+    }
+    case ReasonCode::kRequesterNotPartner:
+      return "'" + req.requester.org + "', the requester, is not a partner of " + label;
+    case ReasonCode::kProviderNotPartner:
+      return "'" + req.provider + "', the provider, is not a partner of " + label;
+    case ReasonCode::kPartnerWithdrawn: {
+      const model::Partner* partner = src.FindPartner(r.party == Party::kRequester ? req.requester.org : req.provider);
+      std::string notice = partner && partner->withdrawal_notice ? partner->withdrawal_notice->ToString() : "?";
+      std::string end = partner && partner->withdrawal_notice
+                            ? partner->withdrawal_notice->AddDays(src.withdrawal_notice_days.value_or(0)).ToString()
+                            : "?";
+      return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", gave notice of withdrawal from " + label +
+             " on " + notice + "; its rights ended on " + end;
+    }
+    case ReasonCode::kRequesterCannotAccess:
+      return "the 'Access Data' box is not ticked for " + PartyName(*p, req, Party::kRequester) + " in " + label;
+    case ReasonCode::kProviderCannotProvide:
+      return "the 'Provide Data' box is not ticked for " + PartyName(*p, req, Party::kProvider) + " in " + label;
+    case ReasonCode::kDataNotCovered:
+      switch (r.data_problem) {
+        case DataProblem::kNotListed:
+          return "data category " + DataName(req, r.item) + " is not listed in " + label;
+        case DataProblem::kWrongProvider: {
+          const model::DataCategory* d = src.FindData(req.data[static_cast<size_t>(r.item)]);
+          return "data category " + DataName(req, r.item) + " of " + label + " is provided by '" +
+                 (d ? d->provider : "?") + "', not by '" + req.provider + "'";
+        }
+        case DataProblem::kNotRecipient:
+          return "data category " + DataName(req, r.item) + " of " + label + " is not shared with '" +
+                 req.requester.org + "'";
+        case DataProblem::kNotInRule:
+          return "data category " + DataName(req, r.item) + " is not among the data of " + rule_label + " (" +
+                 (rule ? Join(rule->data) : "") + ")";
+        case DataProblem::kNone: break;
+      }
+      return "data " + DataName(req, r.item) + " is not covered by " + label;
+    case ReasonCode::kPurposeNotCovered: {
+      const std::vector<std::string>& allowed = rule ? rule->purposes : src.purpose.tags;
+      std::string given = IsGiven(req.purpose) ? "the purpose '" + req.purpose + "' is" : "no purpose was given; it must be";
+      return given + " not among the purposes of " + rule_label + " (" + (allowed.empty() ? "none" : Join(allowed)) + ")";
+    }
+    case ReasonCode::kFormatNotAllowed: {
+      std::vector<std::string> f;
+      for (auto x : src.formats) f.emplace_back(model::Name(x));
+      return label + " does not allow sharing by " + std::string(model::Name(req.format)) + " (it allows: " +
+             (f.empty() ? "none" : Join(f)) + ")";
+    }
+    case ReasonCode::kNoLegalBasis:
+      if (r.detail == 1)
+        return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", has neither a DPA 2018 Part 3 condition nor "
+               "an Article 6 basis with an Article 10 condition in " + label + " for criminal offence data " +
+               DataName(req, r.item);
+      return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", has no Article 6 lawful basis in " + label +
+             " for personal data " + DataName(req, r.item);
+    case ReasonCode::kNoSpecialCategoryCondition:
+      return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", has no Article 9 condition in " + label +
+             " for special category data " + DataName(req, r.item);
+    case ReasonCode::kRoleNotAuthorised: {
+      std::string admits;
+      if (rule && !rule->roles.empty()) admits += "roles " + Join(rule->roles);
+      if (rule && !rule->users.empty()) admits += (admits.empty() ? "" : " or ") + std::string("users ") + Join(rule->users);
+      std::string has = req.requester.roles.empty() ? "no role" : "roles " + Join(req.requester.roles);
+      return rule_label + " admits only " + admits + "; user '" + req.requester.user + "' has " + has;
+    }
+    case ReasonCode::kLocationNotAllowed:
+      return rule_label + " allows access only from " + (rule ? Join(rule->locations) : "") + "; " +
+             (req.requester.location.empty() ? "no known site was established for this request"
+                                             : "this request came from '" + req.requester.location + "'");
+    case ReasonCode::kDeviceNotAllowed:
+      return rule_label + " allows access only on " + (rule ? Join(rule->devices) : "") + "; " +
+             (req.requester.device.empty() ? "no known device was established for this request"
+                                           : "this request came from device '" + req.requester.device + "'");
+    case ReasonCode::kJustificationRequired:
+      return rule_label + " requires a justification, and none was given";
+    case ReasonCode::kAuditReferenceRequired:
+      return rule_label + " requires an audit reference, and none was given";
+    case ReasonCode::kReadOnly:
+      return rule_label + " is read-only; a write is not permitted";
+    case ReasonCode::kSubjectRestricted:
+      return "the data subject has an active restriction or objection under " + label;
+    case ReasonCode::kReviewOverdue:
+      return "the review of " + label + " was due on " + (src.review.due ? src.review.due->ToString() : "?") +
+             " (strict review mode)";
+    case ReasonCode::kNoProtocol:
+    case ReasonCode::kInvalidRequest: break;
+  }
+  return std::string(CodeName(r.code));
+}
+
+std::string WarningMessage(const CompiledRegistry& reg, const Warning& w) {
+  const CompiledProtocol* p = ProtocolOf(reg, w.protocol);
+  if (!p) return std::string(CodeName(w.code));
+  switch (w.code) {
+    case WarningCode::kReviewOverdue:
+      return "the review of " + Label(*p) + " was due on " +
+             (p->source->review.due ? p->source->review.due->ToString() : "?");
+    case WarningCode::kWithdrawalPending:
+      return std::string(w.party == Party::kRequester ? "the requester" : "the provider") +
+             " has given notice of withdrawal from " + Label(*p) + "; its rights end when the notice period does";
+  }
+  return "";
+}
+
+std::string ReasonRemedy(const CompiledRegistry& reg, const Request& req, const Reason& r) {
+  const CompiledProtocol* p = ProtocolOf(reg, r.protocol);
+  std::string lead = p ? "the protocol lead (" + p->source->lead + ")" : "the protocol lead";
+  switch (r.code) {
+    case ReasonCode::kNoProtocol: return "Agree and approve a protocol between the two organisations, or name the right protocol.";
+    case ReasonCode::kNotApproved: return "The protocol must be approved by every partner's responsible person before anything is shared under it.";
+    case ReasonCode::kNotCommenced: return "Record the commencement date once all partners have signed; nothing is shared before it.";
+    case ReasonCode::kNotSigned: return "The organisation's responsible person (DPO, SIRO or Caldicott Guardian) must sign the protocol; send the signed copy to " + lead + ".";
+    case ReasonCode::kRequesterNotPartner:
+    case ReasonCode::kProviderNotPartner: return "Only partners of the protocol may share under it; ask " + lead + " to add the organisation in a new version.";
+    case ReasonCode::kPartnerWithdrawn: return "The organisation has left the protocol; it must not receive or provide data under it.";
+    case ReasonCode::kRequesterCannotAccess:
+    case ReasonCode::kProviderCannotProvide: return "The responsibilities table (section 4) must tick the box for this organisation in a new version.";
+    case ReasonCode::kDataNotCovered: return "Request only categories the protocol lists for this provider and recipient, or agree a new version that adds them.";
+    case ReasonCode::kPurposeNotCovered: return "Name one of the purposes the protocol (or rule) lists; information may only be processed for those.";
+    case ReasonCode::kFormatNotAllowed: return "Share in a format the protocol lists (section 7), or agree a new version.";
+    case ReasonCode::kNoLegalBasis:
+    case ReasonCode::kNoSpecialCategoryCondition: return "Both parties need the lawful basis the data requires in section 3; ask " + lead + " to complete it.";
+    case ReasonCode::kRoleNotAuthorised: return "Ask a user who holds one of the rule's roles, or is named in it, to make the request.";
+    case ReasonCode::kLocationNotAllowed: return "Make the request from one of the permitted sites (for example " + (req.requester.location.empty() ? std::string("the office network") : std::string("not '") + req.requester.location + "'") + ").";
+    case ReasonCode::kDeviceNotAllowed: return "Use the issued device the rule names.";
+    case ReasonCode::kJustificationRequired: return "Give the reason the check is necessary and proportionate.";
+    case ReasonCode::kAuditReferenceRequired: return "Give the audit reference of the case (for example the referral number).";
+    case ReasonCode::kReadOnly: return "The access is read-only: read, do not change records.";
+    case ReasonCode::kSubjectRestricted: return "Wait until the restriction or objection is resolved.";
+    case ReasonCode::kReviewOverdue: return "Complete the protocol's review and record the next review date.";
+    case ReasonCode::kInvalidRequest: return "Correct the request.";
+  }
+  return "";
+}
+
+std::vector<std::string> PermittedFields(const CompiledRegistry& reg, const Request& req, const Decision& d) {
+  std::vector<std::string> fields;
+  const CompiledProtocol* p = ProtocolOf(reg, d.protocol);
+  if (!d.permit || !p) return fields;
+  for (const auto& id : req.data) {
+    const model::DataCategory* c = p->source->FindData(id);
+    if (!c) continue;
+    for (const auto& f : c->fields)
+      if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
+  }
+  return fields;
+}
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out->append(buf);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void RenderJson(const CompiledRegistry& reg, const Request& req, const Decision& d, std::string* out) {
+  const CompiledProtocol* p = ProtocolOf(reg, d.protocol);
+  out->append(d.permit ? "{\"decision\":\"permit\",\"protocol\":" : "{\"decision\":\"deny\",\"protocol\":");
+  if (p) {
+    AppendJsonString(p->source->id, out);
+    out->append(",\"version\":");
+    AppendJsonString(p->source->version, out);
+  } else {
+    out->append("null,\"version\":null");
+  }
+  out->append(",\"rule\":");
+  if (p && d.rule >= 0) {
+    AppendJsonString(p->source->access[static_cast<size_t>(d.rule)].id, out);
+  } else {
+    out->append("null");
+  }
+  out->append(",\"reasons\":[");
+  for (size_t i = 0; i < d.reason_count; ++i) {
+    const Reason& r = d.reasons[i];
+    if (i) out->push_back(',');
+    out->append("{\"code\":\"");
+    out->append(CodeName(r.code));
+    out->append("\",\"message\":");
+    AppendJsonString(ReasonMessage(reg, req, r), out);
+    if (const CompiledProtocol* rp = ProtocolOf(reg, r.protocol)) {
+      out->append(",\"protocol\":");
+      AppendJsonString(rp->source->id, out);
+    }
+    out->push_back('}');
+  }
+  if (d.reasons_truncated) {
+    if (d.reason_count) out->push_back(',');
+    out->append("{\"code\":\"TRUNCATED\",\"message\":\"more checks failed than one decision reports\"}");
+  }
+  out->append("],\"warnings\":[");
+  for (size_t i = 0; i < d.warning_count; ++i) {
+    const Warning& w = d.warnings[i];
+    if (i) out->push_back(',');
+    out->append("{\"code\":\"");
+    out->append(CodeName(w.code));
+    out->append("\",\"message\":");
+    AppendJsonString(WarningMessage(reg, w), out);
+    if (const CompiledProtocol* wp = ProtocolOf(reg, w.protocol)) {
+      out->append(",\"protocol\":");
+      AppendJsonString(wp->source->id, out);
+    }
+    out->push_back('}');
+  }
+  out->append("],\"obligations\":");
+  if (!d.permit) {
+    out->append("null}");
+    return;
+  }
+  out->append("{\"fields\":[");
+  bool first = true;
+  for (const auto& f : PermittedFields(reg, req, d)) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(f, out);
+  }
+  out->append("],\"mode\":");
+  if (p && d.rule >= 0) {
+    out->append(p->rules[static_cast<size_t>(d.rule)].read_only ? "\"read_only\"" : "\"read_write\"");
+  } else {
+    out->append("null");
+  }
+  out->append(",\"retain_until\":");
+  if (d.has_retain_until) {
+    out->push_back('"');
+    out->append(Date{d.retain_until_days}.ToString());
+    out->push_back('"');
+  } else {
+    out->append("null");
+  }
+  out->append("}}");
+}
+
+void RenderInvalid(std::string_view message, std::string* out) {
+  out->append(
+      "{\"decision\":\"deny\",\"protocol\":null,\"version\":null,\"rule\":null,\"reasons\":[{\"code\":"
+      "\"INVALID_REQUEST\",\"message\":");
+  AppendJsonString(message, out);
+  out->append("}],\"warnings\":[],\"obligations\":null}");
+}
+
+std::string Explain(const CompiledRegistry& reg, const Request& req, const Decision& d) {
+  std::string o;
+  const CompiledProtocol* p = ProtocolOf(reg, d.protocol);
+  o += d.permit ? "PERMIT" : "DENY";
+  o += ": " + req.requester.org + (req.requester.user.empty() ? "" : " (user " + req.requester.user + ")") +
+       " asks " + req.provider + " for " + (req.data.empty() ? std::string("no named data") : Join(req.data)) +
+       " by " + std::string(model::Name(req.format)) + (req.action == Action::kWrite ? " (write)" : "") +
+       " on " + Instant{d.at}.ToString() + "\n";
+  if (p) {
+    o += "Protocol:  " + p->source->title + " (" + p->source->id + " version " + p->source->version + ")\n";
+    if (d.rule >= 0) {
+      const auto& rule = p->source->access[static_cast<size_t>(d.rule)];
+      o += std::string(d.permit ? "Rule:      " : "Closest rule: ") + rule.id + " (" +
+           std::string(model::Name(rule.mode)) + ")\n";
+    } else if (d.permit) {
+      o += "Rule:      none applies to this requester, provider and format; the protocol's general terms decide\n";
+    }
+  } else if (!req.protocol.empty() || d.reason_count == 0) {
+    o += "Protocol:  " + (req.protocol.empty() ? std::string("none") : req.protocol) + "\n";
+  } else {
+    o += "Protocol:  none named; every protocol joining the two organisations was tried\n";
+  }
+  if (d.permit) {
+    auto fields = PermittedFields(reg, req, d);
+    o += "May receive: " + (fields.empty() ? std::string("no personal fields") : Join(fields)) + "\n";
+    if (d.has_retain_until) o += "Keep until: " + Date{d.retain_until_days}.ToString() + ", then destroy securely\n";
+  } else {
+    o += "Why not (" + std::to_string(d.reason_count) + " check" + (d.reason_count == 1 ? "" : "s") + " failed):\n";
+    for (size_t i = 0; i < d.reason_count; ++i) {
+      const Reason& r = d.reasons[i];
+      o += "  - " + std::string(CodeName(r.code)) + ": " + ReasonMessage(reg, req, r) + "\n";
+      o += "    To fix: " + ReasonRemedy(reg, req, r) + "\n";
+    }
+  }
+  for (size_t i = 0; i < d.warning_count; ++i)
+    o += "Warning: " + std::string(CodeName(d.warnings[i].code)) + ": " + WarningMessage(reg, d.warnings[i]) + "\n";
+  return o;
+}
+
+}  // namespace concordat::decide
