@@ -16,6 +16,7 @@ inline constexpr int kExitBadInput = 2;
 void RegisterLint(CLI::App& app, int* exit_code);
 void RegisterShow(CLI::App& app, int* exit_code);
 void RegisterCanonical(CLI::App& app, int* exit_code);
-void RegisterDecide(CLI::App& app, int* exit_code);  // decide and explain
+void RegisterDecide(CLI::App& app, int* exit_code);    // decide and explain
+void RegisterGenerate(CLI::App& app, int* exit_code);  // gen-registry and gen-requests
 
 }  // namespace concordat::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   concordat::cli::RegisterShow(app, &exit_code);
   concordat::cli::RegisterCanonical(app, &exit_code);
   concordat::cli::RegisterDecide(app, &exit_code);
+  concordat::cli::RegisterGenerate(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
