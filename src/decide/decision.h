@@ -68,7 +68,7 @@ struct Warning {
 
 struct Decision {
   static constexpr size_t kMaxReasons = 96;
-  static constexpr size_t kMaxWarnings = 8;
+  static constexpr size_t kMaxWarnings = 32;
 
   bool permit = false;
   int32_t protocol = -1;  // the protocol that permitted, or the one checked when only one was
@@ -82,6 +82,7 @@ struct Decision {
   bool reasons_truncated = false;
   std::array<Warning, kMaxWarnings> warnings;
   size_t warning_count = 0;
+  bool warnings_truncated = false;
 
   void Clear() {
     permit = false;
@@ -91,6 +92,7 @@ struct Decision {
     retain_until_days = 0;
     reason_count = warning_count = 0;
     reasons_truncated = false;
+    warnings_truncated = false;
   }
   void AddReason(const Reason& r) {
     if (reason_count < kMaxReasons)
@@ -99,7 +101,10 @@ struct Decision {
       reasons_truncated = true;
   }
   void AddWarning(const Warning& w) {
-    if (warning_count < kMaxWarnings) warnings[warning_count++] = w;
+    if (warning_count < kMaxWarnings)
+      warnings[warning_count++] = w;
+    else
+      warnings_truncated = true;
   }
 };
 

@@ -189,6 +189,20 @@ std::vector<decide::Request> GenerateRequests(const model::Registry& registry, c
     decide::Request r;
     const model::Protocol& p = protocols[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(protocols.size()) - 1))];
     r.at = Instant{RandomDate(rng, Chance(rng, 0.8) ? 2025 : 2019, 2026).StartInstant() + Uniform(rng, 0, 86399)};
+    if (Chance(rng, 0.2)) {
+      // On or just before a date that changes the answer: boundaries are where bugs live.
+      std::vector<Date> key;
+      if (p.commences) key.push_back(*p.commences);
+      if (p.review.due) key.push_back(p.review.due->AddDays(1));
+      for (const auto& partner : p.partners) {
+        if (partner.signatory && partner.signatory->signed_on) key.push_back(*partner.signatory->signed_on);
+        if (partner.withdrawal_notice) key.push_back(partner.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)));
+      }
+      if (!key.empty()) {
+        Date d = key[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(key.size()) - 1))];
+        r.at = Instant{d.StartInstant() - (Chance(rng, 0.5) ? 1 : 0)};
+      }
+    }
     if (Chance(rng, 0.6)) r.protocol = Chance(rng, 0.97) ? p.id : "proto-missing";
     // Aim at an access rule half the time, else at a random pair of partners.
     const model::AccessRule* rule = nullptr;
