@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "model/canonical.h"
 #include "test_util.h"
@@ -20,8 +21,11 @@ struct CliRun {
   std::string out;  // stdout and stderr together
 };
 
-CliRun Concordat(const std::string& args) {
-  std::string cmd = std::string(CONCORDAT_BINARY) + " " + args + " 2>&1";
+enum Streams { kBoth, kStdoutOnly, kStderrOnly };
+
+CliRun Concordat(const std::string& args, Streams streams = kBoth) {
+  std::string cmd = std::string(CONCORDAT_BINARY) + " " + args +
+                    (streams == kBoth ? " 2>&1" : streams == kStdoutOnly ? " 2>/dev/null" : " 2>&1 >/dev/null");
   CliRun r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
@@ -143,6 +147,125 @@ TEST(Cli, HelpAndUsageErrors) {
   EXPECT_EQ(Concordat("").exit_code, 2);
   EXPECT_EQ(Concordat("frobnicate").exit_code, 2);
   EXPECT_EQ(Concordat("lint --format xml " + Src("protocols")).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace concordat
+
+namespace concordat {
+namespace {
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("concordat-cli-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const char* kMosaicPermit =
+    R"({"at":"2024-09-01T10:00:00Z","protocol":"essex-police-mosaic","requester":{"org":"essex-police","user":"u-4411","roles":["intelligence-support-officer"],"location":"essex-police-hq","device":"ecc-issued-laptop"},"provider":"essex-cc","data":["cf-case-status"],"purpose":"online-child-sexual-abuse","format":"self_service","justification":"POLIT referral 77","audit_reference":"AR-2024-0091"})";
+
+TEST(CliDecide, PrettyPrintedSingleRequest) {
+  std::string pretty = nlohmann::json::parse(kMosaicPermit).dump(2);
+  std::string file = WriteTemp("single.json", pretty);
+  CliRun r = Concordat("decide --registry " + Src("protocols") + " " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  auto lines = std::count(r.out.begin(), r.out.end(), '\n');
+  EXPECT_EQ(lines, 1) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["decision"], "permit");
+  EXPECT_EQ(j["protocol"], "essex-police-mosaic");
+  EXPECT_EQ(j["version"], "1.0");
+  EXPECT_EQ(j["rule"], "polit-checks");
+  EXPECT_EQ(j["obligations"]["mode"], "read_only");
+  EXPECT_TRUE(j["obligations"]["retain_until"].is_null());  // the document gives no retention period
+}
+
+TEST(CliDecide, JsonLinesWithAMalformedLine) {
+  std::string home = kMosaicPermit;
+  home.replace(home.find("essex-police-hq"), 15, "home");
+  std::string file = WriteTemp("batch.jsonl", std::string(kMosaicPermit) + "\n\n" + home + "\n{\"requester\": nope}\n" +
+                                                  R"({"requester":{"org":"essex-police"},"provider":"essex-cc","format":"self_service","colour":"red"})" + "\n");
+  CliRun r = Concordat("decide --registry " + Src("protocols") + " " + file, kStdoutOnly);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  std::vector<nlohmann::json> out;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(out.size(), 4u) << r.out;  // the blank line gets no decision
+  EXPECT_EQ(out[0]["decision"], "permit");
+  EXPECT_EQ(out[1]["decision"], "deny");
+  EXPECT_EQ(out[1]["reasons"][0]["code"], "LOCATION_NOT_ALLOWED");
+  for (int i : {2, 3}) {
+    EXPECT_EQ(out[static_cast<size_t>(i)]["decision"], "deny");
+    EXPECT_EQ(out[static_cast<size_t>(i)]["reasons"][0]["code"], "INVALID_REQUEST");
+  }
+  EXPECT_NE(out[2]["reasons"][0]["message"].get<std::string>().find("line 4: malformed JSON"), std::string::npos);
+  EXPECT_NE(out[3]["reasons"][0]["message"].get<std::string>().find("line 5: request: unknown field 'colour'"), std::string::npos);
+  CliRun err = Concordat("decide --registry " + Src("protocols") + " " + file, kStderrOnly);
+  EXPECT_NE(err.out.find("line 4: malformed JSON"), std::string::npos) << err.out;
+}
+
+TEST(CliDecide, StandardInputAndDefaultInstant) {
+  std::string req = kMosaicPermit;
+  const std::string at_field = "\"at\":\"2024-09-01T10:00:00Z\",";
+  req.erase(req.find(at_field), at_field.size());
+  std::string file = WriteTemp("noat.json", req);
+  CliRun before = Concordat("decide --registry " + Src("protocols") + " --at 2024-07-02 - < " + file);
+  EXPECT_EQ(before.exit_code, 0);
+  EXPECT_NE(before.out.find("NOT_COMMENCED"), std::string::npos) << before.out;
+  CliRun after = Concordat("decide --registry " + Src("protocols") + " --at 2026-11-24T09:00:00Z < " + file);
+  EXPECT_NE(after.out.find("\"decision\":\"permit\""), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("REVIEW_OVERDUE"), std::string::npos);
+  CliRun strict = Concordat("decide --strict-review --registry " + Src("protocols") + " --at 2026-11-24T09:00:00Z < " + file);
+  EXPECT_NE(strict.out.find("\"decision\":\"deny\""), std::string::npos) << strict.out;
+  CliRun bad_at = Concordat("decide --registry " + Src("protocols") + " --at soon < " + file);
+  EXPECT_EQ(bad_at.exit_code, 2);
+}
+
+TEST(CliDecide, ExplainSaysWhatWouldFixIt) {
+  std::string home = kMosaicPermit;
+  home.replace(home.find("essex-police-hq"), 15, "home");
+  std::string file = WriteTemp("explain.json", home);
+  CliRun r = Concordat("explain --registry " + Src("protocols") + " " + file);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  for (const char* s : {"DENY: essex-police (user u-4411) asks essex-cc for cf-case-status by self_service",
+                        "Protocol:  Essex Police Access to Social Care Case Management System (essex-police-mosaic version 1.0)",
+                        "Closest rule: polit-checks (read_only)", "LOCATION_NOT_ALLOWED",
+                        "To fix: Make the request from one of the permitted sites"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  CliRun same = Concordat("decide --explain --registry " + Src("protocols") + " " + file);
+  EXPECT_EQ(same.out, r.out);
+}
+
+TEST(CliDecide, UnreadableRegistryDecidesNothing) {
+  auto dir = std::filesystem::temp_directory_path() / ("concordat-badreg-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "x.yaml") << "concordat: 1\nid: Bad Id\n";
+  std::string file = WriteTemp("one.json", kMosaicPermit);
+  CliRun r = Concordat("decide --registry '" + dir.string() + "' " + file);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out.find("\"decision\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x.yaml:2:5"), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliGenerate, RegistryAndRequestsAreReproducibleAndLoadable) {
+  auto dir = std::filesystem::temp_directory_path() / ("concordat-gen-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  CliRun r = Concordat("gen-registry --protocols 20 --partners 6 --categories 5 --seed 9 '" + dir.string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  CliRun again = Concordat("gen-registry --protocols 20 --seed 9 '" + dir.string() + "'");
+  EXPECT_EQ(again.exit_code, 2) << "must refuse a non-empty directory";
+  EXPECT_NE(again.out.find("is not empty"), std::string::npos);
+  CliRun a = Concordat("gen-requests --registry '" + dir.string() + "' --count 50 --seed 4");
+  CliRun b = Concordat("gen-requests --registry '" + dir.string() + "' --count 50 --seed 4");
+  EXPECT_EQ(a.exit_code, 0);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(std::count(a.out.begin(), a.out.end(), '\n'), 50);
+  std::string reqs = WriteTemp("gen.jsonl", a.out);
+  CliRun d = Concordat("decide --registry '" + dir.string() + "' " + reqs);
+  EXPECT_EQ(d.exit_code, 0) << d.out.substr(0, 500);
+  EXPECT_EQ(std::count(d.out.begin(), d.out.end(), '\n'), 50);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
