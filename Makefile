@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, and run the main job on the example registry
 #   make test   install what is missing, build, and run every test
 # Also: make bench (benchmarks), make asan (tests under ASan+UBSan), make format, make clean.
-.PHONY: all deps build build-release run test bench asan format clean
+.PHONY: all deps build build-release run test bench asan fuzz format clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 REGISTRY ?= protocols
@@ -39,6 +39,14 @@ bench: build-release
 	@if ls build/release/bench/*_bench >/dev/null 2>&1; then \
 	  for b in build/release/bench/*_bench; do $$b; done; \
 	else echo "make bench: no benchmarks yet"; fi
+
+# Coverage-guided fuzzing of the request parser with libFuzzer (clang), FUZZ_SECONDS long.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS) --target request_fuzz
+	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
+	./build/fuzz/tests/request_fuzz -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -257,15 +257,15 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
   }
 
   // No protocol named: every protocol in force joining both organisations, in id order.
-  const std::vector<Sym>* ids =
-      (in.requester == kNoSym || in.provider == kNoSym) ? nullptr : reg.ProtocolsJoining(in.requester, in.provider);
-  if (!ids) {
+  const std::span<const Sym> ids =
+      (in.requester == kNoSym || in.provider == kNoSym) ? std::span<const Sym>() : reg.ProtocolsJoining(in.requester, in.provider);
+  if (ids.empty()) {
     out->AddReason({ReasonCode::kNoProtocol});
     return;
   }
   int tried = 0;
   int32_t last = -1, last_rule = -1;
-  for (Sym id : *ids) {
+  for (Sym id : ids) {
     int32_t v = reg.ApplicableVersion(*reg.Versions(id), t);
     const CompiledProtocol& p = reg.protocols()[static_cast<size_t>(v)];
     if (!p.InForce(t) || p.PartnerIndex(in.requester) < 0 || p.PartnerIndex(in.provider) < 0) continue;
@@ -284,7 +284,7 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
   }
   if (tried == 0) {
     // Protocols join both organisations but none is in force: report why, for each.
-    for (Sym id : *ids) {
+    for (Sym id : ids) {
       int32_t v = reg.ApplicableVersion(*reg.Versions(id), t);
       ++tried;
       last = v;

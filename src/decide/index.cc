@@ -1,7 +1,6 @@
 #include "decide/index.h"
 
 #include <algorithm>
-#include <set>
 
 #include "model/enums.h"
 
@@ -22,14 +21,6 @@ Sym SymbolTable::Find(std::string_view s) const {
 }
 
 namespace {
-
-bool Criminal(const model::LegalBasis& b) {
-  bool part3 = std::any_of(b.dpa_part3.values.begin(), b.dpa_part3.values.end(),
-                           [](const std::string& s) { return model::IsKnownDpaPart3Condition(s); });
-  bool art10 = std::any_of(b.article10.values.begin(), b.article10.values.end(),
-                           [](const std::string& s) { return model::IsKnownArticle10Condition(s); });
-  return part3 || (b.article6.HasBasis() && art10);
-}
 
 std::vector<Sym> InternAll(SymbolTable& t, const std::vector<std::string>& v) {
   std::vector<Sym> out;
@@ -57,10 +48,14 @@ CompiledProtocol CompileOne(const model::Protocol& p, SymbolTable& syms) {
     }
     cp.provides = partner.provides.value_or(false);
     cp.accesses = partner.accesses.value_or(false);
-    model::LegalBasis b = model::EffectiveBasis(partner);
-    cp.art6 = b.article6.HasBasis();
-    cp.art9 = b.article9.HasBasis();
-    cp.criminal = Criminal(b);
+    bool art10 = false, part3 = false;
+    for (const auto& row : partner.legal_basis) {
+      cp.art6 = cp.art6 || row.article6.HasBasis();
+      cp.art9 = cp.art9 || row.article9.HasBasis();
+      for (const auto& c : row.article10.values) art10 = art10 || model::IsKnownArticle10Condition(c);
+      for (const auto& c : row.dpa_part3.values) part3 = part3 || model::IsKnownDpaPart3Condition(c);
+    }
+    cp.criminal = part3 || (cp.art6 && art10);
     cp.retention_days = partner.retention_days.value_or(-1);
     c.partners.push_back(cp);
   }
@@ -115,21 +110,39 @@ std::shared_ptr<const CompiledRegistry> CompiledRegistry::Compile(model::Registr
               return model::CompareVersions(a.version, b.version) < 0;
             });
   r->protocols_.reserve(r->registry_.protocols.size());
+  r->versions_.reserve(r->registry_.protocols.size());
   for (const auto& p : r->registry_.protocols) {
     r->protocols_.push_back(CompileOne(p, r->symbols_));
     int32_t idx = static_cast<int32_t>(r->protocols_.size() - 1);
     r->versions_[r->protocols_.back().id].push_back(idx);
   }
-  // Pairs: for every protocol id, every ordered pair of its partners in any version.
-  std::unordered_map<uint64_t, std::set<std::string>> pairs;
-  for (const auto& c : r->protocols_) {
-    for (const auto& a : c.partners)
-      for (const auto& b : c.partners)
-        if (a.org != b.org) pairs[PairKey(a.org, b.org)].insert(c.source->id);
-  }
-  for (auto& [key, ids] : pairs) {
-    auto& v = r->pairs_[key];
-    for (const auto& id : ids) v.push_back(r->symbols_.Find(id));  // std::set: sorted by id text
+  // Pairs: for every organisation, the protocols it is a partner of (in id order, as
+  // protocols_ is); then, organisation by organisation, the protocols it shares with each
+  // other organisation. Small per-organisation sorts instead of one sort of every pair.
+  std::unordered_map<Sym, std::vector<int32_t>> by_org;
+  for (size_t i = 0; i < r->protocols_.size(); ++i)
+    for (const auto& a : r->protocols_[i].partners) by_org[a.org].push_back(static_cast<int32_t>(i));
+  std::vector<std::pair<Sym, int32_t>> others;
+  r->pairs_.reserve(by_org.size() * 16);
+  for (const auto& [org, list] : by_org) {
+    others.clear();
+    for (int32_t pi : list)
+      for (const auto& b : r->protocols_[static_cast<size_t>(pi)].partners)
+        if (b.org != org) others.emplace_back(b.org, pi);
+    std::sort(others.begin(), others.end());
+    for (size_t i = 0; i < others.size();) {
+      size_t j = i;
+      Range range{static_cast<uint32_t>(r->pair_ids_.size()), 0};
+      for (; j < others.size() && others[j].first == others[i].first; ++j) {
+        Sym id = r->protocols_[static_cast<size_t>(others[j].second)].id;
+        if (range.count == 0 || r->pair_ids_.back() != id) {
+          r->pair_ids_.push_back(id);
+          ++range.count;
+        }
+      }
+      r->pairs_.emplace(PairKey(org, others[i].first), range);
+      i = j;
+    }
   }
   return r;
 }
@@ -139,9 +152,10 @@ const std::vector<int32_t>* CompiledRegistry::Versions(Sym id) const {
   return it == versions_.end() ? nullptr : &it->second;
 }
 
-const std::vector<Sym>* CompiledRegistry::ProtocolsJoining(Sym requester_org, Sym provider_org) const {
+std::span<const Sym> CompiledRegistry::ProtocolsJoining(Sym requester_org, Sym provider_org) const {
   auto it = pairs_.find(PairKey(requester_org, provider_org));
-  return it == pairs_.end() ? nullptr : &it->second;
+  if (it == pairs_.end()) return {};
+  return {pair_ids_.data() + it->second.begin, it->second.count};
 }
 
 int32_t CompiledRegistry::ApplicableVersion(const std::vector<int32_t>& versions, int64_t t) const {

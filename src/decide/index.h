@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -115,8 +116,9 @@ class CompiledRegistry {
 
   // Versions of one protocol id, compiled indices in ascending version order; null if none.
   const std::vector<int32_t>* Versions(Sym id) const;
-  // Protocol ids (sorted by id text) that have both organisations as partners in some version.
-  const std::vector<Sym>* ProtocolsJoining(Sym requester_org, Sym provider_org) const;
+  // Protocol ids (sorted by id text) that have both organisations as partners in some version;
+  // empty when none.
+  std::span<const Sym> ProtocolsJoining(Sym requester_org, Sym provider_org) const;
   // The version that applies at instant t: the highest approved version in force, else the
   // highest version.
   int32_t ApplicableVersion(const std::vector<int32_t>& versions, int64_t t) const;
@@ -128,7 +130,11 @@ class CompiledRegistry {
   SymbolTable symbols_;
   std::vector<CompiledProtocol> protocols_;
   std::unordered_map<Sym, std::vector<int32_t>> versions_;
-  std::unordered_map<uint64_t, std::vector<Sym>> pairs_;
+  struct Range {
+    uint32_t begin = 0, count = 0;
+  };
+  std::unordered_map<uint64_t, Range> pairs_;  // into pair_ids_
+  std::vector<Sym> pair_ids_;
 };
 
 }  // namespace concordat::decide

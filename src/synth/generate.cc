@@ -160,7 +160,8 @@ model::Protocol OneProtocol(Rng& rng, int index, const RegistryParams& params, i
 model::Registry GenerateRegistry(const RegistryParams& params) {
   Rng rng(params.seed);
   model::Registry reg;
-  const int org_pool = std::max(params.partners * 3, 60);
+  const int org_pool = params.organisations > 0 ? std::max(params.organisations, params.partners)
+                                                : std::max(params.partners * 3, 300);
   for (int i = 0; i < params.protocols; ++i) {
     model::Protocol p = OneProtocol(rng, i, params, org_pool);
     p.source = p.id + ".yaml";

@@ -21,6 +21,7 @@ struct RegistryParams {
   int protocols = 100;
   int partners = 20;    // per protocol
   int categories = 30;  // per protocol
+  int organisations = 0;  // size of the pool partners are drawn from; 0 = max(3 x partners, 300)
   uint64_t seed = 1;
 };
 

@@ -98,6 +98,7 @@ TEST(Differential, EngineAgreesWithReferenceOnGeneratedRegistries) {
     rp.protocols = 80;
     rp.partners = 10;
     rp.categories = 12;
+    rp.organisations = 30;  // a small pool: pairs meet in many protocols, exercising the search
     rp.seed = seed;
     model::Registry registry = synth::GenerateRegistry(rp);
     auto requests = synth::GenerateRequests(registry, {15000, seed * 7919});
