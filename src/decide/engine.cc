@@ -239,14 +239,13 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
   int32_t rule = -1;
 
   if (!req.protocol.empty()) {
-    const std::vector<int32_t>* versions = nullptr;
     Sym id = reg.symbols().Find(req.protocol);
-    if (id != kNoSym) versions = reg.Versions(id);
-    if (!versions) {
+    std::span<const int32_t> versions = id == kNoSym ? std::span<const int32_t>() : reg.Versions(id);
+    if (versions.empty()) {
       out->AddReason({ReasonCode::kNoProtocol});
       return;
     }
-    int32_t v = reg.ApplicableVersion(*versions, t);
+    int32_t v = reg.ApplicableVersion(versions, t);
     out->protocol = v;
     if (Evaluate(reg, v, req, in, t, out, &rule)) {
       Permit(reg, v, rule, in, t, out);
@@ -266,7 +265,7 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
   int tried = 0;
   int32_t last = -1, last_rule = -1;
   for (Sym id : ids) {
-    int32_t v = reg.ApplicableVersion(*reg.Versions(id), t);
+    int32_t v = reg.ApplicableVersion(reg.Versions(id), t);
     const CompiledProtocol& p = reg.protocols()[static_cast<size_t>(v)];
     if (!p.InForce(t) || p.PartnerIndex(in.requester) < 0 || p.PartnerIndex(in.provider) < 0) continue;
     ++tried;
@@ -285,7 +284,7 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
   if (tried == 0) {
     // Protocols join both organisations but none is in force: report why, for each.
     for (Sym id : ids) {
-      int32_t v = reg.ApplicableVersion(*reg.Versions(id), t);
+      int32_t v = reg.ApplicableVersion(reg.Versions(id), t);
       ++tried;
       last = v;
       Evaluate(reg, v, req, in, t, out, &last_rule);

@@ -1,5 +1,7 @@
 #include "decide/index.h"
 
+#include <absl/strings/string_view.h>
+
 #include <algorithm>
 
 #include "model/enums.h"
@@ -7,16 +9,16 @@
 namespace concordat::decide {
 
 Sym SymbolTable::Intern(std::string_view s) {
-  auto it = map_.find(s);
+  auto it = map_.find(absl::string_view(s.data(), s.size()));
   if (it != map_.end()) return it->second;
   Sym id = static_cast<Sym>(names_.size());
-  auto [pos, inserted] = map_.emplace(std::string(s), id);
-  names_.push_back(&pos->first);
+  names_.push_back(std::make_unique<std::string>(s));
+  map_.emplace(*names_.back(), id);
   return id;
 }
 
 Sym SymbolTable::Find(std::string_view s) const {
-  auto it = map_.find(s);
+  auto it = map_.find(absl::string_view(s.data(), s.size()));
   return it == map_.end() ? kNoSym : it->second;
 }
 
@@ -110,16 +112,20 @@ std::shared_ptr<const CompiledRegistry> CompiledRegistry::Compile(model::Registr
               return model::CompareVersions(a.version, b.version) < 0;
             });
   r->protocols_.reserve(r->registry_.protocols.size());
-  r->versions_.reserve(r->registry_.protocols.size());
-  for (const auto& p : r->registry_.protocols) {
-    r->protocols_.push_back(CompileOne(p, r->symbols_));
-    int32_t idx = static_cast<int32_t>(r->protocols_.size() - 1);
-    r->versions_[r->protocols_.back().id].push_back(idx);
+  for (const auto& p : r->registry_.protocols) r->protocols_.push_back(CompileOne(p, r->symbols_));
+  // Versions of one id are adjacent (sorted by id, then version).
+  r->versions_.assign(r->symbols_.size(), Range{});
+  r->version_index_.resize(r->protocols_.size());
+  for (size_t i = 0; i < r->protocols_.size(); ++i) r->version_index_[i] = static_cast<int32_t>(i);
+  for (size_t i = 0; i < r->protocols_.size(); ++i) {
+    Range& v = r->versions_[r->protocols_[i].id];
+    if (v.count == 0) v.begin = static_cast<uint32_t>(i);
+    ++v.count;
   }
   // Pairs: for every organisation, the protocols it is a partner of (in id order, as
   // protocols_ is); then, organisation by organisation, the protocols it shares with each
   // other organisation. Small per-organisation sorts instead of one sort of every pair.
-  std::unordered_map<Sym, std::vector<int32_t>> by_org;
+  absl::flat_hash_map<Sym, std::vector<int32_t>> by_org;
   for (size_t i = 0; i < r->protocols_.size(); ++i)
     for (const auto& a : r->protocols_[i].partners) by_org[a.org].push_back(static_cast<int32_t>(i));
   std::vector<std::pair<Sym, int32_t>> others;
@@ -147,9 +153,9 @@ std::shared_ptr<const CompiledRegistry> CompiledRegistry::Compile(model::Registr
   return r;
 }
 
-const std::vector<int32_t>* CompiledRegistry::Versions(Sym id) const {
-  auto it = versions_.find(id);
-  return it == versions_.end() ? nullptr : &it->second;
+std::span<const int32_t> CompiledRegistry::Versions(Sym id) const {
+  if (id >= versions_.size() || versions_[id].count == 0) return {};
+  return {version_index_.data() + versions_[id].begin, versions_[id].count};
 }
 
 std::span<const Sym> CompiledRegistry::ProtocolsJoining(Sym requester_org, Sym provider_org) const {
@@ -158,7 +164,7 @@ std::span<const Sym> CompiledRegistry::ProtocolsJoining(Sym requester_org, Sym p
   return {pair_ids_.data() + it->second.begin, it->second.count};
 }
 
-int32_t CompiledRegistry::ApplicableVersion(const std::vector<int32_t>& versions, int64_t t) const {
+int32_t CompiledRegistry::ApplicableVersion(std::span<const int32_t> versions, int64_t t) const {
   for (auto it = versions.rbegin(); it != versions.rend(); ++it)
     if (protocols_[static_cast<size_t>(*it)].InForce(t)) return *it;
   return versions.back();

@@ -12,8 +12,9 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "model/protocol.h"
 #include "model/registry.h"
@@ -30,14 +31,11 @@ class SymbolTable {
   Sym Intern(std::string_view s);
   Sym Find(std::string_view s) const;
   const std::string& Name(Sym s) const { return *names_[s]; }
+  size_t size() const { return names_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, Sym, Hash, std::equal_to<>> map_;
-  std::vector<const std::string*> names_;
+  absl::flat_hash_map<std::string, Sym> map_;  // heterogeneous lookup by string_view
+  std::vector<std::unique_ptr<std::string>> names_;
 };
 
 inline constexpr int32_t kAllPartnersIndex = -2;
@@ -114,14 +112,14 @@ class CompiledRegistry {
   const CompileOptions& options() const { return options_; }
   const model::Registry& registry() const { return registry_; }
 
-  // Versions of one protocol id, compiled indices in ascending version order; null if none.
-  const std::vector<int32_t>* Versions(Sym id) const;
+  // Versions of one protocol id, compiled indices in ascending version order; empty if none.
+  std::span<const int32_t> Versions(Sym id) const;
   // Protocol ids (sorted by id text) that have both organisations as partners in some version;
   // empty when none.
   std::span<const Sym> ProtocolsJoining(Sym requester_org, Sym provider_org) const;
   // The version that applies at instant t: the highest approved version in force, else the
   // highest version.
-  int32_t ApplicableVersion(const std::vector<int32_t>& versions, int64_t t) const;
+  int32_t ApplicableVersion(std::span<const int32_t> versions, int64_t t) const;
 
  private:
   CompiledRegistry() = default;
@@ -129,11 +127,12 @@ class CompiledRegistry {
   CompileOptions options_;
   SymbolTable symbols_;
   std::vector<CompiledProtocol> protocols_;
-  std::unordered_map<Sym, std::vector<int32_t>> versions_;
   struct Range {
     uint32_t begin = 0, count = 0;
   };
-  std::unordered_map<uint64_t, Range> pairs_;  // into pair_ids_
+  std::vector<Range> versions_;  // by protocol id symbol, into version_index_ (versions are adjacent)
+  std::vector<int32_t> version_index_;  // 0, 1, 2, ...: compiled indices, so a Range is a span
+  absl::flat_hash_map<uint64_t, Range> pairs_;  // (requester, provider) into pair_ids_
   std::vector<Sym> pair_ids_;
 };
 
