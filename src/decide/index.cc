@@ -93,6 +93,7 @@ CompiledProtocol CompileOne(const model::Protocol& p, SymbolTable& syms) {
     cr.data = InternAll(syms, r.data);
     c.rules.push_back(std::move(cr));
   }
+  c.label = "protocol " + p.id + " " + p.version;
   return c;
 }
 

@@ -75,6 +75,7 @@ struct CompiledRule {
 
 struct CompiledProtocol {
   const model::Protocol* source = nullptr;
+  std::string label;  // "protocol p 1.0", for messages
   Sym id = kNoSym;
   bool approved = false;
   int64_t commences = kNever;  // kNever when absent

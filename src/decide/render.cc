@@ -48,7 +48,10 @@ namespace {
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
   return out;
 }
 
@@ -56,139 +59,201 @@ const CompiledProtocol* ProtocolOf(const CompiledRegistry& reg, int32_t i) {
   return i >= 0 ? &reg.protocols()[static_cast<size_t>(i)] : nullptr;
 }
 
-std::string Label(const CompiledProtocol& p) {
-  return "protocol " + p.source->id + " " + p.source->version;
+std::string Label(const CompiledProtocol& p) { return p.label; }
+
+// Appends every piece to *o.
+template <typename... Pieces>
+void Cat(std::string* o, const Pieces&... pieces) {
+  (o->append(std::string_view(pieces)), ...);
 }
 
-std::string PartyName(const CompiledProtocol& p, const Request& req, Party party) {
+std::string_view RoleOf(Party party) { return party == Party::kRequester ? "the requester" : "the provider"; }
+
+// "Name (id)" of a party, or 'id' when it is not a partner.
+void AppendParty(const CompiledProtocol& p, const Request& req, Party party, std::string* o) {
   const std::string& org = party == Party::kRequester ? req.requester.org : req.provider;
-  if (const model::Partner* partner = p.source->FindPartner(org)) return partner->name + " (" + org + ")";
-  return "'" + org + "'";
+  if (const model::Partner* partner = p.source->FindPartner(org)) return Cat(o, partner->name, " (", org, ")");
+  Cat(o, "'", org, "'");
 }
 
-std::string Role(Party party) { return party == Party::kRequester ? "the requester" : "the provider"; }
-
-std::string DataName(const Request& req, int32_t item) {
-  return item >= 0 && static_cast<size_t>(item) < req.data.size() ? "'" + req.data[static_cast<size_t>(item)] + "'"
-                                                                  : "the data";
+// "a, b, c", or `empty` for an empty list.
+void AppendJoined(const std::vector<std::string>& v, std::string_view empty, std::string* o) {
+  if (v.empty()) return Cat(o, empty);
+  for (size_t i = 0; i < v.size(); ++i) Cat(o, i ? ", " : "", v[i]);
 }
 
-const model::AccessRule* RuleOf(const CompiledProtocol& p, int32_t rule) {
-  return rule >= 0 ? &p.source->access[static_cast<size_t>(rule)] : nullptr;
+void AppendRuleLabel(const CompiledProtocol& p, const model::AccessRule* rule, std::string* o) {
+  if (!rule) return Cat(o, p.label);
+  Cat(o, "access rule '", rule->id, "' of ", p.label);
+}
+
+void AppendData(const Request& req, int32_t item, std::string* o) {
+  if (item >= 0 && static_cast<size_t>(item) < req.data.size()) {
+    Cat(o, "'", req.data[static_cast<size_t>(item)], "'");
+  } else {
+    Cat(o, "the data");
+  }
+}
+
+const model::Partner* PartnerOf(const CompiledProtocol& p, const Request& req, Party party) {
+  return p.source->FindPartner(party == Party::kRequester ? req.requester.org : req.provider);
 }
 
 }  // namespace
 
-std::string ReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r) {
+void AppendReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r, std::string* o) {
   const CompiledProtocol* p = ProtocolOf(reg, r.protocol);
   if (r.code == ReasonCode::kNoProtocol) {
-    if (!req.protocol.empty()) return "there is no protocol '" + req.protocol + "' in the registry";
-    return "no protocol has both '" + req.requester.org + "' and '" + req.provider + "' as partners";
+    if (!req.protocol.empty()) return Cat(o, "there is no protocol '", req.protocol, "' in the registry");
+    return Cat(o, "no protocol has both '", req.requester.org, "' and '", req.provider, "' as partners");
   }
-  if (!p) return std::string(CodeName(r.code));
+  if (!p) return Cat(o, CodeName(r.code));
   const model::Protocol& src = *p->source;
-  const std::string label = Label(*p);
-  const model::AccessRule* rule = RuleOf(*p, r.rule);
-  const std::string rule_label = rule ? "access rule '" + rule->id + "' of " + label : label;
+  const std::string& label = p->label;
+  const model::AccessRule* rule = r.rule >= 0 ? &src.access[static_cast<size_t>(r.rule)] : nullptr;
+  static const std::vector<std::string> kNone;
   switch (r.code) {
     case ReasonCode::kNotApproved:
-      return label + " is '" + std::string(model::Name(src.status)) + "', not approved";
+      return Cat(o, label, " is '", model::Name(src.status), "', not approved");
     case ReasonCode::kNotCommenced:
-      if (!src.commences) return label + " has no commencement date, so it is not in force";
-      return label + " commences on " + src.commences->ToString() + ", after the date of this request";
+      if (!src.commences) return Cat(o, label, " has no commencement date, so it is not in force");
+      return Cat(o, label, " commences on ", src.commences->ToString(), ", after the date of this request");
     case ReasonCode::kNotSigned: {
-      const model::Partner* partner = src.FindPartner(r.party == Party::kRequester ? req.requester.org : req.provider);
-      std::string who = PartyName(*p, req, r.party) + ", " + Role(r.party) + ",";
+      const model::Partner* partner = PartnerOf(*p, req, r.party);
+      AppendParty(*p, req, r.party, o);
+      Cat(o, ", ", RoleOf(r.party), ",");
       if (partner && partner->signatory && partner->signatory->signed_on)
-        return who + " signed " + label + " on " + partner->signatory->signed_on->ToString() + ", after the date of this request";
-      return who + " has not signed " + label;
+        return Cat(o, " signed ", label, " on ", partner->signatory->signed_on->ToString(), ", after the date of this request");
+      return Cat(o, " has not signed ", label);
     }
     case ReasonCode::kRequesterNotPartner:
-      return "'" + req.requester.org + "', the requester, is not a partner of " + label;
+      return Cat(o, "'", req.requester.org, "', the requester, is not a partner of ", label);
     case ReasonCode::kProviderNotPartner:
-      return "'" + req.provider + "', the provider, is not a partner of " + label;
+      return Cat(o, "'", req.provider, "', the provider, is not a partner of ", label);
     case ReasonCode::kPartnerWithdrawn: {
-      const model::Partner* partner = src.FindPartner(r.party == Party::kRequester ? req.requester.org : req.provider);
+      const model::Partner* partner = PartnerOf(*p, req, r.party);
       std::string notice = partner && partner->withdrawal_notice ? partner->withdrawal_notice->ToString() : "?";
       std::string end = partner && partner->withdrawal_notice
                             ? partner->withdrawal_notice->AddDays(src.withdrawal_notice_days.value_or(0)).ToString()
                             : "?";
-      return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", gave notice of withdrawal from " + label +
-             " on " + notice + "; its rights ended on " + end;
+      AppendParty(*p, req, r.party, o);
+      return Cat(o, ", ", RoleOf(r.party), ", gave notice of withdrawal from ", label, " on ", notice,
+                 "; its rights ended on ", end);
     }
     case ReasonCode::kRequesterCannotAccess:
-      return "the 'Access Data' box is not ticked for " + PartyName(*p, req, Party::kRequester) + " in " + label;
+      Cat(o, "the 'Access Data' box is not ticked for ");
+      AppendParty(*p, req, Party::kRequester, o);
+      return Cat(o, " in ", label);
     case ReasonCode::kProviderCannotProvide:
-      return "the 'Provide Data' box is not ticked for " + PartyName(*p, req, Party::kProvider) + " in " + label;
+      Cat(o, "the 'Provide Data' box is not ticked for ");
+      AppendParty(*p, req, Party::kProvider, o);
+      return Cat(o, " in ", label);
     case ReasonCode::kDataNotCovered:
+      Cat(o, "data category ");
+      AppendData(req, r.item, o);
       switch (r.data_problem) {
         case DataProblem::kNotListed:
-          return "data category " + DataName(req, r.item) + " is not listed in " + label;
+          return Cat(o, " is not listed in ", label);
         case DataProblem::kWrongProvider: {
           const model::DataCategory* d = src.FindData(req.data[static_cast<size_t>(r.item)]);
-          return "data category " + DataName(req, r.item) + " of " + label + " is provided by '" +
-                 (d ? d->provider : "?") + "', not by '" + req.provider + "'";
+          return Cat(o, " of ", label, " is provided by '", d ? d->provider : std::string("?"), "', not by '",
+                     req.provider, "'");
         }
         case DataProblem::kNotRecipient:
-          return "data category " + DataName(req, r.item) + " of " + label + " is not shared with '" +
-                 req.requester.org + "'";
+          return Cat(o, " of ", label, " is not shared with '", req.requester.org, "'");
         case DataProblem::kNotInRule:
-          return "data category " + DataName(req, r.item) + " is not among the data of " + rule_label + " (" +
-                 (rule ? Join(rule->data) : "") + ")";
+          Cat(o, " is not among the data of ");
+          AppendRuleLabel(*p, rule, o);
+          Cat(o, " (");
+          AppendJoined(rule ? rule->data : kNone, "", o);
+          return Cat(o, ")");
         case DataProblem::kNone: break;
       }
-      return "data " + DataName(req, r.item) + " is not covered by " + label;
-    case ReasonCode::kPurposeNotCovered: {
-      const std::vector<std::string>& allowed = rule ? rule->purposes : src.purpose.tags;
-      std::string given = IsGiven(req.purpose) ? "the purpose '" + req.purpose + "' is" : "no purpose was given; it must be";
-      return given + " not among the purposes of " + rule_label + " (" + (allowed.empty() ? "none" : Join(allowed)) + ")";
-    }
-    case ReasonCode::kFormatNotAllowed: {
-      std::vector<std::string> f;
-      for (auto x : src.formats) f.emplace_back(model::Name(x));
-      return label + " does not allow sharing by " + std::string(model::Name(req.format)) + " (it allows: " +
-             (f.empty() ? "none" : Join(f)) + ")";
-    }
+      return Cat(o, " is not covered by ", label);
+    case ReasonCode::kPurposeNotCovered:
+      if (IsGiven(req.purpose)) {
+        Cat(o, "the purpose '", req.purpose, "' is");
+      } else {
+        Cat(o, "no purpose was given; it must be");
+      }
+      Cat(o, " not among the purposes of ");
+      AppendRuleLabel(*p, rule, o);
+      Cat(o, " (");
+      AppendJoined(rule ? rule->purposes : src.purpose.tags, "none", o);
+      return Cat(o, ")");
+    case ReasonCode::kFormatNotAllowed:
+      Cat(o, label, " does not allow sharing by ", model::Name(req.format), " (it allows: ");
+      if (src.formats.empty()) Cat(o, "none");
+      for (size_t i = 0; i < src.formats.size(); ++i) Cat(o, i ? ", " : "", model::Name(src.formats[i]));
+      return Cat(o, ")");
     case ReasonCode::kNoLegalBasis:
-      if (r.detail == 1)
-        return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", has neither a DPA 2018 Part 3 condition nor "
-               "an Article 6 basis with an Article 10 condition in " + label + " for criminal offence data " +
-               DataName(req, r.item);
-      return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", has no Article 6 lawful basis in " + label +
-             " for personal data " + DataName(req, r.item);
+      AppendParty(*p, req, r.party, o);
+      if (r.detail == 1) {
+        Cat(o, ", ", RoleOf(r.party),
+            ", has neither a DPA 2018 Part 3 condition nor an Article 6 basis with an Article 10 condition in ", label,
+            " for criminal offence data ");
+      } else {
+        Cat(o, ", ", RoleOf(r.party), ", has no Article 6 lawful basis in ", label, " for personal data ");
+      }
+      return AppendData(req, r.item, o);
     case ReasonCode::kNoSpecialCategoryCondition:
-      return PartyName(*p, req, r.party) + ", " + Role(r.party) + ", has no Article 9 condition in " + label +
-             " for special category data " + DataName(req, r.item);
-    case ReasonCode::kRoleNotAuthorised: {
-      std::string admits;
-      if (rule && !rule->roles.empty()) admits += "roles " + Join(rule->roles);
-      if (rule && !rule->users.empty()) admits += (admits.empty() ? "" : " or ") + std::string("users ") + Join(rule->users);
-      std::string has = req.requester.roles.empty() ? "no role" : "roles " + Join(req.requester.roles);
-      return rule_label + " admits only " + admits + "; user '" + req.requester.user + "' has " + has;
-    }
+      AppendParty(*p, req, r.party, o);
+      Cat(o, ", ", RoleOf(r.party), ", has no Article 9 condition in ", label, " for special category data ");
+      return AppendData(req, r.item, o);
+    case ReasonCode::kRoleNotAuthorised:
+      AppendRuleLabel(*p, rule, o);
+      Cat(o, " admits only ");
+      if (rule && !rule->roles.empty()) {
+        Cat(o, "roles ");
+        AppendJoined(rule->roles, "", o);
+      }
+      if (rule && !rule->users.empty()) {
+        Cat(o, rule->roles.empty() ? "users " : " or users ");
+        AppendJoined(rule->users, "", o);
+      }
+      Cat(o, "; user '", req.requester.user, "' has ");
+      if (req.requester.roles.empty()) return Cat(o, "no role");
+      Cat(o, "roles ");
+      for (size_t i = 0; i < req.requester.roles.size(); ++i) Cat(o, i ? ", " : "", req.requester.roles[i]);
+      return;
     case ReasonCode::kLocationNotAllowed:
-      return rule_label + " allows access only from " + (rule ? Join(rule->locations) : "") + "; " +
-             (req.requester.location.empty() ? "no known site was established for this request"
-                                             : "this request came from '" + req.requester.location + "'");
+      AppendRuleLabel(*p, rule, o);
+      Cat(o, " allows access only from ");
+      AppendJoined(rule ? rule->locations : kNone, "", o);
+      Cat(o, "; ");
+      if (req.requester.location.empty()) return Cat(o, "no known site was established for this request");
+      return Cat(o, "this request came from '", req.requester.location, "'");
     case ReasonCode::kDeviceNotAllowed:
-      return rule_label + " allows access only on " + (rule ? Join(rule->devices) : "") + "; " +
-             (req.requester.device.empty() ? "no known device was established for this request"
-                                           : "this request came from device '" + req.requester.device + "'");
+      AppendRuleLabel(*p, rule, o);
+      Cat(o, " allows access only on ");
+      AppendJoined(rule ? rule->devices : kNone, "", o);
+      Cat(o, "; ");
+      if (req.requester.device.empty()) return Cat(o, "no known device was established for this request");
+      return Cat(o, "this request came from device '", req.requester.device, "'");
     case ReasonCode::kJustificationRequired:
-      return rule_label + " requires a justification, and none was given";
+      AppendRuleLabel(*p, rule, o);
+      return Cat(o, " requires a justification, and none was given");
     case ReasonCode::kAuditReferenceRequired:
-      return rule_label + " requires an audit reference, and none was given";
+      AppendRuleLabel(*p, rule, o);
+      return Cat(o, " requires an audit reference, and none was given");
     case ReasonCode::kReadOnly:
-      return rule_label + " is read-only; a write is not permitted";
+      AppendRuleLabel(*p, rule, o);
+      return Cat(o, " is read-only; a write is not permitted");
     case ReasonCode::kSubjectRestricted:
-      return "the data subject has an active restriction or objection under " + label;
+      return Cat(o, "the data subject has an active restriction or objection under ", label);
     case ReasonCode::kReviewOverdue:
-      return "the review of " + label + " was due on " + (src.review.due ? src.review.due->ToString() : "?") +
-             " (strict review mode)";
+      return Cat(o, "the review of ", label, " was due on ", src.review.due ? src.review.due->ToString() : std::string("?"),
+                 " (strict review mode)");
     case ReasonCode::kNoProtocol:
     case ReasonCode::kInvalidRequest: break;
   }
-  return std::string(CodeName(r.code));
+  Cat(o, CodeName(r.code));
+}
+
+std::string ReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r) {
+  std::string out;
+  AppendReasonMessage(reg, req, r, &out);
+  return out;
 }
 
 std::string WarningMessage(const CompiledRegistry& reg, const Warning& w) {
@@ -251,23 +316,26 @@ std::vector<std::string> PermittedFields(const CompiledRegistry& reg, const Requ
 
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  size_t run = 0;  // start of the current run of characters that need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
       case '\n': out->append("\\n"); break;
       case '\r': out->append("\\r"); break;
       case '\t': out->append("\\t"); break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out->append(buf);
+      }
     }
   }
+  out->append(s.data() + run, s.size() - run);
   out->push_back('"');
 }
 
@@ -294,7 +362,10 @@ void RenderJson(const CompiledRegistry& reg, const Request& req, const Decision&
     out->append("{\"code\":\"");
     out->append(CodeName(r.code));
     out->append("\",\"message\":");
-    AppendJsonString(ReasonMessage(reg, req, r), out);
+    thread_local std::string scratch;
+    scratch.clear();
+    AppendReasonMessage(reg, req, r, &scratch);
+    AppendJsonString(scratch, out);
     if (const CompiledProtocol* rp = ProtocolOf(reg, r.protocol)) {
       out->append(",\"protocol\":");
       AppendJsonString(rp->source->id, out);

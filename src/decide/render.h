@@ -22,6 +22,7 @@ void RenderJson(const CompiledRegistry& reg, const Request& req, const Decision&
 void RenderInvalid(std::string_view message, std::string* out);
 
 // The message of one reason or warning.
+void AppendReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r, std::string* out);
 std::string ReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r);
 std::string WarningMessage(const CompiledRegistry& reg, const Warning& w);
 
