@@ -1,6 +1,17 @@
 // concordat decide / concordat explain: decide requests against a registry.
+//
+// Input is one JSON request (possibly pretty-printed over several lines) or JSON Lines. JSON
+// Lines are cut into batches that worker threads decide in parallel; the output keeps the
+// input's order, one decision per non-blank line.
+#include <unistd.h>
+
 #include <cstdio>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "decide/engine.h"
@@ -17,81 +28,104 @@ struct DecideArgs {
   std::string at;
   bool strict_review = false;
   bool explain = false;
+  int threads = 0;  // 0 = one per core
   std::string input = "-";
 };
 
-// Reads lines from a FILE* into a reusable buffer.
-bool ReadLine(FILE* in, std::string* line) {
-  line->clear();
-  char buf[8192];
-  while (std::fgets(buf, sizeof buf, in)) {
-    line->append(buf);
-    if (!line->empty() && line->back() == '\n') {
-      line->pop_back();
-      if (!line->empty() && line->back() == '\r') line->pop_back();
-      return true;
+// Reads a stream in large blocks and hands out lines (without the newline or a trailing CR).
+class LineReader {
+ public:
+  explicit LineReader(FILE* in) : in_(in) { buf_.resize(1 << 20); }
+
+  bool Next(std::string_view* line) {
+    for (;;) {
+      size_t nl = pending_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        *line = std::string_view(pending_).substr(pos_, nl - pos_);
+        pos_ = nl + 1;
+        if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+        return true;
+      }
+      pending_.erase(0, pos_);
+      pos_ = 0;
+      size_t n = std::fread(buf_.data(), 1, buf_.size(), in_);
+      if (n == 0) {
+        if (pending_.empty()) return false;
+        last_.swap(pending_);
+        pending_.clear();
+        *line = last_;
+        if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+        return true;
+      }
+      pending_.append(buf_.data(), n);
     }
   }
-  return !line->empty();
-}
 
-bool Blank(const std::string& s) { return !decide::IsGiven(s); }
+ private:
+  FILE* in_;
+  std::string buf_, pending_, last_;
+  size_t pos_ = 0;
+};
 
-class Runner {
+bool Blank(std::string_view s) { return !decide::IsGiven(s); }
+
+// The work of one thread: parse, decide, render.
+class Decider {
  public:
-  Runner(const decide::CompiledRegistry& reg, Instant default_at, bool explain)
-      : reg_(reg), default_at_(default_at), explain_(explain) {
-    out_.reserve(1 << 17);
-  }
-  ~Runner() { Flush(); }
+  Decider(const decide::CompiledRegistry& reg, Instant default_at, bool explain)
+      : reg_(reg), default_at_(default_at), explain_(explain) {}
 
-  // Decides one request text; returns false when it was malformed.
-  bool One(std::string_view text, long line_number, bool whole_input) {
+  // Appends the decision for `text` to *out; on unreadable input appends a deny and the
+  // message to *errors and returns false.
+  bool One(std::string_view text, const std::string& where, std::string* out, std::string* errors) {
     Status s = parser_.Parse(text, &request_);
     if (!s.ok()) {
-      std::string where = whole_input ? "input" : "line " + std::to_string(line_number);
-      std::cerr << "concordat decide: " << where << ": " << s.message() << "\n";
+      *errors += "concordat decide: " + where + ": " + s.message() + "\n";
       if (explain_) {
-        out_ += "DENY: " + where + " could not be read: " + s.message() + "\n\n";
+        *out += "DENY: " + where + " could not be read: " + s.message() + "\n\n";
       } else {
-        decide::RenderInvalid(where + ": " + s.message(), &out_);
-        out_.push_back('\n');
+        decide::RenderInvalid(where + ": " + s.message(), out);
+        out->push_back('\n');
       }
-      MaybeFlush();
       return false;
     }
     decide::Decide(reg_, request_, default_at_, &decision_);
     if (explain_) {
-      out_ += decide::Explain(reg_, request_, decision_);
-      out_.push_back('\n');
+      *out += decide::Explain(reg_, request_, decision_);
     } else {
-      decide::RenderJson(reg_, request_, decision_, &out_);
-      out_.push_back('\n');
+      decide::RenderJson(reg_, request_, decision_, out);
     }
-    MaybeFlush();
+    out->push_back('\n');
     return true;
   }
 
-  void Flush() {
-    if (!out_.empty()) std::fwrite(out_.data(), 1, out_.size(), stdout);
-    out_.clear();
-    std::fflush(stdout);
-  }
-
  private:
-  void MaybeFlush() {
-    if (out_.size() >= (1 << 16)) {
-      std::fwrite(out_.data(), 1, out_.size(), stdout);
-      out_.clear();
-    }
-  }
   const decide::CompiledRegistry& reg_;
   Instant default_at_;
   bool explain_;
   decide::RequestParser parser_;
   decide::Request request_;
   decide::Decision decision_;
-  std::string out_;
+};
+
+struct Batch {
+  std::string text;                                // the lines, back to back
+  std::vector<std::pair<size_t, size_t>> lines;    // (offset, length) in text
+  std::vector<long> numbers;                       // input line numbers
+};
+
+struct BatchResult {
+  std::string out;
+  std::string errors;
+  bool ok = true;
+};
+
+class Output {
+ public:
+  void Write(const std::string& s) {
+    if (!s.empty()) std::fwrite(s.data(), 1, s.size(), stdout);
+  }
+  ~Output() { std::fflush(stdout); }
 };
 
 int RunDecide(const DecideArgs& args) {
@@ -125,50 +159,123 @@ int RunDecide(const DecideArgs& args) {
       return kExitBadInput;
     }
   }
-  Runner runner(*compiled, default_at, args.explain);
+  LineReader reader(in);
+  Output output;
   bool all_ok = true;
-  std::string line;
+  std::string_view line;
   long number = 0;
-  // The first non-blank line decides the shape: a complete JSON object means JSON Lines;
-  // otherwise the whole input is one JSON request (pretty-printed).
-  while (ReadLine(in, &line)) {
+  bool have = false;
+  while ((have = reader.Next(&line))) {
     ++number;
     if (!Blank(line)) break;
   }
-  if (!Blank(line)) {
+
+  if (have) {
+    // A first line that is not a complete JSON value starts one pretty-printed request.
     decide::RequestParser probe;
     decide::Request scratch;
     Status first = probe.Parse(line, &scratch);
-    bool looks_partial = !first.ok() && first.message().rfind("malformed JSON", 0) == 0;
-    if (looks_partial) {
-      std::vector<std::string> lines{line};
-      std::string rest;
-      while (ReadLine(in, &rest)) lines.push_back(rest);
+    if (!first.ok() && first.message().rfind("malformed JSON", 0) == 0) {
+      std::vector<std::string> lines{std::string(line)};
+      while (reader.Next(&line)) lines.emplace_back(line);
       std::string whole;
-      for (const auto& l : lines) whole += l + "\n";
-      decide::RequestParser whole_probe;
-      if (whole_probe.Parse(whole, &scratch).ok() || lines.size() == 1) {
-        all_ok = runner.One(whole, number, lines.size() > 1) && all_ok;
+      for (const auto& l : lines) whole.append(l).push_back('\n');
+      Decider decider(*compiled, default_at, args.explain);
+      std::string out, errs;
+      if (lines.size() == 1 || probe.Parse(whole, &scratch).ok()) {
+        all_ok = decider.One(lines.size() == 1 ? lines[0] : whole,
+                             lines.size() == 1 ? "line " + std::to_string(number) : std::string("input"), &out, &errs);
       } else {
-        // Not one document either: report line by line.
         long n = number;
         for (const auto& l : lines) {
-          if (!Blank(l)) all_ok = runner.One(l, n, false) && all_ok;
+          if (!Blank(l)) all_ok = decider.One(l, "line " + std::to_string(n), &out, &errs) && all_ok;
           ++n;
         }
       }
+      output.Write(out);
+      std::cerr << errs;
     } else {
-      all_ok = runner.One(line, number, false) && all_ok;
-      while (ReadLine(in, &line)) {
-        ++number;
-        if (Blank(line)) continue;
-        all_ok = runner.One(line, number, false) && all_ok;
+      // JSON Lines, in batches decided by a pool of threads; results written in order.
+      const unsigned threads = args.threads > 0 ? static_cast<unsigned>(args.threads)
+                                                : std::max(1u, std::thread::hardware_concurrency());
+      constexpr size_t kBatchLines = 2048;
+      std::deque<std::future<BatchResult>> inflight;
+      auto drain_one = [&] {
+        BatchResult r = inflight.front().get();
+        inflight.pop_front();
+        output.Write(r.out);
+        if (!r.errors.empty()) std::cerr << r.errors;
+        all_ok = all_ok && r.ok;
+      };
+      auto work = [&compiled, default_at, explain = args.explain](Batch batch) {
+        thread_local std::unique_ptr<Decider> decider;
+        if (!decider) decider = std::make_unique<Decider>(*compiled, default_at, explain);
+        BatchResult r;
+        r.out.reserve(batch.lines.size() * 512);
+        for (size_t i = 0; i < batch.lines.size(); ++i) {
+          std::string_view text(batch.text.data() + batch.lines[i].first, batch.lines[i].second);
+          r.ok = decider->One(text, "line " + std::to_string(batch.numbers[i]), &r.out, &r.errors) && r.ok;
+        }
+        return r;
+      };
+      // Threads of a small fixed pool, reused across batches (thread_local Decider per thread).
+      std::vector<std::thread> pool;
+      std::mutex mu;
+      std::condition_variable cv;
+      std::deque<std::packaged_task<BatchResult()>> queue;
+      bool closing = false;
+      for (unsigned i = 0; i < threads; ++i) {
+        pool.emplace_back([&] {
+          for (;;) {
+            std::packaged_task<BatchResult()> task;
+            {
+              std::unique_lock<std::mutex> lock(mu);
+              cv.wait(lock, [&] { return closing || !queue.empty(); });
+              if (queue.empty()) return;
+              task = std::move(queue.front());
+              queue.pop_front();
+            }
+            task();
+          }
+        });
       }
+      auto submit = [&](Batch batch) {
+        std::packaged_task<BatchResult()> task([&work, b = std::move(batch)]() mutable { return work(std::move(b)); });
+        inflight.push_back(task.get_future());
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          queue.push_back(std::move(task));
+        }
+        cv.notify_one();
+        while (inflight.size() > threads * 2) drain_one();
+      };
+      Batch batch;
+      auto add = [&](std::string_view l, long n) {
+        batch.lines.emplace_back(batch.text.size(), l.size());
+        batch.text.append(l);
+        batch.numbers.push_back(n);
+        if (batch.lines.size() == kBatchLines) {
+          submit(std::move(batch));
+          batch = Batch();
+        }
+      };
+      add(line, number);
+      while (reader.Next(&line)) {
+        ++number;
+        if (!Blank(line)) add(line, number);
+      }
+      if (!batch.lines.empty()) submit(std::move(batch));
+      while (!inflight.empty()) drain_one();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        closing = true;
+      }
+      cv.notify_all();
+      for (auto& t : pool) t.join();
     }
   }
   bool read_error = std::ferror(in);
   if (in != stdin) std::fclose(in);
-  runner.Flush();
   if (read_error) {
     std::cerr << "concordat decide: error reading " << args.input << "\n";
     return kExitBadInput;
@@ -188,6 +295,8 @@ void Register(CLI::App& app, int* exit_code, const char* name, bool explain) {
   cmd->add_option("--at", args->at, "Instant for requests that carry no 'at' (RFC 3339 or YYYY-MM-DD; default now)");
   cmd->add_flag("--strict-review", args->strict_review, "An overdue review denies (REVIEW_OVERDUE) instead of warning");
   if (!explain) cmd->add_flag("--explain", args->explain, "Print readable explanations instead of JSON");
+  cmd->add_option("--threads", args->threads, "Worker threads for JSON Lines (default: one per core)")
+      ->check(CLI::Range(0, 256));
   cmd->add_option("input", args->input, "Request file, or - for standard input (default)");
   cmd->callback([args, exit_code] { *exit_code = RunDecide(*args); });
 }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <atomic>
 #include <map>
+#include <optional>
+#include <thread>
 
 namespace concordat::model {
 namespace fs = std::filesystem;
@@ -31,24 +34,40 @@ Result<Registry> LoadRegistry(const std::string& dir, std::vector<LoadError>* er
     if (errors) errors->insert(errors->end(), all.begin(), all.end());
     return files.status();
   }
+  // Parse the files in parallel (YAML parsing dominates), then check them in file order.
+  const size_t n = files->size();
+  std::vector<std::optional<Protocol>> loaded(n);
+  std::vector<std::vector<LoadError>> file_errors(n);
+  const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), std::max<size_t>(1, n / 8));
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      auto p = LoadProtocolFile((*files)[i], &file_errors[i]);
+      if (p.ok()) loaded[i] = std::move(*p);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
   Registry reg;
   std::map<std::pair<std::string, std::string>, std::string> seen;  // (id, version) -> file
-  for (const auto& file : *files) {
-    std::vector<LoadError> file_errors;
-    auto p = LoadProtocolFile(file, &file_errors);
-    if (!p.ok()) {
-      all.insert(all.end(), file_errors.begin(), file_errors.end());
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& file = (*files)[i];
+    if (!loaded[i]) {
+      all.insert(all.end(), file_errors[i].begin(), file_errors[i].end());
       continue;
     }
-    auto key = std::make_pair(p->id, p->version);
+    auto key = std::make_pair(loaded[i]->id, loaded[i]->version);
     if (auto it = seen.find(key); it != seen.end()) {
       all.push_back({file, 0, 0,
-                     "protocol '" + p->id + "' version " + p->version + " is also defined in " +
+                     "protocol '" + loaded[i]->id + "' version " + loaded[i]->version + " is also defined in " +
                          it->second + "; each id and version must appear once in a registry"});
       continue;
     }
     seen[key] = file;
-    reg.protocols.push_back(std::move(*p));
+    reg.protocols.push_back(std::move(*loaded[i]));
   }
   if (!all.empty()) {
     std::string summary = all.front().ToString();
