@@ -270,7 +270,7 @@ std::string WarningMessage(const CompiledRegistry& reg, const Warning& w) {
   return "";
 }
 
-std::string ReasonRemedy(const CompiledRegistry& reg, const Request& req, const Reason& r) {
+std::string ReasonRemedy(const CompiledRegistry& reg, [[maybe_unused]] const Request& req, const Reason& r) {
   const CompiledProtocol* p = ProtocolOf(reg, r.protocol);
   std::string lead = p ? "the protocol lead (" + p->source->lead + ")" : "the protocol lead";
   switch (r.code) {
@@ -289,7 +289,7 @@ std::string ReasonRemedy(const CompiledRegistry& reg, const Request& req, const 
     case ReasonCode::kNoLegalBasis:
     case ReasonCode::kNoSpecialCategoryCondition: return "Both parties need the lawful basis the data requires in section 3; ask " + lead + " to complete it.";
     case ReasonCode::kRoleNotAuthorised: return "Ask a user who holds one of the rule's roles, or is named in it, to make the request.";
-    case ReasonCode::kLocationNotAllowed: return "Make the request from one of the permitted sites (for example " + (req.requester.location.empty() ? std::string("the office network") : std::string("not '") + req.requester.location + "'") + ").";
+    case ReasonCode::kLocationNotAllowed: return "Make the request from one of the sites the rule permits, on the site's network; other places (home included) are refused.";
     case ReasonCode::kDeviceNotAllowed: return "Use the issued device the rule names.";
     case ReasonCode::kJustificationRequired: return "Give the reason the check is necessary and proportionate.";
     case ReasonCode::kAuditReferenceRequired: return "Give the audit reference of the case (for example the referral number).";

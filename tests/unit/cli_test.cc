@@ -235,7 +235,7 @@ TEST(CliDecide, ExplainSaysWhatWouldFixIt) {
   for (const char* s : {"DENY: essex-police (user u-4411) asks essex-cc for cf-case-status by self_service",
                         "Protocol:  Essex Police Access to Social Care Case Management System (essex-police-mosaic version 1.0)",
                         "Closest rule: polit-checks (read_only)", "LOCATION_NOT_ALLOWED",
-                        "To fix: Make the request from one of the permitted sites"})
+                        "To fix: Make the request from one of the sites the rule permits"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   CliRun same = Concordat("decide --explain --registry " + Src("protocols") + " " + file);
   EXPECT_EQ(same.out, r.out);
