@@ -18,5 +18,6 @@ void RegisterShow(CLI::App& app, int* exit_code);
 void RegisterCanonical(CLI::App& app, int* exit_code);
 void RegisterDecide(CLI::App& app, int* exit_code);    // decide and explain
 void RegisterGenerate(CLI::App& app, int* exit_code);  // gen-registry and gen-requests
+void RegisterAudit(CLI::App& app, int* exit_code);     // init and audit ...
 
 }  // namespace concordat::cli

@@ -1,0 +1,102 @@
+#include "audit/log.h"
+
+#include <chrono>
+
+namespace concordat::audit {
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t timestamp_ms) {
+  auto tx = backend_->BeginWrite();
+  if (!tx.ok()) return tx.status();
+  LogWriteTransaction& t = **tx;
+  auto size = t.Size();
+  if (!size.ok()) return size.status();
+  uint64_t n = *size;
+  for (LogEntry& e : *entries) {
+    e.index = n;
+    const std::string encoded = EncodeEntry(e);
+    Hash leaf = LeafHash(encoded);
+    if (Status s = t.PutEntry(n, encoded, leaf); !s.ok()) return s;
+    // The complete subtrees this leaf closes: one per trailing one bit of n.
+    Hash h = leaf;
+    uint64_t i = n;
+    for (int level = 0; (i & 1) == 1; ++level) {
+      auto left = t.Node(level, i - 1);
+      if (!left.ok()) return left.status();
+      h = NodeHash(*left, h);
+      i >>= 1;
+      if (Status s = t.PutNode(level + 1, i, h); !s.ok()) return s;
+    }
+    ++n;
+  }
+  auto root = RootHash(t, n);
+  if (!root.ok()) return root.status();
+  SignedTreeHead sth = signer_->Sign(n, timestamp_ms, *root);
+  if (Status s = t.PutSth(sth); !s.ok()) return s;
+  if (Status s = t.Commit(); !s.ok()) return s;
+  return sth;
+}
+
+Result<std::vector<Hash>> Log::InclusionProofFor(uint64_t index, uint64_t tree_size) {
+  return InclusionProof(*backend_, index, tree_size);
+}
+
+Result<std::vector<Hash>> Log::ConsistencyProofFor(uint64_t first, uint64_t second) {
+  return ConsistencyProof(*backend_, first, second);
+}
+
+GroupCommitter::GroupCommitter(Log* log, size_t max_batch) : log_(log), max_batch_(max_batch) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+std::future<Result<uint64_t>> GroupCommitter::Submit(LogEntry entry) {
+  Pending p{std::move(entry), {}};
+  auto f = p.done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(p));
+  }
+  cv_.notify_one();
+  return f;
+}
+
+void GroupCommitter::Run() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<LogEntry> entries;
+    entries.reserve(batch.size());
+    for (auto& p : batch) entries.push_back(std::move(p.entry));
+    auto sth = log_->Append(&entries, NowMillis());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (sth.ok()) {
+        batch[i].done.set_value(entries[i].index);
+      } else {
+        batch[i].done.set_value(sth.status());
+      }
+    }
+  }
+}
+
+}  // namespace concordat::audit

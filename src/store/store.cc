@@ -1,0 +1,20 @@
+#include "store/store.h"
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace concordat::store {
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::string path = url.substr(7);
+    if (path.empty()) return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH");
+    auto s = SqliteStore::Open(path, create);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Store>(std::move(*s));
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    return Status::InvalidArgument("store URL '" + url + "': PostgreSQL stores are not supported by this build yet");
+  return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH");
+}
+
+}  // namespace concordat::store

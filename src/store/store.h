@@ -1,0 +1,35 @@
+// The store: everything Concordat persists, behind one interface, with versioned migrations.
+//
+// This build persists the audit log (entries, subtree hashes, signed tree heads) and the
+// protocol versions that decisions refer to. Implementations: sqlite/ (the embedded default).
+// Store URLs: "sqlite:PATH".
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "audit/log_backend.h"
+#include "base/status.h"
+
+namespace concordat::store {
+
+class Store : public audit::LogBackend {
+ public:
+  // The schema version this build writes, and the one the store holds.
+  static constexpr int kSchemaVersion = 1;
+  virtual Result<int> SchemaVersion() = 0;
+
+  // Protocol versions by id and version: their canonical text and content hash. Putting an
+  // existing (id, version) with a different hash is refused: a version never changes.
+  virtual Status PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
+                                    const std::string& canonical) = 0;
+  virtual Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id, const std::string& version) = 0;
+
+  virtual std::string Url() const = 0;
+};
+
+// Opens (creating and migrating when `create`) the store at `url`.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create);
+
+}  // namespace concordat::store
