@@ -1,0 +1,113 @@
+// concordat-verify: checks proofs from a Concordat audit log with nothing but the log's
+// public key, a signed tree head and the proof: no store, no network.
+//
+//   concordat-verify inclusion   --public-key K --sth STH.json --proof PROOF.json
+//   concordat-verify consistency --public-key K --old-sth A.json --new-sth B.json --proof C.json
+//
+// Inputs are what `concordat audit sth`, `audit proof` and `audit consistency` print.
+// Exit status: 0 the proof holds; 1 it does not; 2 an input could not be read.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "audit/merkle.h"
+#include "audit/sth.h"
+
+using namespace concordat;
+
+namespace {
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream s;
+  s << in.rdbuf();
+  *out = s.str();
+  return true;
+}
+
+int Bad(const std::string& msg) {
+  std::cerr << "concordat-verify: " << msg << "\n";
+  return 2;
+}
+
+int No(const std::string& msg) {
+  std::cout << "INVALID: " << msg << "\n";
+  return 1;
+}
+
+bool Hashes(const nlohmann::json& j, std::vector<audit::Hash>* out) {
+  if (!j.is_array()) return false;
+  for (const auto& h : j) {
+    audit::Hash x;
+    if (!h.is_string() || !audit::FromHex(h.get<std::string>(), &x)) return false;
+    out->push_back(x);
+  }
+  return true;
+}
+
+Result<audit::SignedTreeHead> LoadSth(const std::string& path) {
+  std::string text;
+  if (!ReadFile(path, &text)) return Status::IoError(path + ": cannot read");
+  return audit::SignedTreeHead::FromJson(text);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Verify Concordat audit-log proofs offline, with the log's public key."};
+  app.require_subcommand(1);
+  std::string key, sth_path, proof_path, old_sth, new_sth;
+  auto* inc = app.add_subcommand("inclusion", "An entry is in the log the signed tree head commits to.");
+  inc->add_option("--public-key", key, "The log's public key file")->required();
+  inc->add_option("--sth", sth_path, "Signed tree head (JSON)")->required();
+  inc->add_option("--proof", proof_path, "Inclusion proof (JSON from concordat audit proof)")->required();
+  auto* con = app.add_subcommand("consistency", "The newer log extends the older one without changing it.");
+  con->add_option("--public-key", key, "The log's public key file")->required();
+  con->add_option("--old-sth", old_sth, "The earlier signed tree head")->required();
+  con->add_option("--new-sth", new_sth, "The later signed tree head")->required();
+  con->add_option("--proof", proof_path, "Consistency proof (JSON from concordat audit consistency)")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  auto pk = audit::LoadPublicKey(key);
+  if (!pk.ok()) return Bad(pk.status().message());
+  std::string proof_text;
+  if (!ReadFile(proof_path, &proof_text)) return Bad(proof_path + ": cannot read");
+  auto proof = nlohmann::json::parse(proof_text, nullptr, false);
+  if (proof.is_discarded() || !proof.is_object()) return Bad(proof_path + ": not a JSON object");
+
+  if (inc->parsed()) {
+    auto sth = LoadSth(sth_path);
+    if (!sth.ok()) return Bad(sth.status().message());
+    if (!audit::VerifySth(*sth, *pk)) return No("the signed tree head's signature does not verify with this key");
+    std::vector<audit::Hash> path;
+    if (!proof.contains("entry") || !proof["entry"].is_string() || !proof.contains("index") ||
+        !proof.contains("tree_size") || !Hashes(proof["proof"], &path))
+      return Bad(proof_path + ": expected entry, index, tree_size and proof");
+    const uint64_t index = proof["index"].get<uint64_t>(), size = proof["tree_size"].get<uint64_t>();
+    if (size != sth->tree_size)
+      return No("the proof is for a tree of " + std::to_string(size) + " entries, the signed tree head for " +
+                std::to_string(sth->tree_size));
+    audit::Hash leaf = audit::LeafHash(proof["entry"].get<std::string>());
+    if (!audit::VerifyInclusion(leaf, index, size, path, sth->root))
+      return No("entry " + std::to_string(index) + " is not proven to be in the log");
+    std::cout << "VALID: entry " << index << " is entry " << index << " of the signed log of " << size << " entries\n";
+    return 0;
+  }
+  auto a = LoadSth(old_sth), b = LoadSth(new_sth);
+  if (!a.ok()) return Bad(a.status().message());
+  if (!b.ok()) return Bad(b.status().message());
+  if (!audit::VerifySth(*a, *pk) || !audit::VerifySth(*b, *pk)) return No("a signed tree head's signature does not verify");
+  std::vector<audit::Hash> path;
+  if (!Hashes(proof["proof"], &path)) return Bad(proof_path + ": expected a proof list");
+  if (!audit::VerifyConsistency(a->tree_size, b->tree_size, a->root, b->root, path))
+    return No("the log of " + std::to_string(b->tree_size) + " entries is not an extension of the log of " +
+              std::to_string(a->tree_size));
+  std::cout << "VALID: the log of " << b->tree_size << " entries extends the log of " << a->tree_size << " unchanged\n";
+  return 0;
+}
