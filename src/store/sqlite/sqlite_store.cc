@@ -81,6 +81,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
 
   Status Begin() {
     if (!put_entry_.ok() || !put_node_.ok() || !put_sth_.ok()) return store_->Error("preparing statements");
+    for (auto& c : recent_leaves_) c.first = UINT64_MAX;  // nothing cached yet
     if (Status s = store_->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     open_ = true;
     auto n = store_->Size();
@@ -138,7 +139,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
   Result<audit::Hash> Node(int level, uint64_t index) const override {
     if (level == 0) {
       const auto& cached = recent_leaves_[index & 63];
-      if (cached.first == index && size_ > index) return cached.second;
+      if (cached.first == index) return cached.second;
     }
     return store_->Node(level, index);  // reads see this transaction's writes
   }
