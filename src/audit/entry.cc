@@ -29,11 +29,12 @@ std::string EncodeEntry(const LogEntry& e) {
   if (e.request.empty()) {
     j["request"] = nullptr;
   } else {
-    auto request = nlohmann::ordered_json::parse(e.request, nullptr, /*allow_exceptions=*/false);
+    // Parsed into nlohmann::json, whose objects sort their keys: the canonical request.
+    auto request = nlohmann::json::parse(e.request, nullptr, /*allow_exceptions=*/false);
     if (request.is_discarded()) {
       j["request"] = e.request;  // not JSON: kept as text
     } else {
-      j["request"] = std::move(request);
+      j["request"] = nlohmann::ordered_json::parse(request.dump());
     }
   }
   j["decision"] = e.decision;

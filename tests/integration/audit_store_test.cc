@@ -1,0 +1,256 @@
+// The audit log as an operator meets it: the real concordat binary, the real sqlite3 client
+// changing rows behind Concordat's back, and a writer killed with SIGKILL mid-stream.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "audit/merkle.h"
+
+namespace concordat {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ShellRun {
+  int code = -1;
+  std::string out;
+};
+
+ShellRun Sh(const std::string& cmd) {
+  ShellRun r;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+class AuditStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int n = 0;
+    dir_ = fs::temp_directory_path() / ("concordat-audit-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = (dir_ / "log.db").string();
+    ASSERT_EQ(C("init").code, 0);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  ShellRun C(const std::string& args) { return Sh(std::string(CONCORDAT_BINARY) + " " + Sub(args) + " --store sqlite:" + db_); }
+  // Puts the subcommand first: "audit verify" -> "audit verify".
+  static std::string Sub(const std::string& a) { return a; }
+  ShellRun Sql(const std::string& sql) { return Sh("sqlite3 '" + db_ + "' \"" + sql + "\""); }
+
+  void AppendEntries(int count, int batch) {
+    std::ofstream f(dir_ / "in.jsonl");
+    for (int i = 0; i < count; ++i)
+      f << "{\"kind\":\"decision\",\"actor\":\"u-" << i << "\",\"organisation\":\"essex-police\",\"decision\":\"permit\"}\n";
+    f.close();
+    ShellRun r = C("audit append --batch " + std::to_string(batch) + " " + (dir_ / "in.jsonl").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+
+  fs::path dir_;
+  std::string db_;
+};
+
+TEST_F(AuditStore, InitCreatesAPrivateKeyAndAMigratedStore) {
+  EXPECT_EQ(fs::status(db_ + ".signing-key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_TRUE(fs::exists(db_ + ".signing-key.pub"));
+  ShellRun again = C("init");
+  EXPECT_EQ(again.code, 0);
+  EXPECT_NE(again.out.find("already exists and was kept"), std::string::npos);
+  EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out, "1\n");
+}
+
+TEST_F(AuditStore, VerifyPassesOnAnUntouchedLog) {
+  AppendEntries(50, 10);
+  ShellRun v = C("audit verify");
+  EXPECT_EQ(v.code, 0) << v.out;
+  EXPECT_NE(v.out.find("verified 50 entries and 5 signed tree heads"), std::string::npos) << v.out;
+}
+
+TEST_F(AuditStore, ChangedEntryIsNamed) {
+  AppendEntries(50, 10);
+  ASSERT_EQ(Sql("UPDATE log_entries SET entry = replace(entry, 'u-17', 'u-71') WHERE idx = 17").code, 0);
+  ShellRun v = C("audit verify");
+  EXPECT_EQ(v.code, 1) << v.out;
+  EXPECT_NE(v.out.find("first bad entry: 17"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("entry 17 does not match its leaf hash"), std::string::npos) << v.out;
+}
+
+TEST_F(AuditStore, ChangedEntryWithARecomputedLeafIsStillCaught) {
+  AppendEntries(50, 10);
+  ShellRun row = Sql("SELECT entry FROM log_entries WHERE idx = 23");
+  std::string entry = row.out.substr(0, row.out.size() - 1);
+  std::string forged = entry;
+  forged.replace(forged.find("\"permit\""), 8, "\"deny\"");
+  std::string hex = audit::ToHex(audit::LeafHash(forged));
+  std::string quoted;
+  for (char c : forged) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  // Written through a file: the shell would eat the quotes.
+  std::ofstream(dir_ / "forge.sql") << "UPDATE log_entries SET entry = CAST('" << quoted << "' AS BLOB), leaf = X'" << hex
+                                    << "' WHERE idx = 23;\n";
+  ASSERT_EQ(Sh("sqlite3 '" + db_ + "' < '" + (dir_ / "forge.sql").string() + "'").code, 0);
+  ShellRun v = C("audit verify");
+  EXPECT_EQ(v.code, 1) << v.out;
+  EXPECT_NE(v.out.find("entries 22 to 23"), std::string::npos) << v.out;  // the stored subtree over 22..23 disagrees
+}
+
+TEST_F(AuditStore, DeletedEntryIsNamed) {
+  AppendEntries(50, 10);
+  ASSERT_EQ(Sql("DELETE FROM log_entries WHERE idx = 23").code, 0);
+  ShellRun v = C("audit verify");
+  EXPECT_EQ(v.code, 1);
+  EXPECT_NE(v.out.find("entry 23 is missing"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("first bad entry: 23"), std::string::npos) << v.out;
+}
+
+TEST_F(AuditStore, SwappedEntriesAreNamed) {
+  AppendEntries(50, 10);
+  ASSERT_EQ(Sql("UPDATE log_entries SET idx = -1 WHERE idx = 5; UPDATE log_entries SET idx = 5 WHERE idx = 6; "
+                "UPDATE log_entries SET idx = 6 WHERE idx = -1")
+                .code,
+            0);
+  ShellRun v = C("audit verify");
+  EXPECT_EQ(v.code, 1);
+  EXPECT_NE(v.out.find("entry 5 holds the content of entry 6"), std::string::npos) << v.out;
+}
+
+TEST_F(AuditStore, InsertedEntryIsNamed) {
+  AppendEntries(50, 10);
+  ASSERT_EQ(Sql("INSERT INTO log_entries (idx, entry, leaf) SELECT 50, entry, leaf FROM log_entries WHERE idx = 49").code, 0);
+  ShellRun v = C("audit verify");
+  EXPECT_EQ(v.code, 1);
+  EXPECT_NE(v.out.find("first bad entry: 50"), std::string::npos) << v.out;
+}
+
+TEST_F(AuditStore, ForgedSignedTreeHeadIsCaught) {
+  AppendEntries(20, 10);
+  ASSERT_EQ(Sql("UPDATE log_sth SET timestamp = timestamp + 1 WHERE tree_size = 20").code, 0);
+  ShellRun v = C("audit verify");
+  EXPECT_EQ(v.code, 1);
+  EXPECT_NE(v.out.find("bad signature"), std::string::npos) << v.out;
+}
+
+TEST_F(AuditStore, MalformedAppendWritesNothing) {
+  AppendEntries(5, 5);
+  std::ofstream(dir_ / "bad.jsonl") << "{\"kind\":\"decision\"}\n{\"kind\":\"decision\",\"decision\":\"perhaps\"}\n";
+  ShellRun r = C("audit append " + (dir_ / "bad.jsonl").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("line 2: decision: 'perhaps' is not allowed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nothing was appended"), std::string::npos) << r.out;
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM log_entries").out, "5\n");
+  EXPECT_EQ(C("audit verify").code, 0);
+}
+
+TEST_F(AuditStore, ProofsAndSamplesFromTheCommandLine) {
+  AppendEntries(30, 7);
+  ASSERT_EQ(Sh("cd '" + dir_.string() + "' && " + CONCORDAT_BINARY + " audit sth --store sqlite:" + db_ + " > sth.json").code, 0);
+  ASSERT_EQ(Sh(std::string(CONCORDAT_BINARY) + " audit proof --index 12 --store sqlite:" + db_ + " > '" + (dir_ / "p.json").string() + "'").code, 0);
+  ShellRun ok = Sh(std::string(CONCORDAT_VERIFY) + " inclusion --public-key '" + db_ + ".signing-key.pub' --sth '" +
+              (dir_ / "sth.json").string() + "' --proof '" + (dir_ / "p.json").string() + "'");
+  EXPECT_EQ(ok.code, 0) << ok.out;
+  // The same sample twice with one seed; the sampling is logged each time.
+  ShellRun s1 = C("audit sample --count 5 --seed 42");
+  ShellRun s2 = C("audit sample --count 5 --seed 42");
+  ASSERT_EQ(s1.code, 0) << s1.out;
+  auto lines = [](const std::string& s) {
+    std::vector<std::string> v;
+    size_t pos = 0;
+    while ((pos = s.find("{\"index\":", pos)) != std::string::npos) {
+      v.push_back(s.substr(pos, s.find('\n', pos) - pos));
+      ++pos;
+    }
+    return v;
+  };
+  EXPECT_EQ(lines(s1.out).size(), 5u);
+  EXPECT_EQ(lines(s1.out), lines(s2.out));
+  ShellRun tail = C("audit tail -n 2");
+  EXPECT_NE(tail.out.find("\"kind\":\"audit-sample\""), std::string::npos) << tail.out;
+  EXPECT_NE(tail.out.find("\"seed\":42"), std::string::npos) << tail.out;
+  EXPECT_EQ(C("audit verify").code, 0);
+}
+
+// A writer appends in small batches and reports each durable entry; it is killed with
+// SIGKILL at random moments. Every acknowledged entry must survive and the log must verify.
+TEST_F(AuditStore, AcknowledgedEntriesSurviveSigkill) {
+  {
+    std::ofstream f(dir_ / "load.jsonl");
+    for (int i = 0; i < 20000; ++i) f << "{\"kind\":\"decision\",\"actor\":\"crash-" << i << "\"}\n";
+  }
+  std::mt19937 rng(7);
+  uint64_t acked_total = 0;
+  for (int round = 0; round < 12; ++round) {
+    int pipefd[2];
+    ASSERT_EQ(pipe(pipefd), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      dup2(pipefd[1], STDOUT_FILENO);
+      close(pipefd[0]);
+      std::string store = "sqlite:" + db_;
+      std::string input = (dir_ / "load.jsonl").string();
+      execl(CONCORDAT_BINARY, CONCORDAT_BINARY, "audit", "append", "--ack", "--batch", "25", "--store", store.c_str(),
+            input.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(pipefd[1]);
+    // Read acknowledgements for a random while, then kill.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100 + rng() % 600);
+    std::set<uint64_t> acked;
+    std::string pending;
+    fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+    bool killed = false;
+    for (;;) {
+      char buf[4096];
+      ssize_t n = read(pipefd[0], buf, sizeof buf);
+      if (n > 0) {
+        pending.append(buf, static_cast<size_t>(n));
+        size_t nl;
+        while ((nl = pending.find('\n')) != std::string::npos) {
+          std::string line = pending.substr(0, nl);
+          pending.erase(0, nl + 1);
+          if (line.rfind("ack ", 0) == 0) acked.insert(std::stoull(line.substr(4)));
+        }
+      } else if (n == 0) {
+        break;  // the writer finished before the deadline
+      }
+      if (!killed && std::chrono::steady_clock::now() >= deadline) {
+        kill(pid, SIGKILL);
+        killed = true;
+      }
+      if (n < 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    // Every acknowledged entry is there.
+    ShellRun count = Sql("SELECT COUNT(*) FROM log_entries");
+    uint64_t stored = std::stoull(count.out);
+    if (!acked.empty()) {
+      EXPECT_GT(stored, *acked.rbegin()) << "round " << round << ": an acknowledged entry was lost";
+    }
+    acked_total += acked.size();
+    ShellRun v = C("audit verify");
+    ASSERT_EQ(v.code, 0) << "round " << round << ": " << v.out;
+  }
+  EXPECT_GT(acked_total, 100u) << "the writer must have made progress before being killed";
+}
+
+}  // namespace
+}  // namespace concordat
