@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_string.h"
+
 namespace concordat::audit {
 namespace {
 
@@ -17,30 +19,49 @@ bool IsKindSlug(const std::string& s) {
 }  // namespace
 
 std::string EncodeEntry(const LogEntry& e) {
-  // nlohmann::ordered_json keeps insertion order: the key order below is the canonical order.
-  nlohmann::ordered_json j;
-  j["index"] = e.index;
-  j["kind"] = e.kind;
-  j["at"] = e.at.ToString();
-  j["actor"] = e.actor;
-  j["organisation"] = e.organisation;
-  j["protocol"] = e.protocol;
-  j["version"] = e.version;
+  // Written by hand, in the canonical key order; the request is kept as a JSON string.
+  std::string o;
+  o.reserve(160 + e.request.size() + e.actor.size());
+  o += "{\"index\":";
+  o += std::to_string(e.index);
+  auto text = [&](const char* key, std::string_view v) {
+    o += ",\"";
+    o += key;
+    o += "\":";
+    AppendJsonString(v, &o);
+  };
+  text("kind", e.kind);
+  text("at", e.at.ToString());
+  text("actor", e.actor);
+  text("organisation", e.organisation);
+  text("protocol", e.protocol);
+  text("version", e.version);
   if (e.request.empty()) {
-    j["request"] = nullptr;
+    o += ",\"request\":null";
   } else {
-    // Parsed into nlohmann::json, whose objects sort their keys: the canonical request.
-    auto request = nlohmann::json::parse(e.request, nullptr, /*allow_exceptions=*/false);
-    if (request.is_discarded()) {
-      j["request"] = e.request;  // not JSON: kept as text
-    } else {
-      j["request"] = nlohmann::ordered_json::parse(request.dump());
-    }
+    text("request", e.request);
   }
-  j["decision"] = e.decision;
-  j["reasons"] = e.reasons;
-  j["payload_hash"] = e.payload_hash;
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  text("decision", e.decision);
+  o += ",\"reasons\":[";
+  for (size_t i = 0; i < e.reasons.size(); ++i) {
+    if (i) o += ',';
+    AppendJsonString(e.reasons[i], &o);
+  }
+  o += ']';
+  text("payload_hash", e.payload_hash);
+  o += '}';
+  return o;
+}
+
+Result<uint64_t> EntryIndex(std::string_view encoded) {
+  constexpr std::string_view kPrefix = "{\"index\":";
+  if (encoded.substr(0, kPrefix.size()) != kPrefix) return Status::Corruption("entry does not start with its index");
+  uint64_t v = 0;
+  size_t i = kPrefix.size(), digits = 0;
+  for (; i < encoded.size() && encoded[i] >= '0' && encoded[i] <= '9' && digits < 20; ++i, ++digits)
+    v = v * 10 + static_cast<uint64_t>(encoded[i] - '0');
+  if (digits == 0 || i >= encoded.size() || encoded[i] != ',') return Status::Corruption("entry has a malformed index");
+  return v;
 }
 
 Result<LogEntry> DecodeEntry(std::string_view encoded) {
@@ -58,7 +79,7 @@ Result<LogEntry> DecodeEntry(std::string_view encoded) {
     e.protocol = j.at("protocol").get<std::string>();
     e.version = j.at("version").get<std::string>();
     const json& request = j.at("request");
-    e.request = request.is_null() ? "" : request.is_string() ? request.get<std::string>() : request.dump();
+    e.request = request.is_null() ? "" : request.get<std::string>();
     e.decision = j.at("decision").get<std::string>();
     e.reasons = j.at("reasons").get<std::vector<std::string>>();
     e.payload_hash = j.at("payload_hash").get<std::string>();

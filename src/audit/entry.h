@@ -1,7 +1,7 @@
 // One entry of the audit log and its canonical encoding.
 //
 // Every decision (permit or deny) and every governance event is an entry. The canonical
-// encoding is compact JSON with keys in a fixed order and the entry's own index inside it, so
+// encoding is compact JSON with keys in a fixed order and the entry's own index first, so
 // moving an entry to another position changes its leaf hash. The encoding is what the Merkle
 // leaf hashes: SHA-256(0x00 || encoding).
 #pragma once
@@ -36,6 +36,8 @@ struct LogEntry {
 std::string EncodeEntry(const LogEntry& e);
 // Parses a canonical encoding; fails on anything EncodeEntry would not produce.
 Result<LogEntry> DecodeEntry(std::string_view encoded);
+// The index an encoding carries, read without decoding the rest (verification's fast path).
+Result<uint64_t> EntryIndex(std::string_view encoded);
 
 // Reads an entry to append from user JSON (`concordat audit append`): `kind` required; `at`
 // (RFC 3339) defaults to `now`; unknown keys, wrong types and bad values are errors naming

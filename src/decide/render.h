@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "base/json_string.h"
 #include "decide/decision.h"
 #include "decide/index.h"
 #include "decide/request.h"
@@ -35,7 +36,7 @@ std::vector<std::string> PermittedFields(const CompiledRegistry& reg, const Requ
 // Readable explanation: outcome, protocol and clause, each failed check and its remedy.
 std::string Explain(const CompiledRegistry& reg, const Request& req, const Decision& d);
 
-// Writes s as a JSON string literal.
-void AppendJsonString(std::string_view s, std::string* out);
+// Writes s as a JSON string literal (base/json_string.h).
+using concordat::AppendJsonString;
 
 }  // namespace concordat::decide

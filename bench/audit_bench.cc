@@ -1,0 +1,143 @@
+// Audit log benchmarks on the SQLite store (Google Benchmark). Results: BENCHMARKS.md.
+//
+//   BM_AppendGroupCommit/T  durable appends per second, T threads submitting through the
+//                           group committer (one transaction + one signed tree head per group)
+//   BM_Verify               full verification of a log: entries and bytes per second
+//   BM_InclusionProof       an inclusion proof read from a log of N entries
+//
+// The store lives under $CONCORDAT_BENCH_DIR (default /tmp); the large log is built once
+// and reused across runs (audit-bench-N.db).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "audit/log.h"
+#include "audit/verify.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace concordat;
+namespace fs = std::filesystem;
+
+std::string BenchDir() {
+  const char* d = std::getenv("CONCORDAT_BENCH_DIR");
+  return d ? d : "/tmp";
+}
+
+audit::LogEntry SampleEntry(uint64_t i) {
+  audit::LogEntry e;
+  e.kind = "decision";
+  e.at = Instant{1764000000 + static_cast<int64_t>(i)};
+  e.actor = "u-" + std::to_string(i % 5000);
+  e.organisation = "essex-police";
+  e.protocol = "essex-police-mosaic";
+  e.version = "1.0";
+  e.request = "{\"data\":[\"cf-case-status\"],\"format\":\"self_service\",\"purpose\":\"online-child-sexual-abuse\"}";
+  e.decision = i % 4 ? "permit" : "deny";
+  if (i % 4 == 0) e.reasons = {"LOCATION_NOT_ALLOWED"};
+  return e;
+}
+
+struct Env {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<audit::Signer> signer;
+  std::string path;
+};
+
+Env OpenFresh(const std::string& name) {
+  Env env;
+  env.path = BenchDir() + "/" + name;
+  for (const char* ext : {"", "-wal", "-shm", ".key", ".key.pub"}) fs::remove(env.path + ext);
+  env.store = std::move(store::OpenStore("sqlite:" + env.path, true).value());
+  (void)audit::Signer::CreateKeyFiles(env.path + ".key", env.path + ".key.pub");
+  env.signer = std::make_unique<audit::Signer>(*audit::Signer::Load(env.path + ".key"));
+  return env;
+}
+
+// A log of `n` entries, built once (batches of 10,000) and kept for later runs.
+Env OpenLarge(uint64_t n) {
+  Env env;
+  env.path = BenchDir() + "/audit-bench-" + std::to_string(n) + ".db";
+  if (fs::exists(env.path) && fs::exists(env.path + ".key")) {
+    env.store = std::move(store::OpenStore("sqlite:" + env.path, false).value());
+    env.signer = std::make_unique<audit::Signer>(*audit::Signer::Load(env.path + ".key"));
+    if (*env.store->Size() == n) return env;
+    env.store.reset();
+  }
+  env = OpenFresh("audit-bench-" + std::to_string(n) + ".db");
+  audit::Log log(env.store.get(), env.signer.get());
+  for (uint64_t done = 0; done < n;) {
+    std::vector<audit::LogEntry> batch;
+    for (uint64_t i = 0; i < 10000 && done + i < n; ++i) batch.push_back(SampleEntry(done + i));
+    done += batch.size();
+    (void)log.Append(&batch, audit::NowMillis());
+  }
+  return env;
+}
+
+void BM_AppendGroupCommit(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  Env env = OpenFresh("audit-bench-append.db");
+  audit::Log log(env.store.get(), env.signer.get());
+  const int per_thread = 20000;
+  for (auto _ : state) {
+    audit::GroupCommitter group(&log, 8192);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        // Each submitter keeps up to 512 entries in flight, as a server's request threads would.
+        std::vector<std::future<Result<uint64_t>>> inflight;
+        for (int i = 0; i < per_thread; ++i) {
+          inflight.push_back(group.Submit(SampleEntry(static_cast<uint64_t>(t * per_thread + i))));
+          if (inflight.size() == 512) {
+            for (auto& f : inflight) (void)f.get();
+            inflight.clear();
+          }
+        }
+        for (auto& f : inflight) (void)f.get();
+      });
+    }
+    for (auto& t : pool) t.join();
+  }
+  state.SetItemsProcessed(state.iterations() * threads * per_thread);
+  state.counters["signed_heads"] = static_cast<double>(env.store->Sths()->size());
+}
+BENCHMARK(BM_AppendGroupCommit)->Arg(1)->Arg(8)->Arg(64)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Verify(benchmark::State& state) {
+  Env env = OpenLarge(static_cast<uint64_t>(state.range(0)));
+  audit::PublicKey pk = env.signer->public_key();
+  uint64_t bytes = 0;
+  for (auto _ : state) {
+    auto r = audit::VerifyLog(*env.store, pk);
+    if (!r.ok) state.SkipWithError(r.message.c_str());
+  }
+  auto cursor = std::move(env.store->Entries(0).value());
+  audit::StoredEntry e;
+  while (*cursor->Next(&e)) bytes += e.encoded.size();
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_Verify)->Arg(200000)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+void BM_InclusionProof(benchmark::State& state) {
+  const uint64_t n = static_cast<uint64_t>(state.range(0));
+  Env env = OpenLarge(n);
+  std::mt19937_64 rng(1);
+  size_t hashes = 0;
+  for (auto _ : state) {
+    auto proof = audit::InclusionProof(*env.store, rng() % n, n);
+    hashes += proof->size();
+    benchmark::DoNotOptimize(proof);
+  }
+  state.counters["proof_hashes"] = static_cast<double>(hashes) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_InclusionProof)->Arg(200000)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
