@@ -1,5 +1,6 @@
 #include "audit/merkle.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <string>
@@ -23,23 +24,44 @@ int Log2(uint64_t n) {
 
 }  // namespace
 
-Hash LeafHash(std::string_view entry) {
-  thread_local std::string buf;  // 0x00 || entry, hashed in one call (SHA-NI where the CPU has it)
-  buf.assign(1, '\0');
-  buf.append(entry);
-  Hash h;
-  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), h.data());
-  return h;
+namespace {
+
+// OpenSSL 3's one-shot SHA256() fetches the algorithm, under a lock, on every call; a
+// per-thread context with the algorithm fetched once avoids that.
+class Sha256 {
+ public:
+  Sha256() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {}
+  ~Sha256() {
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
+  }
+  Hash Of(uint8_t prefix, const void* a, size_t an, const void* b = nullptr, size_t bn = 0) {
+    Hash h;
+    unsigned int len = 0;
+    EVP_DigestInit_ex(ctx_, md_, nullptr);
+    EVP_DigestUpdate(ctx_, &prefix, 1);
+    EVP_DigestUpdate(ctx_, a, an);
+    if (bn) EVP_DigestUpdate(ctx_, b, bn);
+    EVP_DigestFinal_ex(ctx_, h.data(), &len);
+    return h;
+  }
+
+ private:
+  EVP_MD* md_;
+  EVP_MD_CTX* ctx_;
+};
+
+Sha256& ThreadSha256() {
+  thread_local Sha256 sha;
+  return sha;
 }
 
+}  // namespace
+
+Hash LeafHash(std::string_view entry) { return ThreadSha256().Of(0x00, entry.data(), entry.size()); }
+
 Hash NodeHash(const Hash& left, const Hash& right) {
-  uint8_t buf[65];
-  buf[0] = 0x01;
-  std::copy(left.begin(), left.end(), buf + 1);
-  std::copy(right.begin(), right.end(), buf + 33);
-  Hash h;
-  SHA256(buf, sizeof buf, h.data());
-  return h;
+  return ThreadSha256().Of(0x01, left.data(), left.size(), right.data(), right.size());
 }
 
 Hash EmptyTreeHash() {

@@ -162,8 +162,12 @@ class SqliteEntryCursor : public audit::EntryCursor {
   }
   Result<bool> Next(audit::StoredEntry* out) override {
     if (!stmt_.ok()) return Status::IoError("cannot read the log's entries");
+    if (done_) return false;  // stepping again would restart the query
     int rc = stmt_.Step();
-    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_DONE) {
+      done_ = true;
+      return false;
+    }
     if (rc != SQLITE_ROW) return Status::IoError("reading the log's entries failed");
     out->index = static_cast<uint64_t>(sqlite3_column_int64(stmt_.get(), 0));
     const void* p = sqlite3_column_blob(stmt_.get(), 1);
@@ -174,6 +178,7 @@ class SqliteEntryCursor : public audit::EntryCursor {
 
  private:
   Stmt stmt_;
+  bool done_ = false;
 };
 
 class SqliteNodeCursor : public audit::NodeCursor {
@@ -181,8 +186,12 @@ class SqliteNodeCursor : public audit::NodeCursor {
   explicit SqliteNodeCursor(sqlite3* db) : stmt_(db, "SELECT last_leaf, level, hash FROM log_nodes ORDER BY last_leaf, level") {}
   Result<bool> Next(audit::StoredNode* out) override {
     if (!stmt_.ok()) return Status::IoError("cannot read the log's subtree hashes");
+    if (done_) return false;
     int rc = stmt_.Step();
-    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_DONE) {
+      done_ = true;
+      return false;
+    }
     if (rc != SQLITE_ROW) return Status::IoError("reading the log's subtree hashes failed");
     uint64_t last = static_cast<uint64_t>(sqlite3_column_int64(stmt_.get(), 0));
     out->level = sqlite3_column_int(stmt_.get(), 1);
@@ -193,6 +202,7 @@ class SqliteNodeCursor : public audit::NodeCursor {
 
  private:
   Stmt stmt_;
+  bool done_ = false;
 };
 
 // --- the store ---------------------------------------------------------------------------
@@ -215,7 +225,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   sqlite3_busy_timeout(db, 30000);
   if (!exists) ::chmod(path.c_str(), 0600);  // personal data at rest: owner only
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                             "PRAGMA mmap_size=1073741824", "PRAGMA cache_size=-65536"}) {
     if (Status s = store->Exec(pragma); !s.ok()) return s;
   }
   if (Status s = store->Migrate(); !s.ok()) return s;
