@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 
 #include "store/store.h"
@@ -47,7 +48,12 @@ class SqliteStore : public Store {
   std::string path_;
   mutable std::recursive_mutex mu_;
   mutable sqlite3_stmt* leaf_query_ = nullptr;  // prepared on first use, finalised on close
-  mutable sqlite3_stmt* node_query_ = nullptr;  // one connection, used by one thread at a time
+  mutable sqlite3_stmt* node_query_ = nullptr;
+  // Subtree hashes never change once written: upper levels (few, and on every proof's path)
+  // are kept in memory after their first read.
+  static constexpr int kCachedFromLevel = 6;
+  mutable std::unordered_map<uint64_t, audit::Hash> node_cache_;
+  bool in_write_ = false;  // reads inside an uncommitted transaction are never cached  // one connection, used by one thread at a time
 };
 
 }  // namespace concordat::store
