@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace concordat::store {
@@ -12,9 +13,12 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {
     if (!s.ok()) return s.status();
     return std::unique_ptr<Store>(std::move(*s));
   }
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return Status::InvalidArgument("store URL '" + url + "': PostgreSQL stores are not supported by this build yet");
-  return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH");
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    auto s = PostgresStore::Open(url, create);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Store>(std::move(*s));
+  }
+  return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH or postgresql://...");
 }
 
 }  // namespace concordat::store

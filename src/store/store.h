@@ -1,8 +1,9 @@
 // The store: everything Concordat persists, behind one interface, with versioned migrations.
 //
 // This build persists the audit log (entries, subtree hashes, signed tree heads) and the
-// protocol versions that decisions refer to. Implementations: sqlite/ (the embedded default).
-// Store URLs: "sqlite:PATH".
+// protocol versions that decisions refer to. Implementations: sqlite/ (the embedded default)
+// and postgres/ (several processes sharing one database). Store URLs: "sqlite:PATH" and
+// "postgresql://user@host:port/db" (libpq's URI form, including ?host=/socket/dir).
 #pragma once
 
 #include <memory>

@@ -1,0 +1,432 @@
+#include "store/postgres/postgres_store.h"
+
+#include <cstring>
+
+namespace concordat::store {
+namespace {
+
+constexpr int64_t kWriterLock = 0x436f6e636f7264;  // "Concord": the log's writer lock
+
+const char* kMigration1 = R"sql(
+CREATE TABLE log_entries (
+  idx   BIGINT PRIMARY KEY,
+  entry BYTEA NOT NULL,
+  leaf  BYTEA NOT NULL
+);
+CREATE TABLE log_nodes (
+  last_leaf BIGINT NOT NULL,
+  level     INTEGER NOT NULL,
+  hash      BYTEA NOT NULL,
+  PRIMARY KEY (last_leaf, level)
+);
+CREATE TABLE log_sth (
+  tree_size BIGINT PRIMARY KEY,
+  timestamp BIGINT NOT NULL,
+  root      BYTEA NOT NULL,
+  signature BYTEA NOT NULL
+);
+CREATE TABLE protocol_versions (
+  id        TEXT NOT NULL,
+  version   TEXT NOT NULL,
+  hash      TEXT NOT NULL,
+  canonical TEXT NOT NULL,
+  PRIMARY KEY (id, version)
+);
+)sql";
+
+uint64_t LastLeaf(int level, uint64_t index) { return ((index + 1) << level) - 1; }
+
+struct Res {
+  PGresult* r;
+  explicit Res(PGresult* p) : r(p) {}
+  ~Res() { PQclear(r); }
+};
+
+int64_t GetInt(PGresult* r, int row, int col) {  // binary int8 or int4
+  const char* p = PQgetvalue(r, row, col);
+  int len = PQgetlength(r, row, col);
+  uint64_t v = 0;
+  for (int i = 0; i < len; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  if (len == 4) return static_cast<int32_t>(v);
+  return static_cast<int64_t>(v);
+}
+
+bool GetHash(PGresult* r, int row, int col, audit::Hash* out) {
+  if (PQgetlength(r, row, col) != 32) return false;
+  std::memcpy(out->data(), PQgetvalue(r, row, col), 32);
+  return true;
+}
+
+std::string Hex(const void* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string s = "\\\\x";
+  const auto* b = static_cast<const uint8_t*>(p);
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(kHex[b[i] >> 4]);
+    s.push_back(kHex[b[i] & 15]);
+  }
+  return s;
+}
+
+// COPY text format: escape backslash, tab, newline, carriage return.
+void AppendCopyBytea(std::string* o, const void* p, size_t n) { o->append(Hex(p, n)); }
+
+}  // namespace
+
+// --- the writer's transaction --------------------------------------------------------------
+
+class PgWriteTransaction : public audit::LogWriteTransaction {
+ public:
+  explicit PgWriteTransaction(PostgresStore* s) : store_(s), lock_(s->mu_) {}
+  ~PgWriteTransaction() override {
+    if (open_) store_->Exec("ROLLBACK");
+    store_->in_write_ = false;
+  }
+
+  Status Begin() {
+    if (Status s = store_->Exec("BEGIN"); !s.ok()) return s;
+    open_ = true;
+    store_->in_write_ = true;
+    if (Status s = store_->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")"); !s.ok()) return s;
+    auto n = store_->Size();
+    if (!n.ok()) return n.status();
+    size_ = *n;
+    return Status::Ok();
+  }
+
+  Result<uint64_t> Size() override { return size_; }
+
+  Status PutEntry(uint64_t index, const std::string& encoded, const audit::Hash& leaf) override {
+    if (index != size_) return Status::Internal("entries must be appended in order");
+    entries_ += std::to_string(index);
+    entries_ += '\t';
+    AppendCopyBytea(&entries_, encoded.data(), encoded.size());
+    entries_ += '\t';
+    AppendCopyBytea(&entries_, leaf.data(), leaf.size());
+    entries_ += '\n';
+    pending_[{0, index}] = leaf;
+    ++size_;
+    return Status::Ok();
+  }
+
+  Status PutNode(int level, uint64_t index, const audit::Hash& hash) override {
+    nodes_ += std::to_string(LastLeaf(level, index));
+    nodes_ += '\t';
+    nodes_ += std::to_string(level);
+    nodes_ += '\t';
+    AppendCopyBytea(&nodes_, hash.data(), hash.size());
+    nodes_ += '\n';
+    pending_[{level, index}] = hash;
+    return Status::Ok();
+  }
+
+  Status PutSth(const audit::SignedTreeHead& sth) override {
+    sth_ = "INSERT INTO log_sth (tree_size, timestamp, root, signature) VALUES (" + std::to_string(sth.tree_size) +
+           ", " + std::to_string(sth.timestamp_ms) + ", '" + Hex(sth.root.data(), 32).substr(1) + "', '" +
+           Hex(sth.signature.data(), 64).substr(1) + "') ON CONFLICT (tree_size) DO UPDATE SET timestamp = "
+           "EXCLUDED.timestamp, root = EXCLUDED.root, signature = EXCLUDED.signature";
+    return Status::Ok();
+  }
+
+  Status Commit() override {
+    if (Status s = Copy("COPY log_entries (idx, entry, leaf) FROM STDIN", entries_); !s.ok()) return s;
+    if (Status s = Copy("COPY log_nodes (last_leaf, level, hash) FROM STDIN", nodes_); !s.ok()) return s;
+    if (!sth_.empty())
+      if (Status s = store_->Exec(sth_); !s.ok()) return s;
+    Status s = store_->Exec("COMMIT");
+    if (s.ok()) open_ = false;
+    return s;
+  }
+
+  Result<audit::Hash> Node(int level, uint64_t index) const override {
+    if (auto it = pending_.find({level, index}); it != pending_.end()) return it->second;
+    return store_->Node(level, index);
+  }
+
+ private:
+  Status Copy(const char* sql, const std::string& data) {
+    if (data.empty()) return Status::Ok();
+    Res start(PQexec(store_->conn_, sql));
+    if (PQresultStatus(start.r) != PGRES_COPY_IN) return store_->Error("starting COPY");
+    if (PQputCopyData(store_->conn_, data.data(), static_cast<int>(data.size())) != 1 ||
+        PQputCopyEnd(store_->conn_, nullptr) != 1)
+      return store_->Error("sending COPY data");
+    Res end(PQgetResult(store_->conn_));
+    if (PQresultStatus(end.r) != PGRES_COMMAND_OK) return store_->Error("COPY");
+    while (PGresult* extra = PQgetResult(store_->conn_)) PQclear(extra);
+    return Status::Ok();
+  }
+
+  PostgresStore* store_;
+  std::unique_lock<std::recursive_mutex> lock_;
+  bool open_ = false;
+  uint64_t size_ = 0;
+  std::string entries_, nodes_, sth_;
+  std::map<std::pair<int, uint64_t>, audit::Hash> pending_;
+};
+
+// --- cursors: keyset pagination, 10,000 rows a page ---------------------------------------
+
+class PgEntryCursor : public audit::EntryCursor {
+ public:
+  PgEntryCursor(const PostgresStore* s, uint64_t begin) : store_(s), next_(begin) {}
+  ~PgEntryCursor() override { PQclear(page_); }
+  Result<bool> Next(audit::StoredEntry* out) override {
+    if (!page_ || row_ >= PQntuples(page_)) {
+      if (done_) return false;
+      PQclear(page_);
+      page_ = nullptr;
+      auto r = store_->Query("SELECT idx, entry, leaf FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT 10000",
+                             {std::to_string(next_)});
+      if (!r.ok()) return r.status();
+      page_ = *r;
+      row_ = 0;
+      if (PQntuples(page_) < 10000) done_ = true;
+      if (PQntuples(page_) == 0) return false;
+    }
+    out->index = static_cast<uint64_t>(GetInt(page_, row_, 0));
+    out->encoded.assign(PQgetvalue(page_, row_, 1), static_cast<size_t>(PQgetlength(page_, row_, 1)));
+    if (!GetHash(page_, row_, 2, &out->leaf)) out->leaf.fill(0);
+    next_ = out->index + 1;
+    ++row_;
+    return true;
+  }
+
+ private:
+  const PostgresStore* store_;
+  uint64_t next_;
+  PGresult* page_ = nullptr;
+  int row_ = 0;
+  bool done_ = false;
+};
+
+class PgNodeCursor : public audit::NodeCursor {
+ public:
+  explicit PgNodeCursor(const PostgresStore* s) : store_(s) {}
+  ~PgNodeCursor() override { PQclear(page_); }
+  Result<bool> Next(audit::StoredNode* out) override {
+    if (!page_ || row_ >= PQntuples(page_)) {
+      if (done_) return false;
+      PQclear(page_);
+      page_ = nullptr;
+      auto r = store_->Query(
+          "SELECT last_leaf, level, hash FROM log_nodes WHERE (last_leaf, level) > ($1::bigint, $2::int) "
+          "ORDER BY last_leaf, level LIMIT 10000",
+          {std::to_string(last_leaf_), std::to_string(level_)});
+      if (!r.ok()) return r.status();
+      page_ = *r;
+      row_ = 0;
+      if (PQntuples(page_) < 10000) done_ = true;
+      if (PQntuples(page_) == 0) return false;
+    }
+    last_leaf_ = GetInt(page_, row_, 0);
+    level_ = static_cast<int>(GetInt(page_, row_, 1));
+    out->level = level_;
+    out->index = level_ >= 0 && level_ < 64 ? ((static_cast<uint64_t>(last_leaf_) + 1) >> level_) - 1 : 0;
+    if (!GetHash(page_, row_, 2, &out->hash)) out->hash.fill(0);
+    ++row_;
+    return true;
+  }
+
+ private:
+  const PostgresStore* store_;
+  int64_t last_leaf_ = -1;
+  int level_ = -1;
+  PGresult* page_ = nullptr;
+  int row_ = 0;
+  bool done_ = false;
+};
+
+// --- the store -----------------------------------------------------------------------------
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, bool create) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(conn);
+    PQfinish(conn);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return Status::IoError("cannot connect to the PostgreSQL store: " + msg);
+  }
+  std::unique_ptr<PostgresStore> s(new PostgresStore(conn, url));
+  s->Exec("SET client_min_messages = warning");
+  if (!create) {
+    auto r = s->Query("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
+    if (!r.ok()) return r.status();
+    Res res(*r);
+    if (PQntuples(res.r) != 1 || PQgetvalue(res.r, 0, 0)[0] == 0)
+      return Status::NotFound("the PostgreSQL database has no Concordat store (run concordat init --store URL)");
+  }
+  if (Status st = s->Migrate(); !st.ok()) return st;
+  return s;
+}
+
+PostgresStore::~PostgresStore() { PQfinish(conn_); }
+
+Status PostgresStore::Error(const std::string& what) const {
+  std::string msg = PQerrorMessage(conn_);
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  return Status::IoError("PostgreSQL store: " + what + ": " + msg);
+}
+
+Status PostgresStore::Exec(const std::string& sql) const {
+  Res r(PQexec(conn_, sql.c_str()));
+  ExecStatusType st = PQresultStatus(r.r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(sql.substr(0, 60));
+  return Status::Ok();
+}
+
+Result<PGresult*> PostgresStore::Query(const char* sql, const std::vector<std::string>& params) const {
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  PGresult* r = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                             /*resultFormat=*/1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    PQclear(r);
+    return Error("query");
+  }
+  return r;
+}
+
+Status PostgresStore::Migrate() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (Status s = Exec("BEGIN"); !s.ok()) return s;
+  auto rollback = [&](Status s) {
+    Exec("ROLLBACK");
+    return s;
+  };
+  // Serialise migrations between processes starting together.
+  if (Status s = Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock + 1) + ")"); !s.ok()) return rollback(s);
+  if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+      !s.ok())
+    return rollback(s);
+  auto r = Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+  if (!r.ok()) return rollback(r.status());
+  int current = 0;
+  {
+    Res res(*r);
+    current = static_cast<int>(GetInt(res.r, 0, 0));
+  }
+  if (current > kSchemaVersion)
+    return rollback(Status::InvalidArgument("the store has schema version " + std::to_string(current) +
+                                            ", newer than this Concordat; upgrade Concordat, nothing was changed"));
+  if (current < 1) {
+    if (Status s = Exec(kMigration1); !s.ok()) return rollback(s);
+    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (1)"); !s.ok()) return rollback(s);
+  }
+  return Exec("COMMIT");
+}
+
+Result<int> PostgresStore::SchemaVersion() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  return static_cast<int>(GetInt(res.r, 0, 0));
+}
+
+Status PostgresStore::PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
+                                         const std::string& canonical) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto existing = ProtocolVersionHash(id, version);
+  if (!existing.ok()) return existing.status();
+  if (*existing) {
+    if (**existing == hash) return Status::Ok();
+    return Status::InvalidArgument("protocol " + id + " version " + version + " is already stored with hash " +
+                                   **existing + "; a version never changes, give the new text a new version");
+  }
+  const char* values[4] = {id.c_str(), version.c_str(), hash.c_str(), canonical.c_str()};
+  Res r(PQexecParams(conn_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES ($1, $2, $3, $4)", 4,
+                     nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) return Error("storing protocol " + id + " version " + version);
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> PostgresStore::ProtocolVersionHash(const std::string& id, const std::string& version) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query("SELECT hash FROM protocol_versions WHERE id = $1 AND version = $2", {id, version});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  if (PQntuples(res.r) == 0) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(PQgetvalue(res.r, 0, 0), static_cast<size_t>(PQgetlength(res.r, 0, 0))));
+}
+
+Result<std::unique_ptr<audit::LogWriteTransaction>> PostgresStore::BeginWrite() {
+  auto tx = std::make_unique<PgWriteTransaction>(this);
+  if (Status s = tx->Begin(); !s.ok()) return s;
+  return std::unique_ptr<audit::LogWriteTransaction>(std::move(tx));
+}
+
+Result<uint64_t> PostgresStore::Size() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", {});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  return static_cast<uint64_t>(GetInt(res.r, 0, 0));
+}
+
+Result<audit::StoredEntry> PostgresStore::Entry(uint64_t index) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query("SELECT entry, leaf FROM log_entries WHERE idx = $1", {std::to_string(index)});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  if (PQntuples(res.r) == 0) return Status::NotFound("entry " + std::to_string(index) + " is not in the log");
+  audit::StoredEntry e;
+  e.index = index;
+  e.encoded.assign(PQgetvalue(res.r, 0, 0), static_cast<size_t>(PQgetlength(res.r, 0, 0)));
+  if (!GetHash(res.r, 0, 1, &e.leaf)) return Status::Corruption("entry " + std::to_string(index) + " has a malformed leaf hash");
+  return e;
+}
+
+Result<std::unique_ptr<audit::EntryCursor>> PostgresStore::Entries(uint64_t begin) {
+  return std::unique_ptr<audit::EntryCursor>(new PgEntryCursor(this, begin));
+}
+
+Result<std::unique_ptr<audit::NodeCursor>> PostgresStore::Nodes() {
+  return std::unique_ptr<audit::NodeCursor>(new PgNodeCursor(this));
+}
+
+Result<audit::Hash> PostgresStore::Node(int level, uint64_t index) const {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const uint64_t key = (static_cast<uint64_t>(level) << 56) | index;
+  const bool cacheable = level >= kCachedFromLevel && !in_write_;
+  if (cacheable)
+    if (auto it = node_cache_.find(key); it != node_cache_.end()) return it->second;
+  auto r = level == 0 ? Query("SELECT leaf FROM log_entries WHERE idx = $1", {std::to_string(index)})
+                      : Query("SELECT hash FROM log_nodes WHERE last_leaf = $1 AND level = $2",
+                              {std::to_string(LastLeaf(level, index)), std::to_string(level)});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  audit::Hash h;
+  if (PQntuples(res.r) != 1 || !GetHash(res.r, 0, 0, &h))
+    return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " + std::to_string(index) +
+                              " is missing from the PostgreSQL store");
+  if (cacheable && node_cache_.size() < (1u << 20)) node_cache_.emplace(key, h);
+  return h;
+}
+
+Result<std::optional<audit::SignedTreeHead>> PostgresStore::LatestSth() {
+  auto all = Sths();
+  if (!all.ok()) return all.status();
+  if (all->empty()) return std::optional<audit::SignedTreeHead>();
+  return std::optional<audit::SignedTreeHead>(all->back());
+}
+
+Result<std::vector<audit::SignedTreeHead>> PostgresStore::Sths() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query("SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size", {});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  std::vector<audit::SignedTreeHead> out;
+  for (int i = 0; i < PQntuples(res.r); ++i) {
+    audit::SignedTreeHead s;
+    s.tree_size = static_cast<uint64_t>(GetInt(res.r, i, 0));
+    s.timestamp_ms = GetInt(res.r, i, 1);
+    if (!GetHash(res.r, i, 2, &s.root) || PQgetlength(res.r, i, 3) != 64)
+      return Status::Corruption("the signed tree head for " + std::to_string(s.tree_size) + " entries is malformed");
+    std::memcpy(s.signature.data(), PQgetvalue(res.r, i, 3), 64);
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace concordat::store

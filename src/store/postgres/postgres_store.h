@@ -1,0 +1,58 @@
+// The multi-node store on PostgreSQL (libpq). Several concordatd processes may share one
+// database: a writer takes a transaction-scoped advisory lock, so the database decides the
+// order of the log. A commit is durable when it returns (synchronous_commit on). Rows put in a
+// transaction are sent with COPY when it commits.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "store/store.h"
+
+namespace concordat::store {
+
+class PostgresStore : public Store {
+ public:
+  static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, bool create);
+  ~PostgresStore() override;
+
+  Result<int> SchemaVersion() override;
+  Status PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
+                            const std::string& canonical) override;
+  Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id, const std::string& version) override;
+  std::string Url() const override { return url_; }
+
+  Result<std::unique_ptr<audit::LogWriteTransaction>> BeginWrite() override;
+  Result<uint64_t> Size() override;
+  Result<audit::StoredEntry> Entry(uint64_t index) override;
+  Result<std::unique_ptr<audit::EntryCursor>> Entries(uint64_t begin) override;
+  Result<std::unique_ptr<audit::NodeCursor>> Nodes() override;
+  Result<std::optional<audit::SignedTreeHead>> LatestSth() override;
+  Result<std::vector<audit::SignedTreeHead>> Sths() override;
+  Result<audit::Hash> Node(int level, uint64_t index) const override;
+
+ private:
+  friend class PgWriteTransaction;
+  friend class PgEntryCursor;
+  friend class PgNodeCursor;
+  PostgresStore(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
+  Status Exec(const std::string& sql) const;
+  Status Error(const std::string& what) const;
+  Status Migrate();
+  // Runs a query with text parameters, binary results.
+  Result<PGresult*> Query(const char* sql, const std::vector<std::string>& params) const;
+
+  PGconn* conn_;
+  std::string url_;
+  mutable std::recursive_mutex mu_;
+  static constexpr int kCachedFromLevel = 6;
+  mutable std::unordered_map<uint64_t, audit::Hash> node_cache_;
+  bool in_write_ = false;
+};
+
+}  // namespace concordat::store

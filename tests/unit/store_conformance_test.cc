@@ -1,0 +1,163 @@
+// One conformance suite, run against every store: SQLite (embedded) and PostgreSQL (a real
+// server started by the test). Appending, proofs, verification, group commit, several writers,
+// protocol versions, reopening, and tampering behind the store's back.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "../support/postgres_server.h"
+#include "audit/log.h"
+#include "audit/verify.h"
+#include "store/store.h"
+
+namespace concordat {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    static int n = 0;
+    dir_ = fs::temp_directory_path() / ("concordat-conf-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    fs::create_directories(dir_);
+    if (GetParam() == "sqlite") {
+      url_ = "sqlite:" + (dir_ / "store.db").string();
+    } else {
+      url_ = testing::PostgresServer::Shared().NewDatabaseUrl();
+      db_ = url_.substr(url_.find(":///") + 4, url_.find('?') - url_.find(":///") - 4);
+    }
+    auto s = store::OpenStore(url_, true);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    ASSERT_TRUE(audit::Signer::CreateKeyFiles((dir_ / "k").string(), (dir_ / "k.pub").string()).ok());
+    signer_ = std::make_unique<audit::Signer>(*audit::Signer::Load((dir_ / "k").string()));
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  static audit::LogEntry Entry(int i) {
+    audit::LogEntry e;
+    e.kind = "decision";
+    e.at = Instant{1732406400 + i};
+    e.actor = "u-" + std::to_string(i);
+    e.organisation = "essex-police";
+    e.decision = i % 2 ? "permit" : "deny";
+    return e;
+  }
+
+  // Runs SQL behind the store's back with the database's own client (sqlite3 or psql).
+  int Sql(const std::string& sql) {
+    std::string cmd = GetParam() == "sqlite" ? "sqlite3 '" + (dir_ / "store.db").string() + "' \"" + sql + "\""
+                                              : testing::PostgresServer::Shared().Psql(db_, sql);
+    return std::system((cmd + " >/dev/null 2>&1").c_str());
+  }
+
+  fs::path dir_;
+  std::string url_, db_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<audit::Signer> signer_;
+};
+
+TEST_P(StoreConformance, AppendProveVerify) {
+  audit::Log log(store_.get(), signer_.get());
+  std::vector<audit::SignedTreeHead> heads;
+  int next = 0;
+  for (int batch : {1, 3, 8, 13, 40}) {
+    std::vector<audit::LogEntry> entries;
+    for (int i = 0; i < batch; ++i) entries.push_back(Entry(next++));
+    auto sth = log.Append(&entries, 5000 + next);
+    ASSERT_TRUE(sth.ok()) << sth.status().ToString();
+    heads.push_back(*sth);
+  }
+  EXPECT_EQ(*store_->Size(), 65u);
+  EXPECT_EQ((*store_->Sths()).size(), heads.size());
+  EXPECT_EQ((*store_->LatestSth())->tree_size, 65u);
+  for (const auto& sth : heads)
+    for (uint64_t i = 0; i < sth.tree_size; i += 3) {
+      auto proof = audit::InclusionProof(*store_, i, sth.tree_size);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(audit::VerifyInclusion(store_->Entry(i)->leaf, i, sth.tree_size, *proof, sth.root));
+    }
+  auto c = audit::ConsistencyProof(*store_, heads[1].tree_size, heads[4].tree_size);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(audit::VerifyConsistency(heads[1].tree_size, heads[4].tree_size, heads[1].root, heads[4].root, *c));
+  auto report = audit::VerifyLog(*store_, signer_->public_key());
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.entries, 65u);
+}
+
+TEST_P(StoreConformance, GroupCommitAndSeveralWriters) {
+  // Two store connections (as two processes would have) append concurrently through group
+  // committers; the store orders the log.
+  auto second = store::OpenStore(url_, false);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  audit::Log a(store_.get(), signer_.get()), b(second->get(), signer_.get());
+  std::vector<uint64_t> got;
+  std::mutex mu;
+  {
+    audit::GroupCommitter ga(&a, 64), gb(&b, 64);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 150; ++i) {
+          auto r = (t % 2 ? gb : ga).Submit(Entry(t * 1000 + i)).get();
+          ASSERT_TRUE(r.ok()) << r.status().ToString();
+          std::lock_guard<std::mutex> lock(mu);
+          got.push_back(*r);
+        }
+      });
+    for (auto& t : threads) t.join();
+  }
+  std::sort(got.begin(), got.end());
+  ASSERT_EQ(got.size(), 600u);
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], i) << "indices must be unique and dense";
+  auto report = audit::VerifyLog(*store_, signer_->public_key());
+  EXPECT_TRUE(report.ok) << report.message;
+}
+
+TEST_P(StoreConformance, ProtocolVersionsAndReopen) {
+  ASSERT_TRUE(store_->PutProtocolVersion("p", "1.0", "sha256:aa", "text").ok());
+  EXPECT_FALSE(store_->PutProtocolVersion("p", "1.0", "sha256:bb", "other").ok());
+  EXPECT_EQ(*store_->SchemaVersion(), store::Store::kSchemaVersion);
+  store_.reset();
+  auto again = store::OpenStore(url_, false);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(**(*again)->ProtocolVersionHash("p", "1.0"), "sha256:aa");
+  EXPECT_EQ(*(*again)->SchemaVersion(), store::Store::kSchemaVersion);
+}
+
+TEST_P(StoreConformance, TamperingBehindTheStoresBackIsNamed) {
+  audit::Log log(store_.get(), signer_.get());
+  for (int b = 0; b < 4; ++b) {
+    std::vector<audit::LogEntry> entries;
+    for (int i = 0; i < 10; ++i) entries.push_back(Entry(b * 10 + i));
+    ASSERT_TRUE(log.Append(&entries, 1).ok());
+  }
+  ASSERT_TRUE(audit::VerifyLog(*store_, signer_->public_key()).ok);
+  // Delete entry 12 with the database's own client.
+  ASSERT_EQ(Sql("DELETE FROM log_entries WHERE idx = 12"), 0);
+  auto report = audit::VerifyLog(*store_, signer_->public_key());
+  EXPECT_FALSE(report.ok);
+  ASSERT_TRUE(report.first_bad.has_value());
+  EXPECT_EQ(*report.first_bad, 12u) << report.message;
+}
+
+TEST_P(StoreConformance, NewerSchemaIsRefusedAndNothingChanges) {
+  ASSERT_EQ(Sql("INSERT INTO schema_migrations (version) VALUES (99)") == 0 ||
+                Sql("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')") == 0,
+            true);
+  store_.reset();
+  auto again = store::OpenStore(url_, false);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("newer than this Concordat"), std::string::npos) << again.status().ToString();
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace concordat
