@@ -3,8 +3,9 @@
 // proofs, verification) stays here and knows nothing of SQL.
 //
 // Nodes are the hashes of complete subtrees: node (level, index) covers leaves
-// [index * 2^level, (index + 1) * 2^level). Level 0 nodes are the leaf hashes, kept with the
-// entries. A node is identified for ordering by the last leaf it covers.
+// [index * 2^level, (index + 1) * 2^level). Level 0 nodes are the leaf hashes: a store keeps
+// them both with the entries and as nodes (PutEntry does both), so proofs read nodes only.
+// Nodes are ordered by the last leaf they cover, then level.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +43,8 @@ struct StoredNode {
   Hash hash{};
 };
 
-// Forward-only cursors for verification: entries by index; nodes (level >= 1) by the last
-// leaf they cover, then level.
+// Forward-only cursors for verification: entries by index; nodes (every level, 0 included)
+// by the last leaf they cover, then level.
 class EntryCursor {
  public:
   virtual ~EntryCursor() = default;

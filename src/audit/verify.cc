@@ -71,7 +71,15 @@ VerifyReport VerifyLog(LogBackend& backend, const PublicKey& key, const std::fun
                       " (entries moved or swapped)");
     if (LeafHash(e.encoded) != e.leaf)
       return Fail(expected, expected, "entry " + std::to_string(expected) + " does not match its leaf hash (altered)");
-    // Fold into the frontier; each subtree completed must match the stored node.
+    // The leaf's own node, then each subtree it completes, must match the stored nodes.
+    {
+      auto got = (*nodes)->Next(&stored);
+      if (!got.ok()) return Fail(expected, expected, got.status().message());
+      if (!*got || stored.level != 0 || stored.index != expected)
+        return Fail(expected, expected, "the stored leaf hash of entry " + std::to_string(expected) + " is missing or out of place");
+      if (stored.hash != e.leaf)
+        return Fail(expected, expected, "the stored leaf hash of entry " + std::to_string(expected) + " was altered");
+    }
     frontier.stack.push_back({0, expected, e.leaf});
     while (frontier.stack.size() >= 2 &&
            frontier.stack[frontier.stack.size() - 1].level == frontier.stack[frontier.stack.size() - 2].level) {

@@ -108,7 +108,13 @@ TEST_F(AuditStore, ChangedEntryWithARecomputedLeafIsStillCaught) {
   ASSERT_EQ(Sh("sqlite3 '" + db_ + "' < '" + (dir_ / "forge.sql").string() + "'").code, 0);
   ShellRun v = C("audit verify");
   EXPECT_EQ(v.code, 1) << v.out;
-  EXPECT_NE(v.out.find("entries 22 to 23"), std::string::npos) << v.out;  // the stored subtree over 22..23 disagrees
+  EXPECT_NE(v.out.find("the stored leaf hash of entry 23 was altered"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("first bad entry: 23"), std::string::npos) << v.out;
+  // A forger who also rewrites the leaf's node is caught by the subtree above it.
+  ASSERT_EQ(Sql("UPDATE log_nodes SET hash = X'" + hex + "' WHERE last_leaf = 23 AND level = 0").code, 0);
+  v = C("audit verify");
+  EXPECT_EQ(v.code, 1) << v.out;
+  EXPECT_NE(v.out.find("the stored hash over entries 22 to 23 does not match the entries"), std::string::npos) << v.out;
 }
 
 TEST_F(AuditStore, DeletedEntryIsNamed) {

@@ -104,9 +104,8 @@ class PgWriteTransaction : public audit::LogWriteTransaction {
     entries_ += '\t';
     AppendCopyBytea(&entries_, leaf.data(), leaf.size());
     entries_ += '\n';
-    pending_[{0, index}] = leaf;
     ++size_;
-    return Status::Ok();
+    return PutNode(0, index, leaf);  // the leaf is also node (0, index)
   }
 
   Status PutNode(int level, uint64_t index, const audit::Hash& hash) override {
@@ -391,9 +390,8 @@ Result<audit::Hash> PostgresStore::Node(int level, uint64_t index) const {
   const bool cacheable = level >= kCachedFromLevel && !in_write_;
   if (cacheable)
     if (auto it = node_cache_.find(key); it != node_cache_.end()) return it->second;
-  auto r = level == 0 ? Query("SELECT leaf FROM log_entries WHERE idx = $1", {std::to_string(index)})
-                      : Query("SELECT hash FROM log_nodes WHERE last_leaf = $1 AND level = $2",
-                              {std::to_string(LastLeaf(level, index)), std::to_string(level)});
+  auto r = Query("SELECT hash FROM log_nodes WHERE last_leaf = $1 AND level = $2",
+                 {std::to_string(LastLeaf(level, index)), std::to_string(level)});
   if (!r.ok()) return r.status();
   Res res(*r);
   audit::Hash h;

@@ -108,7 +108,8 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
     if (rc != SQLITE_DONE) return store_->Error("writing entry " + std::to_string(index));
     ++size_;
     recent_leaves_[index & 63] = {index, leaf};
-    return Status::Ok();
+    // The leaf is also node (0, index): proofs then read one compact, clustered table.
+    return PutNode(0, index, leaf);
   }
 
   Status PutNode(int level, uint64_t index, const audit::Hash& hash) override {
@@ -236,7 +237,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
 }
 
 SqliteStore::~SqliteStore() {
-  sqlite3_finalize(leaf_query_);
   sqlite3_finalize(node_query_);
   sqlite3_close(db_);
 }
@@ -366,17 +366,12 @@ Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
   if (cacheable) {
     if (auto it = node_cache_.find(cache_key); it != node_cache_.end()) return it->second;
   }
-  if (!leaf_query_) sqlite3_prepare_v2(db_, "SELECT leaf FROM log_entries WHERE idx = ?", -1, &leaf_query_, nullptr);
   if (!node_query_)
     sqlite3_prepare_v2(db_, "SELECT hash FROM log_nodes WHERE last_leaf = ? AND level = ?", -1, &node_query_, nullptr);
-  sqlite3_stmt* q = level == 0 ? leaf_query_ : node_query_;
+  sqlite3_stmt* q = node_query_;
   if (!q) return Error("preparing a subtree hash query");
-  if (level == 0) {
-    sqlite3_bind_int64(q, 1, static_cast<int64_t>(index));
-  } else {
-    sqlite3_bind_int64(q, 1, static_cast<int64_t>(LastLeaf(level, index)));
-    sqlite3_bind_int(q, 2, level);
-  }
+  sqlite3_bind_int64(q, 1, static_cast<int64_t>(LastLeaf(level, index)));
+  sqlite3_bind_int(q, 2, level);
   int rc = sqlite3_step(q);
   audit::Hash h;
   bool found = rc == SQLITE_ROW && ReadHash(q, 0, &h);

@@ -47,8 +47,7 @@ class SqliteStore : public Store {
   sqlite3* db_;
   std::string path_;
   mutable std::recursive_mutex mu_;
-  mutable sqlite3_stmt* leaf_query_ = nullptr;  // prepared on first use, finalised on close
-  mutable sqlite3_stmt* node_query_ = nullptr;
+  mutable sqlite3_stmt* node_query_ = nullptr;  // prepared on first use, finalised on close
   // Subtree hashes never change once written: upper levels (few, and on every proof's path)
   // are kept in memory after their first read.
   static constexpr int kCachedFromLevel = 6;
