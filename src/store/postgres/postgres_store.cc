@@ -398,7 +398,7 @@ Result<audit::Hash> PostgresStore::Node(int level, uint64_t index) const {
   if (PQntuples(res.r) != 1 || !GetHash(res.r, 0, 0, &h))
     return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " + std::to_string(index) +
                               " is missing from the PostgreSQL store");
-  if (cacheable && node_cache_.size() < (1u << 20)) node_cache_.emplace(key, h);
+  if (cacheable && node_cache_.size() < (1u << 21)) node_cache_.emplace(key, h);
   return h;
 }
 

@@ -50,7 +50,7 @@ class PostgresStore : public Store {
   PGconn* conn_;
   std::string url_;
   mutable std::recursive_mutex mu_;
-  static constexpr int kCachedFromLevel = 6;
+  static constexpr int kCachedFromLevel = 3;
   mutable std::unordered_map<uint64_t, audit::Hash> node_cache_;
   bool in_write_ = false;
 };

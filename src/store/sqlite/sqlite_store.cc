@@ -229,7 +229,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   sqlite3_busy_timeout(db, 30000);
   if (!exists) ::chmod(path.c_str(), 0600);  // personal data at rest: owner only
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA mmap_size=1073741824", "PRAGMA cache_size=-65536"}) {
+                             "PRAGMA mmap_size=2147418112", "PRAGMA cache_size=-65536"}) {
     if (Status s = store->Exec(pragma); !s.ok()) return s;
   }
   if (Status s = store->Migrate(); !s.ok()) return s;
@@ -379,7 +379,7 @@ Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
   if (!found)
     return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " + std::to_string(index) +
                               " is missing from " + path_);
-  if (cacheable && node_cache_.size() < (1u << 20)) node_cache_.emplace(cache_key, h);
+  if (cacheable && node_cache_.size() < (1u << 21)) node_cache_.emplace(cache_key, h);
   return h;
 }
 

@@ -50,7 +50,7 @@ class SqliteStore : public Store {
   mutable sqlite3_stmt* node_query_ = nullptr;  // prepared on first use, finalised on close
   // Subtree hashes never change once written: upper levels (few, and on every proof's path)
   // are kept in memory after their first read.
-  static constexpr int kCachedFromLevel = 6;
+  static constexpr int kCachedFromLevel = 3;
   mutable std::unordered_map<uint64_t, audit::Hash> node_cache_;
   bool in_write_ = false;  // reads inside an uncommitted transaction are never cached  // one connection, used by one thread at a time
 };
