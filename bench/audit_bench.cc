@@ -14,6 +14,8 @@
 #include <random>
 #include <thread>
 
+#include <libpq-fe.h>
+
 #include "audit/log.h"
 #include "audit/verify.h"
 #include "store/store.h"
@@ -23,10 +25,34 @@ namespace {
 using namespace concordat;
 namespace fs = std::filesystem;
 
-std::string BenchDir() {
+std::string BenchDirPath() {
   const char* d = std::getenv("CONCORDAT_BENCH_DIR");
   return d ? d : "/tmp";
 }
+
+// With CONCORDAT_BENCH_PG set to a libpq URI of a server (for example
+// "postgresql:///postgres?host=/tmp/pg&port=5433&user=postgres"), the stores are PostgreSQL
+// databases created on it; otherwise SQLite files.
+const char* PgBase() { return std::getenv("CONCORDAT_BENCH_PG"); }
+
+std::string StoreUrl(const std::string& name, bool fresh) {
+  if (!PgBase()) return "sqlite:" + BenchDirPath() + "/" + name;
+  std::string base = PgBase();
+  std::string db = name.substr(0, name.find('.'));
+  for (auto& c : db)
+    if (c == '-') c = '_';
+  if (fresh) {
+    PGconn* admin = PQconnectdb(base.c_str());
+    PQclear(PQexec(admin, ("DROP DATABASE IF EXISTS " + db).c_str()));
+    PQclear(PQexec(admin, ("CREATE DATABASE " + db).c_str()));
+    PQfinish(admin);
+  }
+  std::string url = base;
+  url.replace(url.find("/postgres?"), 10, "/" + db + "?");
+  return url;
+}
+
+std::string BenchDir() { return BenchDirPath(); }
 
 audit::LogEntry SampleEntry(uint64_t i) {
   audit::LogEntry e;
@@ -52,7 +78,7 @@ Env OpenFresh(const std::string& name) {
   Env env;
   env.path = BenchDir() + "/" + name;
   for (const char* ext : {"", "-wal", "-shm", ".key", ".key.pub"}) fs::remove(env.path + ext);
-  env.store = std::move(store::OpenStore("sqlite:" + env.path, true).value());
+  env.store = std::move(store::OpenStore(StoreUrl(name, true), true).value());
   (void)audit::Signer::CreateKeyFiles(env.path + ".key", env.path + ".key.pub");
   env.signer = std::make_unique<audit::Signer>(*audit::Signer::Load(env.path + ".key"));
   return env;
@@ -62,11 +88,14 @@ Env OpenFresh(const std::string& name) {
 Env OpenLarge(uint64_t n) {
   Env env;
   env.path = BenchDir() + "/audit-bench-" + std::to_string(n) + ".db";
-  if (fs::exists(env.path) && fs::exists(env.path + ".key")) {
-    env.store = std::move(store::OpenStore("sqlite:" + env.path, false).value());
-    env.signer = std::make_unique<audit::Signer>(*audit::Signer::Load(env.path + ".key"));
-    if (*env.store->Size() == n) return env;
-    env.store.reset();
+  if ((PgBase() || fs::exists(env.path)) && fs::exists(env.path + ".key")) {
+    auto opened = store::OpenStore(StoreUrl("audit-bench-" + std::to_string(n) + ".db", false), false);
+    if (opened.ok()) {
+      env.store = std::move(opened.value());
+      env.signer = std::make_unique<audit::Signer>(*audit::Signer::Load(env.path + ".key"));
+      if (*env.store->Size() == n) return env;
+      env.store.reset();
+    }
   }
   env = OpenFresh("audit-bench-" + std::to_string(n) + ".db");
   audit::Log log(env.store.get(), env.signer.get());
@@ -136,7 +165,7 @@ void BM_InclusionProof(benchmark::State& state) {
   }
   state.counters["proof_hashes"] = static_cast<double>(hashes) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_InclusionProof)->Arg(200000)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_InclusionProof)->Arg(200000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
