@@ -119,6 +119,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
     int rc = put_node_.Step();
     put_node_.Reset();
     if (rc != SQLITE_DONE) return store_->Error("writing a subtree hash");
+    if (level > 0) written_[(static_cast<uint64_t>(level) << 56) | index] = hash;
     return Status::Ok();
   }
 
@@ -143,6 +144,8 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
     if (level == 0) {
       const auto& cached = recent_leaves_[index & 63];
       if (cached.first == index) return cached.second;
+    } else if (auto it = written_.find((static_cast<uint64_t>(level) << 56) | index); it != written_.end()) {
+      return it->second;
     }
     return store_->Node(level, index);  // reads see this transaction's writes
   }
@@ -154,6 +157,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
   bool open_ = false;
   uint64_t size_ = 0;
   std::array<std::pair<uint64_t, audit::Hash>, 64> recent_leaves_{};
+  std::unordered_map<uint64_t, audit::Hash> written_;  // subtree hashes put in this transaction
 };
 
 // --- cursors -----------------------------------------------------------------------------
