@@ -8,13 +8,12 @@
 // The store lives under $CONCORDAT_BENCH_DIR (default /tmp); the large log is built once
 // and reused across runs (audit-bench-N.db).
 #include <benchmark/benchmark.h>
+#include <libpq-fe.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <thread>
-
-#include <libpq-fe.h>
 
 #include "audit/log.h"
 #include "audit/verify.h"
@@ -33,7 +32,9 @@ std::string BenchDirPath() {
 // With CONCORDAT_BENCH_PG set to a libpq URI of a server (for example
 // "postgresql:///postgres?host=/tmp/pg&port=5433&user=postgres"), the stores are PostgreSQL
 // databases created on it; otherwise SQLite files.
-const char* PgBase() { return std::getenv("CONCORDAT_BENCH_PG"); }
+const char* PgBase() {
+  return std::getenv("CONCORDAT_BENCH_PG");
+}
 
 std::string StoreUrl(const std::string& name, bool fresh) {
   if (!PgBase()) return "sqlite:" + BenchDirPath() + "/" + name;
@@ -52,7 +53,9 @@ std::string StoreUrl(const std::string& name, bool fresh) {
   return url;
 }
 
-std::string BenchDir() { return BenchDirPath(); }
+std::string BenchDir() {
+  return BenchDirPath();
+}
 
 audit::LogEntry SampleEntry(uint64_t i) {
   audit::LogEntry e;
@@ -62,7 +65,9 @@ audit::LogEntry SampleEntry(uint64_t i) {
   e.organisation = "essex-police";
   e.protocol = "essex-police-mosaic";
   e.version = "1.0";
-  e.request = "{\"data\":[\"cf-case-status\"],\"format\":\"self_service\",\"purpose\":\"online-child-sexual-abuse\"}";
+  e.request =
+      "{\"data\":[\"cf-case-status\"],\"format\":\"self_service\",\"purpose\":\"online-child-"
+      "sexual-abuse\"}";
   e.decision = i % 4 ? "permit" : "deny";
   if (i % 4 == 0) e.reasons = {"LOCATION_NOT_ALLOWED"};
   return e;
@@ -89,7 +94,8 @@ Env OpenLarge(uint64_t n) {
   Env env;
   env.path = BenchDir() + "/audit-bench-" + std::to_string(n) + ".db";
   if ((PgBase() || fs::exists(env.path)) && fs::exists(env.path + ".key")) {
-    auto opened = store::OpenStore(StoreUrl("audit-bench-" + std::to_string(n) + ".db", false), false);
+    auto opened =
+        store::OpenStore(StoreUrl("audit-bench-" + std::to_string(n) + ".db", false), false);
     if (opened.ok()) {
       env.store = std::move(opened.value());
       env.signer = std::make_unique<audit::Signer>(*audit::Signer::Load(env.path + ".key"));
@@ -135,7 +141,13 @@ void BM_AppendGroupCommit(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * threads * per_thread);
   state.counters["signed_heads"] = static_cast<double>(env.store->Sths()->size());
 }
-BENCHMARK(BM_AppendGroupCommit)->Arg(1)->Arg(8)->Arg(64)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AppendGroupCommit)
+    ->Arg(1)
+    ->Arg(8)
+    ->Arg(64)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Verify(benchmark::State& state) {
   Env env = OpenLarge(static_cast<uint64_t>(state.range(0)));
@@ -163,9 +175,14 @@ void BM_InclusionProof(benchmark::State& state) {
     hashes += proof->size();
     benchmark::DoNotOptimize(proof);
   }
-  state.counters["proof_hashes"] = static_cast<double>(hashes) / static_cast<double>(state.iterations());
+  state.counters["proof_hashes"] =
+      static_cast<double>(hashes) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_InclusionProof)->Arg(200000)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_InclusionProof)
+    ->Arg(200000)
+    ->Arg(1000000)
+    ->Arg(10000000)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -54,7 +54,8 @@ void BM_Decide(benchmark::State& state) {
     if (++i == f.requests.size()) i = 0;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  state.counters["permit_share"] = static_cast<double>(permits) / static_cast<double>(state.iterations());
+  state.counters["permit_share"] =
+      static_cast<double>(permits) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_Decide);
 

@@ -55,12 +55,14 @@ std::string EncodeEntry(const LogEntry& e) {
 
 Result<uint64_t> EntryIndex(std::string_view encoded) {
   constexpr std::string_view kPrefix = "{\"index\":";
-  if (encoded.substr(0, kPrefix.size()) != kPrefix) return Status::Corruption("entry does not start with its index");
+  if (encoded.substr(0, kPrefix.size()) != kPrefix)
+    return Status::Corruption("entry does not start with its index");
   uint64_t v = 0;
   size_t i = kPrefix.size(), digits = 0;
   for (; i < encoded.size() && encoded[i] >= '0' && encoded[i] <= '9' && digits < 20; ++i, ++digits)
     v = v * 10 + static_cast<uint64_t>(encoded[i] - '0');
-  if (digits == 0 || i >= encoded.size() || encoded[i] != ',') return Status::Corruption("entry has a malformed index");
+  if (digits == 0 || i >= encoded.size() || encoded[i] != ',')
+    return Status::Corruption("entry has a malformed index");
   return v;
 }
 
@@ -110,7 +112,9 @@ Result<LogEntry> ParseEntryInput(std::string_view text, Instant now) {
     if (k == "kind") {
       s = text_field(k, v, &e.kind);
       if (s.ok() && !IsKindSlug(e.kind))
-        return Status::InvalidArgument("kind: '" + e.kind + "' is not a kind; expected lower-case letters, digits, '-' or '_'");
+        return Status::InvalidArgument(
+            "kind: '" + e.kind +
+            "' is not a kind; expected lower-case letters, digits, '-' or '_'");
       has_kind = true;
     } else if (k == "at") {
       std::string t;
@@ -129,16 +133,19 @@ Result<LogEntry> ParseEntryInput(std::string_view text, Instant now) {
     } else if (k == "version") {
       s = text_field(k, v, &e.version);
     } else if (k == "request") {
-      if (!v.is_object() && !v.is_null()) return Status::InvalidArgument("request: expected a JSON object");
+      if (!v.is_object() && !v.is_null())
+        return Status::InvalidArgument("request: expected a JSON object");
       e.request = v.is_null() ? "" : v.dump();
     } else if (k == "decision") {
       s = text_field(k, v, &e.decision);
       if (s.ok() && e.decision != "permit" && e.decision != "deny" && !e.decision.empty())
-        return Status::InvalidArgument("decision: '" + e.decision + "' is not allowed; expected permit | deny");
+        return Status::InvalidArgument("decision: '" + e.decision +
+                                       "' is not allowed; expected permit | deny");
     } else if (k == "reasons") {
       if (!v.is_array()) return Status::InvalidArgument("reasons: expected a list of reason codes");
       for (size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].is_string()) return Status::InvalidArgument("reasons[" + std::to_string(i) + "]: expected a string");
+        if (!v[i].is_string())
+          return Status::InvalidArgument("reasons[" + std::to_string(i) + "]: expected a string");
         e.reasons.push_back(v[i].get<std::string>());
       }
     } else if (k == "payload_hash") {
@@ -149,9 +156,10 @@ Result<LogEntry> ParseEntryInput(std::string_view text, Instant now) {
     } else if (k == "index") {
       return Status::InvalidArgument("index: the log assigns the index; do not give one");
     } else {
-      return Status::InvalidArgument("unknown field '" + k +
-                                     "'; expected kind, at, actor, organisation, protocol, version, request, "
-                                     "decision, reasons, payload_hash");
+      return Status::InvalidArgument(
+          "unknown field '" + k +
+          "'; expected kind, at, actor, organisation, protocol, version, request, "
+          "decision, reasons, payload_hash");
     }
     if (!s.ok()) return s;
   }

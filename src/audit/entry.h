@@ -17,17 +17,18 @@
 namespace concordat::audit {
 
 struct LogEntry {
-  uint64_t index = 0;           // assigned by the log when appended
-  std::string kind;             // "decision", "lifecycle", "rights", "breach", "retention", "audit-sample", ...
-  Instant at;                   // when it happened
-  std::string actor;            // user id, or "system"
-  std::string organisation;     // the actor's organisation
-  std::string protocol;         // protocol id, when one applies
-  std::string version;          // protocol version
-  std::string request;          // the request as canonical JSON ("" when none)
-  std::string decision;         // "permit", "deny" or "" for non-decision events
+  uint64_t index = 0;  // assigned by the log when appended
+  std::string
+      kind;    // "decision", "lifecycle", "rights", "breach", "retention", "audit-sample", ...
+  Instant at;  // when it happened
+  std::string actor;                 // user id, or "system"
+  std::string organisation;          // the actor's organisation
+  std::string protocol;              // protocol id, when one applies
+  std::string version;               // protocol version
+  std::string request;               // the request as canonical JSON ("" when none)
+  std::string decision;              // "permit", "deny" or "" for non-decision events
   std::vector<std::string> reasons;  // reason codes
-  std::string payload_hash;     // "sha256:..." of an associated payload, or ""
+  std::string payload_hash;          // "sha256:..." of an associated payload, or ""
 
   bool operator==(const LogEntry&) const = default;
 };

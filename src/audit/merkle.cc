@@ -14,7 +14,9 @@ uint64_t LargestPowerOfTwoBelow(uint64_t n) {  // n >= 2: largest 2^k < n
   return k;
 }
 
-bool IsPowerOfTwo(uint64_t n) { return n && !(n & (n - 1)); }
+bool IsPowerOfTwo(uint64_t n) {
+  return n && !(n & (n - 1));
+}
 
 int Log2(uint64_t n) {
   int k = 0;
@@ -58,7 +60,9 @@ Sha256& ThreadSha256() {
 
 }  // namespace
 
-Hash LeafHash(std::string_view entry) { return ThreadSha256().Of(0x00, entry.data(), entry.size()); }
+Hash LeafHash(std::string_view entry) {
+  return ThreadSha256().Of(0x00, entry.data(), entry.size());
+}
 
 Hash NodeHash(const Hash& left, const Hash& right) {
   return ThreadSha256().Of(0x01, left.data(), left.size(), right.data(), right.size());
@@ -112,7 +116,8 @@ Result<Hash> SubtreeHash(const NodeSource& nodes, uint64_t begin, uint64_t end) 
 namespace {
 
 // PATH(m, D[begin:end]) of RFC 9162 2.1.3.1, appended to *out.
-Status Path(const NodeSource& nodes, uint64_t m, uint64_t begin, uint64_t end, std::vector<Hash>* out) {
+Status Path(const NodeSource& nodes, uint64_t m, uint64_t begin, uint64_t end,
+            std::vector<Hash>* out) {
   const uint64_t n = end - begin;
   if (n <= 1) return Status::Ok();
   const uint64_t k = LargestPowerOfTwoBelow(n);
@@ -131,7 +136,8 @@ Status Path(const NodeSource& nodes, uint64_t m, uint64_t begin, uint64_t end, s
 }
 
 // SUBPROOF(m, D[begin:end], b) of RFC 9162 2.1.4.1.
-Status Subproof(const NodeSource& nodes, uint64_t m, uint64_t begin, uint64_t end, bool b, std::vector<Hash>* out) {
+Status Subproof(const NodeSource& nodes, uint64_t m, uint64_t begin, uint64_t end, bool b,
+                std::vector<Hash>* out) {
   const uint64_t n = end - begin;
   if (m == n) {
     if (b) return Status::Ok();
@@ -159,24 +165,26 @@ Status Subproof(const NodeSource& nodes, uint64_t m, uint64_t begin, uint64_t en
 
 Result<std::vector<Hash>> InclusionProof(const NodeSource& nodes, uint64_t index, uint64_t size) {
   if (index >= size)
-    return Status::InvalidArgument("entry " + std::to_string(index) + " is not in a tree of " + std::to_string(size) + " entries");
+    return Status::InvalidArgument("entry " + std::to_string(index) + " is not in a tree of " +
+                                   std::to_string(size) + " entries");
   std::vector<Hash> out;
   if (Status s = Path(nodes, index, 0, size, &out); !s.ok()) return s;
   return out;
 }
 
-Result<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes, uint64_t first, uint64_t second) {
+Result<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes, uint64_t first,
+                                           uint64_t second) {
   if (first > second)
-    return Status::InvalidArgument("a tree of " + std::to_string(first) + " entries cannot precede one of " +
-                                   std::to_string(second));
+    return Status::InvalidArgument("a tree of " + std::to_string(first) +
+                                   " entries cannot precede one of " + std::to_string(second));
   std::vector<Hash> out;
   if (first == 0 || first == second) return out;
   if (Status s = Subproof(nodes, first, 0, second, true, &out); !s.ok()) return s;
   return out;
 }
 
-bool VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size, const std::vector<Hash>& proof,
-                     const Hash& root) {
+bool VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size,
+                     const std::vector<Hash>& proof, const Hash& root) {
   // RFC 9162 2.1.3.2
   if (index >= size) return false;
   uint64_t fn = index, sn = size - 1;
@@ -200,8 +208,8 @@ bool VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size, const
   return sn == 0 && r == root;
 }
 
-bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root, const Hash& second_root,
-                       const std::vector<Hash>& proof) {
+bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
+                       const Hash& second_root, const std::vector<Hash>& proof) {
   // RFC 9162 2.1.4.2
   if (first > second) return false;
   if (first == second) return proof.empty() && first_root == second_root;
@@ -249,8 +257,10 @@ void MemoryTree::Append(const Hash& leaf) {
 }
 
 Result<Hash> MemoryTree::Node(int level, uint64_t index) const {
-  if (level < 0 || static_cast<size_t>(level) >= levels_.size() || index >= levels_[static_cast<size_t>(level)].size())
-    return Status::NotFound("no complete subtree at level " + std::to_string(level) + " index " + std::to_string(index));
+  if (level < 0 || static_cast<size_t>(level) >= levels_.size() ||
+      index >= levels_[static_cast<size_t>(level)].size())
+    return Status::NotFound("no complete subtree at level " + std::to_string(level) + " index " +
+                            std::to_string(index));
   return levels_[static_cast<size_t>(level)][index];
 }
 

@@ -44,12 +44,13 @@ inline Result<Hash> RootHash(const NodeSource& nodes, uint64_t size) {
 // The audit path of leaf `index` in the tree of `size` leaves (RFC 9162 2.1.3.1).
 Result<std::vector<Hash>> InclusionProof(const NodeSource& nodes, uint64_t index, uint64_t size);
 // The consistency proof between trees of sizes `first` <= `second` (RFC 9162 2.1.4.1).
-Result<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes, uint64_t first, uint64_t second);
+Result<std::vector<Hash>> ConsistencyProof(const NodeSource& nodes, uint64_t first,
+                                           uint64_t second);
 
-bool VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size, const std::vector<Hash>& proof,
-                     const Hash& root);
-bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root, const Hash& second_root,
-                       const std::vector<Hash>& proof);
+bool VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t size,
+                     const std::vector<Hash>& proof, const Hash& root);
+bool VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
+                       const Hash& second_root, const std::vector<Hash>& proof);
 
 // A NodeSource over leaf hashes held in memory (tests, small logs, verification).
 class MemoryTree : public NodeSource {

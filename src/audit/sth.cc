@@ -15,7 +15,8 @@ namespace {
 bool HexToBytes(const std::string& hex, uint8_t* out, size_t n) {
   if (hex.size() != 2 * n) return false;
   size_t bin_len = 0;
-  return sodium_hex2bin(out, n, hex.data(), hex.size(), nullptr, &bin_len, nullptr) == 0 && bin_len == n;
+  return sodium_hex2bin(out, n, hex.data(), hex.size(), nullptr, &bin_len, nullptr) == 0 &&
+         bin_len == n;
 }
 
 std::string ReadTrimmed(const std::string& path, bool* ok) {
@@ -52,8 +53,9 @@ std::string SthMessage(uint64_t tree_size, int64_t timestamp_ms, const Hash& roo
 bool VerifySth(const SignedTreeHead& sth, const PublicKey& key) {
   if (sodium_init() < 0) return false;
   std::string m = SthMessage(sth.tree_size, sth.timestamp_ms, sth.root);
-  return crypto_sign_verify_detached(sth.signature.data(), reinterpret_cast<const unsigned char*>(m.data()),
-                                     m.size(), key.data()) == 0;
+  return crypto_sign_verify_detached(sth.signature.data(),
+                                     reinterpret_cast<const unsigned char*>(m.data()), m.size(),
+                                     key.data()) == 0;
 }
 
 std::string SignedTreeHead::ToJson() const {
@@ -67,7 +69,8 @@ std::string SignedTreeHead::ToJson() const {
 
 Result<SignedTreeHead> SignedTreeHead::FromJson(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("signed tree head: malformed JSON");
+  if (j.is_discarded() || !j.is_object())
+    return Status::InvalidArgument("signed tree head: malformed JSON");
   SignedTreeHead s;
   try {
     s.tree_size = j.at("tree_size").get<uint64_t>();
@@ -89,11 +92,13 @@ Status Signer::CreateKeyFiles(const std::string& secret_path, const std::string&
   crypto_sign_keypair(pk.data(), sk.data());
   int fd = ::open(secret_path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0)
-    return Status::IoError(secret_path + ": cannot create the signing key (" + std::string(strerror(errno)) +
+    return Status::IoError(secret_path + ": cannot create the signing key (" +
+                           std::string(strerror(errno)) +
                            "); an existing key is never overwritten");
   std::string hex = KeyToHex(sk.data(), sk.size()) + "\n";
   sodium_memzero(sk.data(), sk.size());
-  bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+  bool ok =
+      ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
   sodium_memzero(hex.data(), hex.size());
   ::close(fd);
   if (!ok) return Status::IoError(secret_path + ": cannot write the signing key");
@@ -106,9 +111,11 @@ Status Signer::CreateKeyFiles(const std::string& secret_path, const std::string&
 Result<Signer> Signer::Load(const std::string& secret_path) {
   if (sodium_init() < 0) return Status::Internal("libsodium could not be initialised");
   struct stat st;
-  if (::stat(secret_path.c_str(), &st) != 0) return Status::NotFound(secret_path + ": no signing key (run concordat init)");
+  if (::stat(secret_path.c_str(), &st) != 0)
+    return Status::NotFound(secret_path + ": no signing key (run concordat init)");
   if (st.st_mode & 077)
-    return Status::InvalidArgument(secret_path + ": the signing key is readable by others; chmod 600 it");
+    return Status::InvalidArgument(secret_path +
+                                   ": the signing key is readable by others; chmod 600 it");
   bool ok = false;
   std::string hex = ReadTrimmed(secret_path, &ok);
   Signer s;
@@ -127,8 +134,8 @@ SignedTreeHead Signer::Sign(uint64_t tree_size, int64_t timestamp_ms, const Hash
   sth.timestamp_ms = timestamp_ms;
   sth.root = root;
   std::string m = SthMessage(tree_size, timestamp_ms, root);
-  crypto_sign_detached(sth.signature.data(), nullptr, reinterpret_cast<const unsigned char*>(m.data()), m.size(),
-                       secret_.data());
+  crypto_sign_detached(sth.signature.data(), nullptr,
+                       reinterpret_cast<const unsigned char*>(m.data()), m.size(), secret_.data());
   return sth;
 }
 

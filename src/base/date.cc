@@ -29,7 +29,9 @@ void CivilFromDays(int64_t z, int* y, unsigned* m, unsigned* d) {
   *y = static_cast<int>(yy + (*m <= 2));
 }
 
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned DaysInMonth(int y, unsigned m) {
   static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -61,7 +63,9 @@ Date Date::FromCivil(int year, unsigned month, unsigned day) {
   return Date{static_cast<int32_t>(DaysFromCivil(year, month, day))};
 }
 
-Date Date::Today() { return Instant::Now().ToDate(); }
+Date Date::Today() {
+  return Instant::Now().ToDate();
+}
 
 void Date::ToCivil(int* year, unsigned* month, unsigned* day) const {
   CivilFromDays(days, year, month, day);

@@ -36,10 +36,13 @@ struct Common {
 
 void AddCommon(CLI::App* cmd, Common* c, bool with_key) {
   cmd->add_option("--store", c->store, "Store URL: sqlite:PATH (default sqlite:var/concordat.db)");
-  if (with_key) cmd->add_option("--key", c->key, "Signing key file (default: the store's path + .signing-key)");
+  if (with_key)
+    cmd->add_option("--key", c->key, "Signing key file (default: the store's path + .signing-key)");
 }
 
-Result<std::unique_ptr<store::Store>> OpenExisting(const std::string& url) { return store::OpenStore(url, false); }
+Result<std::unique_ptr<store::Store>> OpenExisting(const std::string& url) {
+  return store::OpenStore(url, false);
+}
 
 int Fail(const std::string& what) {
   std::cerr << "concordat: " << what << "\n";
@@ -62,15 +65,16 @@ int RunInit(const Common& c) {
   if (std::ifstream(key).good()) {
     auto signer = audit::Signer::Load(key);
     if (!signer.ok()) return Fail(signer.status().message());
-    std::cout << "store " << c.store << " is ready (schema " << store::Store::kSchemaVersion << "); signing key "
-              << key << " already exists and was kept\n";
+    std::cout << "store " << c.store << " is ready (schema " << store::Store::kSchemaVersion
+              << "); signing key " << key << " already exists and was kept\n";
     return kExitOk;
   }
-  if (Status s = audit::Signer::CreateKeyFiles(key, c.PublicKeyPath()); !s.ok()) return Fail(s.message());
+  if (Status s = audit::Signer::CreateKeyFiles(key, c.PublicKeyPath()); !s.ok())
+    return Fail(s.message());
   auto pk = audit::LoadPublicKey(c.PublicKeyPath());
   std::cout << "store " << c.store << " is ready (schema " << store::Store::kSchemaVersion << ")\n"
-            << "signing key " << key << " created (mode 0600); public key " << c.PublicKeyPath() << ": "
-            << (pk.ok() ? audit::KeyToHex(pk->data(), pk->size()) : "?") << "\n";
+            << "signing key " << key << " created (mode 0600); public key " << c.PublicKeyPath()
+            << ": " << (pk.ok() ? audit::KeyToHex(pk->data(), pk->size()) : "?") << "\n";
   return kExitOk;
 }
 
@@ -109,7 +113,9 @@ int RunAppend(const AppendArgs& a) {
       ++number;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       auto e = audit::ParseEntryInput(line, now);
-      if (!e.ok()) return Fail("line " + std::to_string(number) + ": " + e.status().message() + "; nothing was appended");
+      if (!e.ok())
+        return Fail("line " + std::to_string(number) + ": " + e.status().message() +
+                    "; nothing was appended");
       entries.push_back(std::move(*e));
     }
   }
@@ -122,22 +128,27 @@ int RunAppend(const AppendArgs& a) {
   size_t done = 0;
   audit::SignedTreeHead last;
   for (size_t begin = 0; begin < entries.size(); begin += a.batch) {
-    std::vector<audit::LogEntry> batch(entries.begin() + static_cast<long>(begin),
-                                       entries.begin() + static_cast<long>(std::min(entries.size(), begin + a.batch)));
+    std::vector<audit::LogEntry> batch(
+        entries.begin() + static_cast<long>(begin),
+        entries.begin() + static_cast<long>(std::min(entries.size(), begin + a.batch)));
     auto sth = log.Append(&batch, audit::NowMillis());
-    if (!sth.ok()) return Fail(sth.status().message() + " (" + std::to_string(done) + " entries were appended before)");
+    if (!sth.ok())
+      return Fail(sth.status().message() + " (" + std::to_string(done) +
+                  " entries were appended before)");
     last = *sth;
     done += batch.size();
     if (a.ack) {
-      for (const auto& e : batch) std::printf("ack %llu\n", static_cast<unsigned long long>(e.index));
+      for (const auto& e : batch)
+        std::printf("ack %llu\n", static_cast<unsigned long long>(e.index));
       std::fflush(stdout);
     }
-    if (tty && entries.size() > a.batch) std::cerr << "\rappended " << done << " of " << entries.size() << std::flush;
+    if (tty && entries.size() > a.batch)
+      std::cerr << "\rappended " << done << " of " << entries.size() << std::flush;
   }
   if (tty && entries.size() > a.batch) std::cerr << "\n";
   if (!a.ack)
-    std::cout << "appended " << done << " entr" << (done == 1 ? "y" : "ies") << "; the log holds " << last.tree_size
-              << "; root " << audit::ToHex(last.root) << "\n";
+    std::cout << "appended " << done << " entr" << (done == 1 ? "y" : "ies") << "; the log holds "
+              << last.tree_size << "; root " << audit::ToHex(last.root) << "\n";
   return kExitOk;
 }
 
@@ -181,7 +192,9 @@ int RunProof(const Common& c, uint64_t index, uint64_t size) {
   if (!sth.ok()) return Fail(sth.status().message());
   if (!*sth) return Fail("the log is empty");
   if (size == 0) size = (*sth)->tree_size;
-  if (index >= size) return Fail("entry " + std::to_string(index) + " is not in a log of " + std::to_string(size) + " entries");
+  if (index >= size)
+    return Fail("entry " + std::to_string(index) + " is not in a log of " + std::to_string(size) +
+                " entries");
   auto entry = (*st)->Entry(index);
   if (!entry.ok()) return Fail(entry.status().message());
   auto proof = audit::InclusionProof(**st, index, size);
@@ -206,8 +219,8 @@ int RunConsistency(const Common& c, uint64_t from, uint64_t to) {
   if (!size.ok()) return Fail(size.status().message());
   if (to == 0) to = *size;
   if (from > to || to > *size)
-    return Fail("--from " + std::to_string(from) + " --to " + std::to_string(to) + ": need from <= to <= " +
-                std::to_string(*size) + " (the log's size)");
+    return Fail("--from " + std::to_string(from) + " --to " + std::to_string(to) +
+                ": need from <= to <= " + std::to_string(*size) + " (the log's size)");
   auto proof = audit::ConsistencyProof(**st, from, to);
   if (!proof.ok()) return Fail(proof.status().message());
   auto r1 = audit::RootHash(**st, from);
@@ -276,7 +289,9 @@ int RunSample(const SampleArgs& a) {
     if (!more.ok()) return Fail(more.status().message());
     if (!*more || e.index >= size) break;
     auto d = audit::DecodeEntry(e.encoded);
-    if (!d.ok()) return Fail("entry " + std::to_string(e.index) + ": " + d.status().message() + " (run audit verify)");
+    if (!d.ok())
+      return Fail("entry " + std::to_string(e.index) + ": " + d.status().message() +
+                  " (run audit verify)");
     if (d->kind == "audit-sample") continue;
     if (since && d->at.seconds < since->StartInstant()) continue;
     eligible.push_back(e.index);
@@ -290,7 +305,8 @@ int RunSample(const SampleArgs& a) {
   nlohmann::ordered_json record;
   record["count"] = a.count;
   record["seed"] = a.seed;
-  record["since"] = a.since.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(a.since);
+  record["since"] =
+      a.since.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(a.since);
   record["tree_size"] = size;
   record["root_hash"] = audit::ToHex((*sth)->root);
   record["eligible"] = eligible.size();
@@ -310,9 +326,11 @@ int RunSample(const SampleArgs& a) {
   std::vector<audit::LogEntry> batch{note};
   audit::Log log(st->get(), &*signer);
   auto appended = log.Append(&batch, audit::NowMillis());
-  if (!appended.ok()) return Fail("the sample could not be recorded: " + appended.status().message());
-  std::cerr << "sampled " << chosen.size() << " of " << eligible.size() << " eligible entries (seed " << a.seed
-            << "); the sampling is entry " << batch[0].index << " of the log\n";
+  if (!appended.ok())
+    return Fail("the sample could not be recorded: " + appended.status().message());
+  std::cerr << "sampled " << chosen.size() << " of " << eligible.size()
+            << " eligible entries (seed " << a.seed << "); the sampling is entry " << batch[0].index
+            << " of the log\n";
   return kExitOk;
 }
 
@@ -321,17 +339,21 @@ int RunSample(const SampleArgs& a) {
 void RegisterAudit(CLI::App& app, int* exit_code) {
   {
     auto c = std::make_shared<Common>();
-    auto* cmd = app.add_subcommand("init", "Create the store (running its migrations) and the log's signing key.");
+    auto* cmd = app.add_subcommand(
+        "init", "Create the store (running its migrations) and the log's signing key.");
     AddCommon(cmd, c.get(), true);
     cmd->callback([=] { *exit_code = RunInit(*c); });
   }
-  auto* audit = app.add_subcommand("audit", "The verifiable audit log: append, verify, signed tree heads, proofs, samples.");
+  auto* audit = app.add_subcommand(
+      "audit", "The verifiable audit log: append, verify, signed tree heads, proofs, samples.");
   audit->require_subcommand(1);
   {
     auto a = std::make_shared<AppendArgs>();
-    auto* cmd = audit->add_subcommand("append", "Append entries (one JSON object, or JSON Lines). Bad input appends nothing.");
+    auto* cmd = audit->add_subcommand(
+        "append", "Append entries (one JSON object, or JSON Lines). Bad input appends nothing.");
     AddCommon(cmd, &a->common, true);
-    cmd->add_option("--batch", a->batch, "Entries per transaction (one signed tree head each)")->check(CLI::Range(1, 1000000));
+    cmd->add_option("--batch", a->batch, "Entries per transaction (one signed tree head each)")
+        ->check(CLI::Range(1, 1000000));
     cmd->add_flag("--ack", a->ack, "Print 'ack INDEX' for each entry once it is durable");
     cmd->add_option("input", a->input, "File, or - for standard input");
     cmd->callback([=] { *exit_code = RunAppend(*a); });
@@ -339,7 +361,8 @@ void RegisterAudit(CLI::App& app, int* exit_code) {
   {
     auto c = std::make_shared<Common>();
     auto pk = std::make_shared<std::string>();
-    auto* cmd = audit->add_subcommand("verify", "Recompute the whole log; exit 1 naming the first bad entry on any mismatch.");
+    auto* cmd = audit->add_subcommand(
+        "verify", "Recompute the whole log; exit 1 naming the first bad entry on any mismatch.");
     AddCommon(cmd, c.get(), true);
     cmd->add_option("--public-key", *pk, "Public key file (default: the signing key's .pub)");
     cmd->callback([=] { *exit_code = RunVerify(*c, *pk); });
@@ -357,14 +380,16 @@ void RegisterAudit(CLI::App& app, int* exit_code) {
     auto* cmd = audit->add_subcommand("proof", "Print the inclusion proof of one entry (JSON).");
     AddCommon(cmd, c.get(), false);
     cmd->add_option("--index", *index, "Entry index")->required();
-    cmd->add_option("--size", *size, "Tree size to prove against (default: the latest signed tree head)");
+    cmd->add_option("--size", *size,
+                    "Tree size to prove against (default: the latest signed tree head)");
     cmd->callback([=] { *exit_code = RunProof(*c, *index, *size); });
   }
   {
     auto c = std::make_shared<Common>();
     auto from = std::make_shared<uint64_t>(0);
     auto to = std::make_shared<uint64_t>(0);
-    auto* cmd = audit->add_subcommand("consistency", "Print the consistency proof between two tree sizes (JSON).");
+    auto* cmd = audit->add_subcommand("consistency",
+                                      "Print the consistency proof between two tree sizes (JSON).");
     AddCommon(cmd, c.get(), false);
     cmd->add_option("--from", *from, "The earlier tree size")->required();
     cmd->add_option("--to", *to, "The later tree size (default: the log's size)");
@@ -380,11 +405,14 @@ void RegisterAudit(CLI::App& app, int* exit_code) {
   }
   {
     auto a = std::make_shared<SampleArgs>();
-    auto* cmd = audit->add_subcommand(
-        "sample", "Print a reproducible random sample of entries for a supervisor's audit check, and log the sampling.");
+    auto* cmd = audit->add_subcommand("sample",
+                                      "Print a reproducible random sample of entries for a "
+                                      "supervisor's audit check, and log the sampling.");
     AddCommon(cmd, &a->common, true);
     cmd->add_option("--count", a->count, "How many entries")->required();
-    cmd->add_option("--seed", a->seed, "Seed: the same seed over the same log gives the same sample")->required();
+    cmd->add_option("--seed", a->seed,
+                    "Seed: the same seed over the same log gives the same sample")
+        ->required();
     cmd->add_option("--since", a->since, "Only entries on or after this day (YYYY-MM-DD)");
     cmd->add_option("--actor", a->actor, "Who is sampling (recorded in the log)");
     cmd->callback([=] { *exit_code = RunSample(*a); });

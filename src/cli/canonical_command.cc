@@ -11,7 +11,8 @@ void RegisterCanonical(CLI::App& app, int* exit_code) {
   auto file = std::make_shared<std::string>();
   auto hash_only = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand(
-      "canonical", "Print the canonical form of a protocol (the bytes that get signed), or its hash.");
+      "canonical",
+      "Print the canonical form of a protocol (the bytes that get signed), or its hash.");
   cmd->add_option("file", *file, "Protocol file (YAML)")->required();
   cmd->add_flag("--hash", *hash_only, "Print only the content hash (sha256:...)");
   cmd->callback([file, hash_only, exit_code] {

@@ -5,12 +5,12 @@
 // input's order, one decision per non-blank line.
 #include <unistd.h>
 
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <future>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "cli/commands.h"
@@ -67,7 +67,9 @@ class LineReader {
   size_t pos_ = 0;
 };
 
-bool Blank(std::string_view s) { return !decide::IsGiven(s); }
+bool Blank(std::string_view s) {
+  return !decide::IsGiven(s);
+}
 
 // The work of one thread: parse, decide, render.
 class Decider {
@@ -109,9 +111,9 @@ class Decider {
 };
 
 struct Batch {
-  std::string text;                                // the lines, back to back
-  std::vector<std::pair<size_t, size_t>> lines;    // (offset, length) in text
-  std::vector<long> numbers;                       // input line numbers
+  std::string text;                              // the lines, back to back
+  std::vector<std::pair<size_t, size_t>> lines;  // (offset, length) in text
+  std::vector<long> numbers;                     // input line numbers
 };
 
 struct BatchResult {
@@ -137,7 +139,8 @@ int RunDecide(const DecideArgs& args) {
     }
     if (!at) {
       std::cerr << "concordat decide: --at '" << args.at
-                << "' is not an instant; expected RFC 3339 (2024-09-01T10:00:00Z) or a day (2024-09-01)\n";
+                << "' is not an instant; expected RFC 3339 (2024-09-01T10:00:00Z) or a day "
+                   "(2024-09-01)\n";
       return kExitBadInput;
     }
     default_at = *at;
@@ -146,7 +149,8 @@ int RunDecide(const DecideArgs& args) {
   auto registry = model::LoadRegistry(args.registry, &errors);
   if (!registry.ok()) {
     for (const auto& e : errors) std::cerr << e.ToString() << "\n";
-    std::cerr << "concordat decide: the registry " << args.registry << " could not be loaded; nothing was decided\n";
+    std::cerr << "concordat decide: the registry " << args.registry
+              << " could not be loaded; nothing was decided\n";
     return kExitBadInput;
   }
   auto compiled = decide::CompiledRegistry::Compile(std::move(*registry), {args.strict_review});
@@ -183,12 +187,15 @@ int RunDecide(const DecideArgs& args) {
       Decider decider(*compiled, default_at, args.explain);
       std::string out, errs;
       if (lines.size() == 1 || probe.Parse(whole, &scratch).ok()) {
-        all_ok = decider.One(lines.size() == 1 ? lines[0] : whole,
-                             lines.size() == 1 ? "line " + std::to_string(number) : std::string("input"), &out, &errs);
+        all_ok =
+            decider.One(lines.size() == 1 ? lines[0] : whole,
+                        lines.size() == 1 ? "line " + std::to_string(number) : std::string("input"),
+                        &out, &errs);
       } else {
         long n = number;
         for (const auto& l : lines) {
-          if (!Blank(l)) all_ok = decider.One(l, "line " + std::to_string(n), &out, &errs) && all_ok;
+          if (!Blank(l))
+            all_ok = decider.One(l, "line " + std::to_string(n), &out, &errs) && all_ok;
           ++n;
         }
       }
@@ -214,7 +221,9 @@ int RunDecide(const DecideArgs& args) {
         r.out.reserve(batch.lines.size() * 512);
         for (size_t i = 0; i < batch.lines.size(); ++i) {
           std::string_view text(batch.text.data() + batch.lines[i].first, batch.lines[i].second);
-          r.ok = decider->One(text, "line " + std::to_string(batch.numbers[i]), &r.out, &r.errors) && r.ok;
+          r.ok =
+              decider->One(text, "line " + std::to_string(batch.numbers[i]), &r.out, &r.errors) &&
+              r.ok;
         }
         return r;
       };
@@ -240,7 +249,8 @@ int RunDecide(const DecideArgs& args) {
         });
       }
       auto submit = [&](Batch batch) {
-        std::packaged_task<BatchResult()> task([&work, b = std::move(batch)]() mutable { return work(std::move(b)); });
+        std::packaged_task<BatchResult()> task(
+            [&work, b = std::move(batch)]() mutable { return work(std::move(b)); });
         inflight.push_back(task.get_future());
         {
           std::lock_guard<std::mutex> lock(mu);
@@ -287,15 +297,24 @@ void Register(CLI::App& app, int* exit_code, const char* name, bool explain) {
   auto args = std::make_shared<DecideArgs>();
   args->explain = explain;
   auto* cmd = app.add_subcommand(
-      name, explain ? "Explain decisions in words: which protocol and clause, which check failed and what would fix it."
-                    : "Decide requests (one JSON object, or JSON Lines) against a registry; one JSON decision per line.\n"
-                      "Exit status: 0 whatever was decided; 2 the registry or some input could not be read "
-                      "(each unreadable line is answered with a deny carrying INVALID_REQUEST and its line number).");
+      name,
+      explain
+          ? "Explain decisions in words: which protocol and clause, which check failed and what "
+            "would fix it."
+          : "Decide requests (one JSON object, or JSON Lines) against a registry; one JSON "
+            "decision per line.\n"
+            "Exit status: 0 whatever was decided; 2 the registry or some input could not be read "
+            "(each unreadable line is answered with a deny carrying INVALID_REQUEST and its line "
+            "number).");
   cmd->add_option("--registry", args->registry, "Directory of protocol files")->required();
-  cmd->add_option("--at", args->at, "Instant for requests that carry no 'at' (RFC 3339 or YYYY-MM-DD; default now)");
-  cmd->add_flag("--strict-review", args->strict_review, "An overdue review denies (REVIEW_OVERDUE) instead of warning");
-  if (!explain) cmd->add_flag("--explain", args->explain, "Print readable explanations instead of JSON");
-  cmd->add_option("--threads", args->threads, "Worker threads for JSON Lines (default: one per core)")
+  cmd->add_option("--at", args->at,
+                  "Instant for requests that carry no 'at' (RFC 3339 or YYYY-MM-DD; default now)");
+  cmd->add_flag("--strict-review", args->strict_review,
+                "An overdue review denies (REVIEW_OVERDUE) instead of warning");
+  if (!explain)
+    cmd->add_flag("--explain", args->explain, "Print readable explanations instead of JSON");
+  cmd->add_option("--threads", args->threads,
+                  "Worker threads for JSON Lines (default: one per core)")
       ->check(CLI::Range(0, 256));
   cmd->add_option("input", args->input, "Request file, or - for standard input (default)");
   cmd->callback([args, exit_code] { *exit_code = RunDecide(*args); });

@@ -18,13 +18,15 @@ namespace fs = std::filesystem;
 int GenRegistry(const synth::RegistryParams& params, const std::string& out_dir, bool force) {
   std::error_code ec;
   if (fs::exists(out_dir, ec) && !fs::is_empty(out_dir, ec) && !force) {
-    std::cerr << "concordat gen-registry: " << out_dir
-              << " is not empty; choose an empty directory or pass --force to overwrite files in it\n";
+    std::cerr
+        << "concordat gen-registry: " << out_dir
+        << " is not empty; choose an empty directory or pass --force to overwrite files in it\n";
     return kExitBadInput;
   }
   fs::create_directories(out_dir, ec);
   if (ec) {
-    std::cerr << "concordat gen-registry: cannot create " << out_dir << ": " << ec.message() << "\n";
+    std::cerr << "concordat gen-registry: cannot create " << out_dir << ": " << ec.message()
+              << "\n";
     return kExitBadInput;
   }
   model::Registry reg = synth::GenerateRegistry(params);
@@ -41,11 +43,13 @@ int GenRegistry(const synth::RegistryParams& params, const std::string& out_dir,
     }
     ++done;
     if (tty && (done % 100 == 0 || done == reg.protocols.size()))
-      std::cerr << "\rwrote " << done << " of " << reg.protocols.size() << " protocol files" << std::flush;
+      std::cerr << "\rwrote " << done << " of " << reg.protocols.size() << " protocol files"
+                << std::flush;
   }
   if (tty) std::cerr << "\n";
-  std::cout << "wrote " << reg.protocols.size() << " protocol files (" << params.protocols << " protocols, "
-            << params.partners << " partners and " << params.categories << " categories each) to " << out_dir << "\n";
+  std::cout << "wrote " << reg.protocols.size() << " protocol files (" << params.protocols
+            << " protocols, " << params.partners << " partners and " << params.categories
+            << " categories each) to " << out_dir << "\n";
   return kExitOk;
 }
 
@@ -80,21 +84,28 @@ void RegisterGenerate(CLI::App& app, int* exit_code) {
     auto params = std::make_shared<synth::RegistryParams>();
     auto out_dir = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
-    auto* cmd = app.add_subcommand("gen-registry", "Write a synthetic registry (for tests and benchmarks).");
-    cmd->add_option("--protocols", params->protocols, "Number of protocols")->check(CLI::Range(1, 1000000));
-    cmd->add_option("--partners", params->partners, "Partners per protocol")->check(CLI::Range(1, 1000));
-    cmd->add_option("--categories", params->categories, "Data categories per protocol")->check(CLI::Range(1, 1000));
+    auto* cmd = app.add_subcommand("gen-registry",
+                                   "Write a synthetic registry (for tests and benchmarks).");
+    cmd->add_option("--protocols", params->protocols, "Number of protocols")
+        ->check(CLI::Range(1, 1000000));
+    cmd->add_option("--partners", params->partners, "Partners per protocol")
+        ->check(CLI::Range(1, 1000));
+    cmd->add_option("--categories", params->categories, "Data categories per protocol")
+        ->check(CLI::Range(1, 1000));
     cmd->add_option("--seed", params->seed, "Random seed; the same seed gives the same registry");
-    cmd->add_flag("--force", *force, "Write into a non-empty directory, overwriting files of the same name");
+    cmd->add_flag("--force", *force,
+                  "Write into a non-empty directory, overwriting files of the same name");
     cmd->add_option("out_dir", *out_dir, "Directory to write the protocol files into")->required();
     cmd->callback([=] { *exit_code = GenRegistry(*params, *out_dir, *force); });
   }
   {
     auto params = std::make_shared<synth::RequestParams>();
     auto registry = std::make_shared<std::string>();
-    auto* cmd = app.add_subcommand("gen-requests", "Print synthetic requests (JSON Lines) against a registry.");
+    auto* cmd = app.add_subcommand("gen-requests",
+                                   "Print synthetic requests (JSON Lines) against a registry.");
     cmd->add_option("--registry", *registry, "Directory of protocol files")->required();
-    cmd->add_option("--count", params->count, "Number of requests")->check(CLI::Range(1, 100000000));
+    cmd->add_option("--count", params->count, "Number of requests")
+        ->check(CLI::Range(1, 100000000));
     cmd->add_option("--seed", params->seed, "Random seed");
     cmd->callback([=] { *exit_code = GenRequests(*registry, *params); });
   }

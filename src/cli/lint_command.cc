@@ -45,7 +45,8 @@ int RunLint(const LintArgs& args) {
       load_errors.push_back({path, 0, 0, files.status().message()});
       continue;
     }
-    if (files->empty()) load_errors.push_back({path, 0, 0, "no *.yaml protocol files in this directory"});
+    if (files->empty())
+      load_errors.push_back({path, 0, 0, "no *.yaml protocol files in this directory"});
     for (const auto& file : *files) {
       std::vector<model::LoadError> errors;
       auto p = model::LoadProtocolFile(file, &errors);
@@ -56,7 +57,8 @@ int RunLint(const LintArgs& args) {
       ++protocols;
       auto key = std::make_pair(p->id, p->version);
       if (auto it = seen.find(key); it != seen.end()) {
-        findings.push_back({"registry-duplicate-version", model::Severity::kError, p->id, file, 0, "id",
+        findings.push_back({"registry-duplicate-version", model::Severity::kError, p->id, file, 0,
+                            "id",
                             "Protocol '" + p->id + "' version " + p->version +
                                 " is also defined in " + it->second});
       } else {
@@ -73,7 +75,8 @@ int RunLint(const LintArgs& args) {
     nlohmann::json out;
     out["load_errors"] = nlohmann::json::array();
     for (const auto& e : load_errors)
-      out["load_errors"].push_back({{"file", e.file}, {"line", e.line}, {"column", e.column}, {"message", e.message}});
+      out["load_errors"].push_back(
+          {{"file", e.file}, {"line", e.line}, {"column", e.column}, {"message", e.message}});
     out["findings"] = nlohmann::json::array();
     for (const auto& f : findings) {
       if (SeverityRank(f.severity) < min_rank) continue;
@@ -85,8 +88,11 @@ int RunLint(const LintArgs& args) {
                                  {"place", f.place},
                                  {"message", f.message}});
     }
-    out["summary"] = {{"protocols", protocols}, {"errors", counts[2]}, {"warnings", counts[1]},
-                      {"info", counts[0]}, {"unreadable", load_errors.size()}};
+    out["summary"] = {{"protocols", protocols},
+                      {"errors", counts[2]},
+                      {"warnings", counts[1]},
+                      {"info", counts[0]},
+                      {"unreadable", load_errors.size()}};
     std::cout << out.dump(2) << "\n";
   } else {
     for (const auto& e : load_errors) std::cerr << e.ToString() << "\n";
@@ -98,10 +104,12 @@ int RunLint(const LintArgs& args) {
       if (!f.place.empty()) std::cout << " (" << f.place << ")";
       std::cout << ": " << f.message << "\n";
     }
-    std::cout << protocols << " protocol" << (protocols == 1 ? "" : "s") << " checked: " << counts[2]
-              << " error" << (counts[2] == 1 ? "" : "s") << ", " << counts[1] << " warning"
-              << (counts[1] == 1 ? "" : "s") << ", " << counts[0] << " info";
-    if (!load_errors.empty()) std::cout << "; " << load_errors.size() << " problem(s) reading input";
+    std::cout << protocols << " protocol" << (protocols == 1 ? "" : "s")
+              << " checked: " << counts[2] << " error" << (counts[2] == 1 ? "" : "s") << ", "
+              << counts[1] << " warning" << (counts[1] == 1 ? "" : "s") << ", " << counts[0]
+              << " info";
+    if (!load_errors.empty())
+      std::cout << "; " << load_errors.size() << " problem(s) reading input";
     std::cout << "\n";
   }
   if (!load_errors.empty()) return kExitBadInput;
@@ -119,9 +127,12 @@ void RegisterLint(CLI::App& app, int* exit_code) {
       "Check protocol files and report what is wrong or missing.\n"
       "Exit status: 0 no errors (warnings allowed unless --strict); 1 errors found, or "
       "warnings with --strict; 2 a file could not be read or loaded.");
-  cmd->add_option("paths", args->paths, "Protocol files or directories of *.yaml files")->required();
-  cmd->add_option("--at", args->at, "Check review dates and withdrawals as of this day (YYYY-MM-DD; default today)");
-  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("paths", args->paths, "Protocol files or directories of *.yaml files")
+      ->required();
+  cmd->add_option("--at", args->at,
+                  "Check review dates and withdrawals as of this day (YYYY-MM-DD; default today)");
+  cmd->add_option("--format", args->format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--min-severity", args->min_severity, "Show findings of this severity and above")
       ->check(CLI::IsMember({"info", "warning", "error"}));
   cmd->add_flag("--strict", args->strict, "Treat warnings as failures (exit 1)");

@@ -32,7 +32,9 @@ std::string Basis(const model::BasisList<T>& b, F name) {
   return out.empty() ? "none" : Join(out);
 }
 
-std::string Tick(const std::optional<bool>& b) { return !b ? "not stated" : *b ? "yes" : "no"; }
+std::string Tick(const std::optional<bool>& b) {
+  return !b ? "not stated" : *b ? "yes" : "no";
+}
 
 std::string PartnerName(const model::Protocol& p, const std::string& id) {
   if (id == model::kAllPartners) return "all partners";
@@ -48,10 +50,12 @@ std::string RenderSummary(const model::Protocol& p) {
   o << "Protocol   " << p.id << " version " << p.version << " (" << model::Name(p.status) << ")\n";
   o << "Lead       " << PartnerName(p, p.lead) << "\n";
   if (!p.authors.empty()) o << "Authors    " << Join(p.authors, "; ") << "\n";
-  o << "Commences  " << (p.commences ? p.commences->ToString() : "not set (never in force)") << "\n";
-  o << "Review     "
-    << (p.review.due ? "due " + p.review.due->ToString() : std::string("no date"))
-    << (p.review.interval_months ? ", every " + std::to_string(*p.review.interval_months) + " months" : "")
+  o << "Commences  " << (p.commences ? p.commences->ToString() : "not set (never in force)")
+    << "\n";
+  o << "Review     " << (p.review.due ? "due " + p.review.due->ToString() : std::string("no date"))
+    << (p.review.interval_months
+            ? ", every " + std::to_string(*p.review.interval_months) + " months"
+            : "")
     << "\n";
   o << "Hash       " << model::ContentHash(p) << "\n";
   for (const auto& [k, v] : p.as_written) o << "As written " << k << ": " << v << "\n";
@@ -62,12 +66,15 @@ std::string RenderSummary(const model::Protocol& p) {
     if (partner.controller) o << ", " << model::Name(*partner.controller) << " controller";
     o << "\n";
     o << "    DPO " << partner.dpo.value_or("none named") << "; ICO "
-      << partner.ico_registration.value_or("none") << "; email " << partner.email.value_or("none") << "\n";
-    o << "    provides: " << Tick(partner.provides) << "; accesses: " << Tick(partner.accesses) << "\n";
+      << partner.ico_registration.value_or("none") << "; email " << partner.email.value_or("none")
+      << "\n";
+    o << "    provides: " << Tick(partner.provides) << "; accesses: " << Tick(partner.accesses)
+      << "\n";
     auto b = model::EffectiveBasis(partner);
-    o << "    legal basis: Art 6 " << Basis(b.article6, [](auto a) { return std::string(model::Name(a)); })
-      << "; Art 9 " << Basis(b.article9, [](auto a) { return std::string(model::Name(a)); })
-      << "; Art 10 " << Basis(b.article10, [](const std::string& s) { return s; }) << "; DPA Part 3 "
+    o << "    legal basis: Art 6 "
+      << Basis(b.article6, [](auto a) { return std::string(model::Name(a)); }) << "; Art 9 "
+      << Basis(b.article9, [](auto a) { return std::string(model::Name(a)); }) << "; Art 10 "
+      << Basis(b.article10, [](const std::string& s) { return s; }) << "; DPA Part 3 "
       << Basis(b.dpa_part3, [](const std::string& s) { return s; });
     if (partner.legal_basis.size() > 1) o << " (from " << partner.legal_basis.size() << " rows)";
     o << "\n";
@@ -79,16 +86,18 @@ std::string RenderSummary(const model::Protocol& p) {
     } else {
       o << "    NOT SIGNED\n";
     }
-    if (partner.withdrawal_notice) o << "    notice of withdrawal given " << partner.withdrawal_notice->ToString() << "\n";
-    if (partner.retention_days) o << "    keeps received data " << *partner.retention_days << " days\n";
+    if (partner.withdrawal_notice)
+      o << "    notice of withdrawal given " << partner.withdrawal_notice->ToString() << "\n";
+    if (partner.retention_days)
+      o << "    keeps received data " << *partner.retention_days << " days\n";
   }
 
   o << "\nWho provides what to whom\n";
   for (const auto& d : p.data) {
     std::vector<std::string> to;
     for (const auto& r : d.recipients) to.push_back(PartnerName(p, r));
-    o << "  " << d.id << " (" << model::Name(d.kind) << "): " << PartnerName(p, d.provider) << " -> "
-      << Join(to) << "\n    " << d.description << "\n";
+    o << "  " << d.id << " (" << model::Name(d.kind) << "): " << PartnerName(p, d.provider)
+      << " -> " << Join(to) << "\n    " << d.description << "\n";
     if (!d.fields.empty()) o << "    fields: " << Join(d.fields) << "\n";
   }
 
@@ -115,13 +124,18 @@ std::string RenderSummary(const model::Protocol& p) {
     << Tick(s.objection) << "; automated decisions " << Tick(s.automated_decision) << "\n"
     << "  respond within " << s.response_days.value_or(30) << " days\n";
   o << "\nBreach     partners within "
-    << (p.breach.partners_within_hours ? std::to_string(*p.breach.partners_within_hours) + " hours" : "(not stated)")
+    << (p.breach.partners_within_hours ? std::to_string(*p.breach.partners_within_hours) + " hours"
+                                       : "(not stated)")
     << ", ICO within "
-    << (p.breach.ico_within_hours ? std::to_string(*p.breach.ico_within_hours) + " hours" : "(not stated)") << "\n";
-  o << "Withdrawal "
-    << (p.withdrawal_notice_days ? std::to_string(*p.withdrawal_notice_days) + " days' notice" : "notice not stated")
+    << (p.breach.ico_within_hours ? std::to_string(*p.breach.ico_within_hours) + " hours"
+                                  : "(not stated)")
     << "\n";
-  if (p.international_transfers) o << "International transfers: " << *p.international_transfers << "\n";
+  o << "Withdrawal "
+    << (p.withdrawal_notice_days ? std::to_string(*p.withdrawal_notice_days) + " days' notice"
+                                 : "notice not stated")
+    << "\n";
+  if (p.international_transfers)
+    o << "International transfers: " << *p.international_transfers << "\n";
   if (!p.legislation.empty()) o << "Legislation: " << Join(p.legislation, "; ") << "\n";
   return o.str();
 }

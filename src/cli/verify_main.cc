@@ -60,15 +60,20 @@ int main(int argc, char** argv) {
   CLI::App app{"Verify Concordat audit-log proofs offline, with the log's public key."};
   app.require_subcommand(1);
   std::string key, sth_path, proof_path, old_sth, new_sth;
-  auto* inc = app.add_subcommand("inclusion", "An entry is in the log the signed tree head commits to.");
+  auto* inc =
+      app.add_subcommand("inclusion", "An entry is in the log the signed tree head commits to.");
   inc->add_option("--public-key", key, "The log's public key file")->required();
   inc->add_option("--sth", sth_path, "Signed tree head (JSON)")->required();
-  inc->add_option("--proof", proof_path, "Inclusion proof (JSON from concordat audit proof)")->required();
-  auto* con = app.add_subcommand("consistency", "The newer log extends the older one without changing it.");
+  inc->add_option("--proof", proof_path, "Inclusion proof (JSON from concordat audit proof)")
+      ->required();
+  auto* con =
+      app.add_subcommand("consistency", "The newer log extends the older one without changing it.");
   con->add_option("--public-key", key, "The log's public key file")->required();
   con->add_option("--old-sth", old_sth, "The earlier signed tree head")->required();
   con->add_option("--new-sth", new_sth, "The later signed tree head")->required();
-  con->add_option("--proof", proof_path, "Consistency proof (JSON from concordat audit consistency)")->required();
+  con->add_option("--proof", proof_path,
+                  "Consistency proof (JSON from concordat audit consistency)")
+      ->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -84,30 +89,35 @@ int main(int argc, char** argv) {
   if (inc->parsed()) {
     auto sth = LoadSth(sth_path);
     if (!sth.ok()) return Bad(sth.status().message());
-    if (!audit::VerifySth(*sth, *pk)) return No("the signed tree head's signature does not verify with this key");
+    if (!audit::VerifySth(*sth, *pk))
+      return No("the signed tree head's signature does not verify with this key");
     std::vector<audit::Hash> path;
     if (!proof.contains("entry") || !proof["entry"].is_string() || !proof.contains("index") ||
         !proof.contains("tree_size") || !Hashes(proof["proof"], &path))
       return Bad(proof_path + ": expected entry, index, tree_size and proof");
-    const uint64_t index = proof["index"].get<uint64_t>(), size = proof["tree_size"].get<uint64_t>();
+    const uint64_t index = proof["index"].get<uint64_t>(),
+                   size = proof["tree_size"].get<uint64_t>();
     if (size != sth->tree_size)
-      return No("the proof is for a tree of " + std::to_string(size) + " entries, the signed tree head for " +
-                std::to_string(sth->tree_size));
+      return No("the proof is for a tree of " + std::to_string(size) +
+                " entries, the signed tree head for " + std::to_string(sth->tree_size));
     audit::Hash leaf = audit::LeafHash(proof["entry"].get<std::string>());
     if (!audit::VerifyInclusion(leaf, index, size, path, sth->root))
       return No("entry " + std::to_string(index) + " is not proven to be in the log");
-    std::cout << "VALID: entry " << index << " is entry " << index << " of the signed log of " << size << " entries\n";
+    std::cout << "VALID: entry " << index << " is entry " << index << " of the signed log of "
+              << size << " entries\n";
     return 0;
   }
   auto a = LoadSth(old_sth), b = LoadSth(new_sth);
   if (!a.ok()) return Bad(a.status().message());
   if (!b.ok()) return Bad(b.status().message());
-  if (!audit::VerifySth(*a, *pk) || !audit::VerifySth(*b, *pk)) return No("a signed tree head's signature does not verify");
+  if (!audit::VerifySth(*a, *pk) || !audit::VerifySth(*b, *pk))
+    return No("a signed tree head's signature does not verify");
   std::vector<audit::Hash> path;
   if (!Hashes(proof["proof"], &path)) return Bad(proof_path + ": expected a proof list");
   if (!audit::VerifyConsistency(a->tree_size, b->tree_size, a->root, b->root, path))
-    return No("the log of " + std::to_string(b->tree_size) + " entries is not an extension of the log of " +
-              std::to_string(a->tree_size));
-  std::cout << "VALID: the log of " << b->tree_size << " entries extends the log of " << a->tree_size << " unchanged\n";
+    return No("the log of " + std::to_string(b->tree_size) +
+              " entries is not an extension of the log of " + std::to_string(a->tree_size));
+  std::cout << "VALID: the log of " << b->tree_size << " entries extends the log of "
+            << a->tree_size << " unchanged\n";
   return 0;
 }

@@ -49,7 +49,8 @@ void InternRequest(const SymbolTable& syms, const Request& r, Interned* in) {
 // building its reasons twice.
 class RuleCheck {
  public:
-  RuleCheck(const CompiledProtocol& p, const CompiledRule& rule, const Request& req, const Interned& in)
+  RuleCheck(const CompiledProtocol& p, const CompiledRule& rule, const Request& req,
+            const Interned& in)
       : p_(p), rule_(rule), req_(req), in_(in) {}
 
   // Calls emit(reason) for each failed check; returns how many failed.
@@ -71,11 +72,15 @@ class RuleCheck {
       for (size_t i = 0; !ok && i < in_.role_count; ++i) ok = Contains(rule_.roles, in_.roles[i]);
       if (!ok) fail(ReasonCode::kRoleNotAuthorised);
     }
-    if (!rule_.locations.empty() && !Contains(rule_.locations, in_.location)) fail(ReasonCode::kLocationNotAllowed);
-    if (!rule_.devices.empty() && !Contains(rule_.devices, in_.device)) fail(ReasonCode::kDeviceNotAllowed);
-    if (!rule_.purposes.empty() && !Contains(rule_.purposes, in_.purpose)) fail(ReasonCode::kPurposeNotCovered);
+    if (!rule_.locations.empty() && !Contains(rule_.locations, in_.location))
+      fail(ReasonCode::kLocationNotAllowed);
+    if (!rule_.devices.empty() && !Contains(rule_.devices, in_.device))
+      fail(ReasonCode::kDeviceNotAllowed);
+    if (!rule_.purposes.empty() && !Contains(rule_.purposes, in_.purpose))
+      fail(ReasonCode::kPurposeNotCovered);
     if (rule_.need_justification && !in_.justification) fail(ReasonCode::kJustificationRequired);
-    if (rule_.need_audit_reference && !in_.audit_reference) fail(ReasonCode::kAuditReferenceRequired);
+    if (rule_.need_audit_reference && !in_.audit_reference)
+      fail(ReasonCode::kAuditReferenceRequired);
     if (!rule_.data.empty()) {
       for (size_t i = 0; i < in_.data_count; ++i)
         if (!Contains(rule_.data, in_.data[i]))
@@ -123,8 +128,10 @@ bool Evaluate(const CompiledRegistry& reg, int32_t index, const Request& req, co
 
   if (rp && rp->signed_from > t) add(ReasonCode::kNotSigned, Party::kRequester);
   if (pp && pp->signed_from > t) add(ReasonCode::kNotSigned, Party::kProvider);
-  if (rp && rp->notice_given && rp->rights_end <= t) add(ReasonCode::kPartnerWithdrawn, Party::kRequester);
-  if (pp && pp->notice_given && pp->rights_end <= t) add(ReasonCode::kPartnerWithdrawn, Party::kProvider);
+  if (rp && rp->notice_given && rp->rights_end <= t)
+    add(ReasonCode::kPartnerWithdrawn, Party::kRequester);
+  if (pp && pp->notice_given && pp->rights_end <= t)
+    add(ReasonCode::kPartnerWithdrawn, Party::kProvider);
   if (rp && !rp->accesses) add(ReasonCode::kRequesterCannotAccess, Party::kRequester);
   if (pp && !pp->provides) add(ReasonCode::kProviderCannotProvide, Party::kProvider);
 
@@ -144,11 +151,15 @@ bool Evaluate(const CompiledRegistry& reg, int32_t index, const Request& req, co
     } else if (c.provider == kAllPartnersIndex && pv < 0) {
       add(ReasonCode::kDataNotCovered, Party::kProvider, item, DataProblem::kWrongProvider);
     }
-    bool recipient = c.all_recipients ? rq >= 0
-                                      : rq >= 0 && std::find(c.recipients.begin(), c.recipients.end(), rq) != c.recipients.end();
-    if (!recipient) add(ReasonCode::kDataNotCovered, Party::kRequester, item, DataProblem::kNotRecipient);
+    bool recipient = c.all_recipients
+                         ? rq >= 0
+                         : rq >= 0 && std::find(c.recipients.begin(), c.recipients.end(), rq) !=
+                                          c.recipients.end();
+    if (!recipient)
+      add(ReasonCode::kDataNotCovered, Party::kRequester, item, DataProblem::kNotRecipient);
     switch (c.kind) {
-      case model::DataKind::kAggregate: break;
+      case model::DataKind::kAggregate:
+        break;
       case model::DataKind::kSpecialCategory:
         if (!need9) first9 = item;
         need9 = true;
@@ -174,8 +185,10 @@ bool Evaluate(const CompiledRegistry& reg, int32_t index, const Request& req, co
   for (int k = 0; k < 2; ++k) {
     const CompiledPartner* x = parties[k];
     if (!x) continue;
-    if (need6 && !x->art6) add(ReasonCode::kNoLegalBasis, party_of[k], first6, DataProblem::kNone, 0);
-    if (need_criminal && !x->criminal) add(ReasonCode::kNoLegalBasis, party_of[k], first_criminal, DataProblem::kNone, 1);
+    if (need6 && !x->art6)
+      add(ReasonCode::kNoLegalBasis, party_of[k], first6, DataProblem::kNone, 0);
+    if (need_criminal && !x->criminal)
+      add(ReasonCode::kNoLegalBasis, party_of[k], first_criminal, DataProblem::kNone, 1);
     if (need9 && !x->art9) add(ReasonCode::kNoSpecialCategoryCondition, party_of[k], first9);
   }
 
@@ -187,8 +200,10 @@ bool Evaluate(const CompiledRegistry& reg, int32_t index, const Request& req, co
       out->AddWarning({WarningCode::kReviewOverdue, Party::kNone, index});
     }
   }
-  if (rp && rp->notice_given && rp->rights_end > t) out->AddWarning({WarningCode::kWithdrawalPending, Party::kRequester, index});
-  if (pp && pp->notice_given && pp->rights_end > t) out->AddWarning({WarningCode::kWithdrawalPending, Party::kProvider, index});
+  if (rp && rp->notice_given && rp->rights_end > t)
+    out->AddWarning({WarningCode::kWithdrawalPending, Party::kRequester, index});
+  if (pp && pp->notice_given && pp->rights_end > t)
+    out->AddWarning({WarningCode::kWithdrawalPending, Party::kProvider, index});
 
   // Access rules for this requester, provider and format: one must be satisfied in full.
   *chosen_rule = -1;
@@ -197,7 +212,8 @@ bool Evaluate(const CompiledRegistry& reg, int32_t index, const Request& req, co
     for (size_t i = 0; i < p.rules.size(); ++i) {
       const CompiledRule& rule = p.rules[i];
       if (rule.partner != rq || rule.provider != pv || rule.format != req.format) continue;
-      int failed = RuleCheck(p, rule, req, in).Run(index, static_cast<int32_t>(i), [](const Reason&) {});
+      int failed =
+          RuleCheck(p, rule, req, in).Run(index, static_cast<int32_t>(i), [](const Reason&) {});
       if (best < 0 || failed < best_failed) {
         best = static_cast<int>(i);
         best_failed = failed;
@@ -224,7 +240,8 @@ void Permit(const CompiledRegistry& reg, int32_t index, int32_t rule, const Inte
   const int32_t rq = p.PartnerIndex(in.requester);
   if (rq >= 0 && p.partners[static_cast<size_t>(rq)].retention_days >= 0) {
     out->has_retain_until = true;
-    out->retain_until_days = Instant{t}.ToDate().days + p.partners[static_cast<size_t>(rq)].retention_days;
+    out->retain_until_days =
+        Instant{t}.ToDate().days + p.partners[static_cast<size_t>(rq)].retention_days;
   }
 }
 
@@ -240,7 +257,8 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
 
   if (!req.protocol.empty()) {
     Sym id = reg.symbols().Find(req.protocol);
-    std::span<const int32_t> versions = id == kNoSym ? std::span<const int32_t>() : reg.Versions(id);
+    std::span<const int32_t> versions =
+        id == kNoSym ? std::span<const int32_t>() : reg.Versions(id);
     if (versions.empty()) {
       out->AddReason({ReasonCode::kNoProtocol});
       return;
@@ -256,8 +274,9 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
   }
 
   // No protocol named: every protocol in force joining both organisations, in id order.
-  const std::span<const Sym> ids =
-      (in.requester == kNoSym || in.provider == kNoSym) ? std::span<const Sym>() : reg.ProtocolsJoining(in.requester, in.provider);
+  const std::span<const Sym> ids = (in.requester == kNoSym || in.provider == kNoSym)
+                                       ? std::span<const Sym>()
+                                       : reg.ProtocolsJoining(in.requester, in.provider);
   if (ids.empty()) {
     out->AddReason({ReasonCode::kNoProtocol});
     return;
@@ -267,13 +286,15 @@ void Decide(const CompiledRegistry& reg, const Request& req, Instant default_at,
   for (Sym id : ids) {
     int32_t v = reg.ApplicableVersion(reg.Versions(id), t);
     const CompiledProtocol& p = reg.protocols()[static_cast<size_t>(v)];
-    if (!p.InForce(t) || p.PartnerIndex(in.requester) < 0 || p.PartnerIndex(in.provider) < 0) continue;
+    if (!p.InForce(t) || p.PartnerIndex(in.requester) < 0 || p.PartnerIndex(in.provider) < 0)
+      continue;
     ++tried;
     size_t warnings_before = out->warning_count;
     if (Evaluate(reg, v, req, in, t, out, &rule)) {
       // Only the permitting protocol's warnings stay.
       size_t keep = 0;
-      for (size_t i = warnings_before; i < out->warning_count; ++i) out->warnings[keep++] = out->warnings[i];
+      for (size_t i = warnings_before; i < out->warning_count; ++i)
+        out->warnings[keep++] = out->warnings[i];
       out->warning_count = keep;
       Permit(reg, v, rule, in, t, out);
       return;

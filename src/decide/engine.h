@@ -14,6 +14,7 @@
 
 namespace concordat::decide {
 
-void Decide(const CompiledRegistry& registry, const Request& request, Instant default_at, Decision* out);
+void Decide(const CompiledRegistry& registry, const Request& request, Instant default_at,
+            Decision* out);
 
 }  // namespace concordat::decide

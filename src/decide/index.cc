@@ -46,7 +46,8 @@ CompiledProtocol CompileOne(const model::Protocol& p, SymbolTable& syms) {
       cp.signed_from = partner.signatory->signed_on->StartInstant();
     if (partner.withdrawal_notice) {
       cp.notice_given = true;
-      cp.rights_end = partner.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)).StartInstant();
+      cp.rights_end =
+          partner.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)).StartInstant();
     }
     cp.provides = partner.provides.value_or(false);
     cp.accesses = partner.accesses.value_or(false);
@@ -54,8 +55,10 @@ CompiledProtocol CompileOne(const model::Protocol& p, SymbolTable& syms) {
     for (const auto& row : partner.legal_basis) {
       cp.art6 = cp.art6 || row.article6.HasBasis();
       cp.art9 = cp.art9 || row.article9.HasBasis();
-      for (const auto& c : row.article10.values) art10 = art10 || model::IsKnownArticle10Condition(c);
-      for (const auto& c : row.dpa_part3.values) part3 = part3 || model::IsKnownDpaPart3Condition(c);
+      for (const auto& c : row.article10.values)
+        art10 = art10 || model::IsKnownArticle10Condition(c);
+      for (const auto& c : row.dpa_part3.values)
+        part3 = part3 || model::IsKnownDpaPart3Condition(c);
     }
     cp.criminal = part3 || (cp.art6 && art10);
     cp.retention_days = partner.retention_days.value_or(-1);
@@ -64,7 +67,8 @@ CompiledProtocol CompileOne(const model::Protocol& p, SymbolTable& syms) {
   for (const auto& d : p.data) {
     CompiledCategory cc;
     cc.id = syms.Intern(d.id);
-    cc.provider = d.provider == model::kAllPartners ? kAllPartnersIndex : c.PartnerIndex(syms.Intern(d.provider));
+    cc.provider = d.provider == model::kAllPartners ? kAllPartnersIndex
+                                                    : c.PartnerIndex(syms.Intern(d.provider));
     for (const auto& r : d.recipients) {
       if (r == model::kAllPartners) {
         cc.all_recipients = true;
@@ -97,7 +101,9 @@ CompiledProtocol CompileOne(const model::Protocol& p, SymbolTable& syms) {
   return c;
 }
 
-uint64_t PairKey(Sym a, Sym b) { return (uint64_t{a} << 32) | b; }
+uint64_t PairKey(Sym a, Sym b) {
+  return (uint64_t{a} << 32) | b;
+}
 
 }  // namespace
 
@@ -128,7 +134,8 @@ std::shared_ptr<const CompiledRegistry> CompiledRegistry::Compile(model::Registr
   // other organisation. Small per-organisation sorts instead of one sort of every pair.
   absl::flat_hash_map<Sym, std::vector<int32_t>> by_org;
   for (size_t i = 0; i < r->protocols_.size(); ++i)
-    for (const auto& a : r->protocols_[i].partners) by_org[a.org].push_back(static_cast<int32_t>(i));
+    for (const auto& a : r->protocols_[i].partners)
+      by_org[a.org].push_back(static_cast<int32_t>(i));
   std::vector<std::pair<Sym, int32_t>> others;
   r->pairs_.reserve(by_org.size() * 16);
   for (const auto& [org, list] : by_org) {

@@ -6,6 +6,8 @@
 // compilation and safe to share between threads.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -13,8 +15,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "model/protocol.h"
 #include "model/registry.h"
@@ -131,7 +131,8 @@ class CompiledRegistry {
   struct Range {
     uint32_t begin = 0, count = 0;
   };
-  std::vector<Range> versions_;  // by protocol id symbol, into version_index_ (versions are adjacent)
+  std::vector<Range>
+      versions_;  // by protocol id symbol, into version_index_ (versions are adjacent)
   std::vector<int32_t> version_index_;  // 0, 1, 2, ...: compiled indices, so a Range is a span
   absl::flat_hash_map<uint64_t, Range> pairs_;  // (requester, provider) into pair_ids_
   std::vector<Sym> pair_ids_;

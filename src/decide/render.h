@@ -17,13 +17,15 @@
 namespace concordat::decide {
 
 // Appends one JSON object (no newline) to *out.
-void RenderJson(const CompiledRegistry& reg, const Request& req, const Decision& d, std::string* out);
+void RenderJson(const CompiledRegistry& reg, const Request& req, const Decision& d,
+                std::string* out);
 
 // A deny for input that could not be read at all: never a permit.
 void RenderInvalid(std::string_view message, std::string* out);
 
 // The message of one reason or warning.
-void AppendReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r, std::string* out);
+void AppendReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r,
+                         std::string* out);
 std::string ReasonMessage(const CompiledRegistry& reg, const Request& req, const Reason& r);
 std::string WarningMessage(const CompiledRegistry& reg, const Warning& w);
 
@@ -31,7 +33,8 @@ std::string WarningMessage(const CompiledRegistry& reg, const Warning& w);
 std::string ReasonRemedy(const CompiledRegistry& reg, const Request& req, const Reason& r);
 
 // The fields the requester may receive: the union of the requested categories' fields.
-std::vector<std::string> PermittedFields(const CompiledRegistry& reg, const Request& req, const Decision& d);
+std::vector<std::string> PermittedFields(const CompiledRegistry& reg, const Request& req,
+                                         const Decision& d);
 
 // Readable explanation: outcome, protocol and clause, each failed check and its remedy.
 std::string Explain(const CompiledRegistry& reg, const Request& req, const Decision& d);

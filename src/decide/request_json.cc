@@ -23,14 +23,20 @@ using simdjson::dom::element_type;
 
 std::string TypeName(element_type t) {
   switch (t) {
-    case element_type::ARRAY: return "a list";
-    case element_type::OBJECT: return "an object";
+    case element_type::ARRAY:
+      return "a list";
+    case element_type::OBJECT:
+      return "an object";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "a number";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "true/false";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::DOUBLE:
+      return "a number";
+    case element_type::STRING:
+      return "a string";
+    case element_type::BOOL:
+      return "true/false";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "something else";
 }
@@ -41,20 +47,23 @@ Status Bad(const std::string& field, const std::string& what) {
 
 Status String(element e, const std::string& field, std::string* out) {
   std::string_view v;
-  if (e.get(v) != simdjson::SUCCESS) return Bad(field, "expected a string, found " + TypeName(e.type()));
+  if (e.get(v) != simdjson::SUCCESS)
+    return Bad(field, "expected a string, found " + TypeName(e.type()));
   out->assign(v.data(), v.size());
   return Status::Ok();
 }
 
 Status StringList(element e, const std::string& field, size_t max, std::vector<std::string>* out) {
   simdjson::dom::array a;
-  if (e.get(a) != simdjson::SUCCESS) return Bad(field, "expected a list of strings, found " + TypeName(e.type()));
+  if (e.get(a) != simdjson::SUCCESS)
+    return Bad(field, "expected a list of strings, found " + TypeName(e.type()));
   size_t i = 0;
   for (element item : a) {
     if (i >= max) return Bad(field, "more than " + std::to_string(max) + " entries");
     std::string_view v;
     if (item.get(v) != simdjson::SUCCESS)
-      return Bad(field + "[" + std::to_string(i) + "]", "expected a string, found " + TypeName(item.type()));
+      return Bad(field + "[" + std::to_string(i) + "]",
+                 "expected a string, found " + TypeName(item.type()));
     out->emplace_back(v.data(), v.size());
     ++i;
   }
@@ -63,7 +72,8 @@ Status StringList(element e, const std::string& field, size_t max, std::vector<s
 
 Status ParseRequester(element e, Request* out) {
   simdjson::dom::object o;
-  if (e.get(o) != simdjson::SUCCESS) return Bad("requester", "expected an object, found " + TypeName(e.type()));
+  if (e.get(o) != simdjson::SUCCESS)
+    return Bad("requester", "expected an object, found " + TypeName(e.type()));
   bool has_org = false;
   for (auto field : o) {
     std::string_view k = field.key;
@@ -76,21 +86,26 @@ Status ParseRequester(element e, Request* out) {
     } else if (k == "roles") {
       s = StringList(field.value, "requester.roles", kMaxRoles, &out->requester.roles);
     } else if (k == "location") {
-      if (!field.value.is_null()) s = String(field.value, "requester.location", &out->requester.location);
+      if (!field.value.is_null())
+        s = String(field.value, "requester.location", &out->requester.location);
     } else if (k == "device") {
-      if (!field.value.is_null()) s = String(field.value, "requester.device", &out->requester.device);
+      if (!field.value.is_null())
+        s = String(field.value, "requester.device", &out->requester.device);
     } else {
-      return Bad("requester", "unknown field '" + std::string(k) + "'; expected org, user, roles, location, device");
+      return Bad("requester", "unknown field '" + std::string(k) +
+                                  "'; expected org, user, roles, location, device");
     }
     if (!s.ok()) return s;
   }
-  if (!has_org || out->requester.org.empty()) return Bad("requester.org", "required: the requesting organisation's partner id");
+  if (!has_org || out->requester.org.empty())
+    return Bad("requester.org", "required: the requesting organisation's partner id");
   return Status::Ok();
 }
 
 Status ParseObject(element root, Request* out) {
   simdjson::dom::object o;
-  if (root.get(o) != simdjson::SUCCESS) return Bad("request", "expected a JSON object, found " + TypeName(root.type()));
+  if (root.get(o) != simdjson::SUCCESS)
+    return Bad("request", "expected a JSON object, found " + TypeName(root.type()));
   bool has_requester = false, has_provider = false, has_format = false;
   for (auto field : o) {
     std::string_view k = field.key;
@@ -102,7 +117,9 @@ Status ParseObject(element root, Request* out) {
         s = String(v, "at", &text);
         if (s.ok()) {
           auto at = Instant::Parse(text);
-          if (!at) return Bad("at", "'" + text + "' is not an RFC 3339 instant such as 2024-09-01T10:00:00Z");
+          if (!at)
+            return Bad("at",
+                       "'" + text + "' is not an RFC 3339 instant such as 2024-09-01T10:00:00Z");
           out->at = *at;
         }
       }
@@ -123,7 +140,9 @@ Status ParseObject(element root, Request* out) {
       s = String(v, "format", &text);
       if (s.ok()) {
         auto f = model::Parse<model::Format>(text);
-        if (!f) return Bad("format", "'" + text + "' is not allowed; expected one of " + model::Choices<model::Format>());
+        if (!f)
+          return Bad("format", "'" + text + "' is not allowed; expected one of " +
+                                   model::Choices<model::Format>());
         out->format = *f;
         has_format = true;
       }
@@ -131,9 +150,12 @@ Status ParseObject(element root, Request* out) {
       std::string text;
       s = String(v, "action", &text);
       if (s.ok()) {
-        if (text == "read") out->action = Action::kRead;
-        else if (text == "write") out->action = Action::kWrite;
-        else return Bad("action", "'" + text + "' is not allowed; expected read | write");
+        if (text == "read")
+          out->action = Action::kRead;
+        else if (text == "write")
+          out->action = Action::kWrite;
+        else
+          return Bad("action", "'" + text + "' is not allowed; expected read | write");
       }
     } else if (k == "justification") {
       if (!v.is_null()) s = String(v, "justification", &out->justification);
@@ -142,14 +164,18 @@ Status ParseObject(element root, Request* out) {
     } else if (k == "subject") {
       if (!v.is_null()) s = String(v, "subject", &out->subject);
     } else {
-      return Bad("request", "unknown field '" + std::string(k) +
-                                "'; expected at, protocol, requester, provider, data, purpose, format, action, "
-                                "justification, audit_reference, subject");
+      return Bad(
+          "request",
+          "unknown field '" + std::string(k) +
+              "'; expected at, protocol, requester, provider, data, purpose, format, action, "
+              "justification, audit_reference, subject");
     }
     if (!s.ok()) return s;
   }
-  if (!has_requester) return Bad("requester", "required: {\"org\": ..., \"user\": ..., \"roles\": [...]}");
-  if (!has_provider || out->provider.empty()) return Bad("provider", "required: the providing organisation's partner id");
+  if (!has_requester)
+    return Bad("requester", "required: {\"org\": ..., \"user\": ..., \"roles\": [...]}");
+  if (!has_provider || out->provider.empty())
+    return Bad("provider", "required: the providing organisation's partner id");
   if (!has_format) return Bad("format", "required: one of " + model::Choices<model::Format>());
   return Status::Ok();
 }
@@ -160,10 +186,13 @@ Status RequestParser::Parse(std::string_view json, Request* out) {
   out->Clear();
   element root;
   std::string& buf = impl_->scratch;
-  if (buf.capacity() < json.size() + simdjson::SIMDJSON_PADDING) buf.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  if (buf.capacity() < json.size() + simdjson::SIMDJSON_PADDING)
+    buf.reserve(json.size() + simdjson::SIMDJSON_PADDING);
   buf.assign(json.data(), json.size());
   auto error = impl_->parser.parse(buf.data(), buf.size(), /*realloc_if_needed=*/false).get(root);
-  if (error) return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(error));
+  if (error)
+    return Status::InvalidArgument(std::string("malformed JSON: ") +
+                                   simdjson::error_message(error));
   Status s = ParseObject(root, out);
   if (!s.ok()) out->Clear();
   return s;

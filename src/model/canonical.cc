@@ -83,7 +83,8 @@ class Writer {
     if (b.unfilled) q.push_back(QuoteYaml(kChooseAnItem));
     Inline(indent, key, q);
   }
-  void Pairs(int indent, std::string_view key, const std::vector<std::pair<std::string, std::string>>& v) {
+  void Pairs(int indent, std::string_view key,
+             const std::vector<std::pair<std::string, std::string>>& v) {
     if (v.empty()) return;
     Key(indent, key);
     out += '\n';
@@ -180,11 +181,21 @@ std::string QuoteYaml(std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -341,6 +352,8 @@ std::string ToCanonicalYaml(const Protocol& in) {
   return w.out;
 }
 
-std::string ContentHash(const Protocol& p) { return "sha256:" + Sha256Hex(ToCanonicalYaml(p)); }
+std::string ContentHash(const Protocol& p) {
+  return "sha256:" + Sha256Hex(ToCanonicalYaml(p));
+}
 
 }  // namespace concordat::model

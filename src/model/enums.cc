@@ -19,23 +19,16 @@ constexpr std::array<std::string_view, 38> kArticle10 = {
     "disclosure_to_elected_representatives", "informing_elected_representatives_about_prisoners",
     "publication_of_legal_judgments", "anti_doping", "standards_of_behaviour_in_sport",
     // Schedule 1 Part 3
-    "consent", "vital_interests", "not_for_profit", "made_public", "legal_claims",
-    "judicial_acts", "administration_of_accounts", "substantial_public_interest_extension",
-    "insurance_extension", "law_enforcement_appropriate_policy"};
+    "consent", "vital_interests", "not_for_profit", "made_public", "legal_claims", "judicial_acts",
+    "administration_of_accounts", "substantial_public_interest_extension", "insurance_extension",
+    "law_enforcement_appropriate_policy"};
 
 constexpr std::array<std::string_view, 11> kDpaPart3 = {
-    "strictly_necessary",
-    "consent",
+    "strictly_necessary", "consent",
     // Schedule 8
-    "statutory_purposes",
-    "administration_of_justice",
-    "vital_interests",
-    "safeguarding_children_individuals_at_risk",
-    "made_public",
-    "legal_claims",
-    "judicial_acts",
-    "preventing_fraud",
-    "archiving"};
+    "statutory_purposes", "administration_of_justice", "vital_interests",
+    "safeguarding_children_individuals_at_risk", "made_public", "legal_claims", "judicial_acts",
+    "preventing_fraud", "archiving"};
 
 }  // namespace
 

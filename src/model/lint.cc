@@ -14,56 +14,97 @@ namespace {
 using S = Severity;
 
 const std::vector<LintRule> kRules = {
-    {"placeholder", S::kWarning, "a field still holds template text ('Choose an item.', 'TBC', '?', '[please ...]') or is empty"},
+    {"placeholder", S::kWarning,
+     "a field still holds template text ('Choose an item.', 'TBC', '?', '[please ...]') or is "
+     "empty"},
     {"lead-not-partner", S::kError, "the protocol lead organisation is not one of the partners"},
     {"partner-dpo-missing", S::kWarning, "a partner has no named Data Protection Officer"},
     {"partner-ico-missing", S::kWarning, "a partner has no ICO registration number"},
-    {"partner-ico-format", S::kInfo, "an ICO registration number does not look like one (Z1234567 or ZA123456)"},
-    {"partner-email-missing", S::kError, "a partner has no email address for breach and withdrawal notices"},
-    {"partner-boxes-not-stated", S::kInfo, "the document does not say whether a partner provides or accesses data"},
+    {"partner-ico-format", S::kInfo,
+     "an ICO registration number does not look like one (Z1234567 or ZA123456)"},
+    {"partner-email-missing", S::kError,
+     "a partner has no email address for breach and withdrawal notices"},
+    {"partner-boxes-not-stated", S::kInfo,
+     "the document does not say whether a partner provides or accesses data"},
     {"partner-withdrawing", S::kInfo, "a partner has given notice of withdrawal"},
-    {"data-provider-not-partner", S::kError, "a data category is provided by an organisation that is not a partner"},
-    {"data-recipient-not-partner", S::kError, "a data category is shared with an organisation that is not a partner"},
-    {"data-provider-unsigned", S::kWarning, "a data category is provided by a partner who has not signed"},
-    {"data-recipient-unsigned", S::kWarning, "a data category is shared with a named partner who has not signed"},
-    {"data-provider-unspecified", S::kInfo, "the document does not say which partner provides a data category"},
-    {"data-provider-cannot-provide", S::kError, "a data category's provider has the 'Provide Data' box unticked"},
-    {"data-recipient-cannot-access", S::kError, "a data category names a recipient whose 'Access Data' box is unticked"},
-    {"data-fields-missing", S::kInfo, "a personal data category lists no fields, so nothing can be released under it"},
-    {"legal-basis-article6-missing", S::kError, "a party to personal or special category data has no Article 6 basis"},
-    {"legal-basis-article9-missing", S::kError, "a party to special category data has no Article 9 condition"},
-    {"legal-basis-criminal-missing", S::kError, "a party to criminal offence data has neither a DPA Part 3 condition nor Article 6 with an Article 10 condition"},
-    {"legal-basis-unfilled", S::kWarning, "a legal-basis entry is the template's unfilled 'Choose an item.'"},
-    {"legal-basis-duplicate-rows", S::kWarning, "a partner appears in more than one row of the legal-basis table"},
-    {"legal-basis-contradictory", S::kWarning, "one legal-basis row for a partner names a basis that another row leaves unfilled"},
-    {"legal-basis-unknown-condition", S::kWarning, "an Article 10 or DPA Part 3 entry is not a recognised condition of the DPA 2018"},
-    {"status-approved-unsigned", S::kError, "the protocol is approved but some partners have not signed"},
-    {"status-approved-no-commencement", S::kError, "the protocol is approved but has no commencement date, so it is never in force"},
+    {"data-provider-not-partner", S::kError,
+     "a data category is provided by an organisation that is not a partner"},
+    {"data-recipient-not-partner", S::kError,
+     "a data category is shared with an organisation that is not a partner"},
+    {"data-provider-unsigned", S::kWarning,
+     "a data category is provided by a partner who has not signed"},
+    {"data-recipient-unsigned", S::kWarning,
+     "a data category is shared with a named partner who has not signed"},
+    {"data-provider-unspecified", S::kInfo,
+     "the document does not say which partner provides a data category"},
+    {"data-provider-cannot-provide", S::kError,
+     "a data category's provider has the 'Provide Data' box unticked"},
+    {"data-recipient-cannot-access", S::kError,
+     "a data category names a recipient whose 'Access Data' box is unticked"},
+    {"data-fields-missing", S::kInfo,
+     "a personal data category lists no fields, so nothing can be released under it"},
+    {"legal-basis-article6-missing", S::kError,
+     "a party to personal or special category data has no Article 6 basis"},
+    {"legal-basis-article9-missing", S::kError,
+     "a party to special category data has no Article 9 condition"},
+    {"legal-basis-criminal-missing", S::kError,
+     "a party to criminal offence data has neither a DPA Part 3 condition nor Article 6 with an "
+     "Article 10 condition"},
+    {"legal-basis-unfilled", S::kWarning,
+     "a legal-basis entry is the template's unfilled 'Choose an item.'"},
+    {"legal-basis-duplicate-rows", S::kWarning,
+     "a partner appears in more than one row of the legal-basis table"},
+    {"legal-basis-contradictory", S::kWarning,
+     "one legal-basis row for a partner names a basis that another row leaves unfilled"},
+    {"legal-basis-unknown-condition", S::kWarning,
+     "an Article 10 or DPA Part 3 entry is not a recognised condition of the DPA 2018"},
+    {"status-approved-unsigned", S::kError,
+     "the protocol is approved but some partners have not signed"},
+    {"status-approved-no-commencement", S::kError,
+     "the protocol is approved but has no commencement date, so it is never in force"},
     {"status-draft-signed", S::kWarning, "the protocol is not approved but carries signatures"},
-    {"signatory-undated", S::kWarning, "a signature block names a signatory but gives no date, so it does not count as signed"},
+    {"signatory-undated", S::kWarning,
+     "a signature block names a signatory but gives no date, so it does not count as signed"},
     {"signatory-unnamed", S::kInfo, "a signature is recorded without the signatory's name"},
-    {"signatory-organisation-mismatch", S::kInfo, "the signature block names the organisation differently from the summary sheet"},
-    {"commences-before-signature", S::kWarning, "the protocol commences before a partner signed it, though it commences upon signing"},
+    {"signatory-organisation-mismatch", S::kInfo,
+     "the signature block names the organisation differently from the summary sheet"},
+    {"commences-before-signature", S::kWarning,
+     "the protocol commences before a partner signed it, though it commences upon signing"},
     {"review-due-missing", S::kWarning, "there is no date for the next review"},
     {"review-overdue", S::kWarning, "the review date has passed"},
     {"review-interval-missing", S::kInfo, "the review interval is not stated"},
-    {"review-interval-mismatch", S::kWarning, "the review date does not match commencement plus the review interval"},
-    {"review-text-mismatch", S::kWarning, "the document states different review periods in different places"},
-    {"joint-controller-no-contact", S::kError, "joint controllers but no single contact point for data subjects that is a partner"},
-    {"processor-no-controller", S::kError, "a processor does not name the partner that is its controller"},
-    {"access-unknown-partner", S::kError, "an access rule names a partner that is not in the protocol"},
-    {"access-unknown-provider", S::kError, "an access rule names a provider that is not in the protocol"},
-    {"access-unknown-data", S::kError, "an access rule names a data category that is not in the protocol"},
-    {"access-unknown-purpose", S::kWarning, "an access rule names a purpose that is not among the protocol's purpose tags"},
-    {"access-data-mismatch", S::kError, "an access rule names data its provider does not provide, or its partner does not receive"},
-    {"access-format-not-allowed", S::kError, "an access rule uses a format the protocol does not list in 'formats'"},
-    {"formats-missing", S::kWarning, "the protocol lists no format, so nothing can be shared under it"},
-    {"breach-ico-beyond-72", S::kError, "the regulator's breach deadline is beyond the statutory 72 hours"},
-    {"breach-partners-beyond-ico", S::kWarning, "partners are told of a breach later than the regulator"},
+    {"review-interval-mismatch", S::kWarning,
+     "the review date does not match commencement plus the review interval"},
+    {"review-text-mismatch", S::kWarning,
+     "the document states different review periods in different places"},
+    {"joint-controller-no-contact", S::kError,
+     "joint controllers but no single contact point for data subjects that is a partner"},
+    {"processor-no-controller", S::kError,
+     "a processor does not name the partner that is its controller"},
+    {"access-unknown-partner", S::kError,
+     "an access rule names a partner that is not in the protocol"},
+    {"access-unknown-provider", S::kError,
+     "an access rule names a provider that is not in the protocol"},
+    {"access-unknown-data", S::kError,
+     "an access rule names a data category that is not in the protocol"},
+    {"access-unknown-purpose", S::kWarning,
+     "an access rule names a purpose that is not among the protocol's purpose tags"},
+    {"access-data-mismatch", S::kError,
+     "an access rule names data its provider does not provide, or its partner does not receive"},
+    {"access-format-not-allowed", S::kError,
+     "an access rule uses a format the protocol does not list in 'formats'"},
+    {"formats-missing", S::kWarning,
+     "the protocol lists no format, so nothing can be shared under it"},
+    {"breach-ico-beyond-72", S::kError,
+     "the regulator's breach deadline is beyond the statutory 72 hours"},
+    {"breach-partners-beyond-ico", S::kWarning,
+     "partners are told of a breach later than the regulator"},
     {"breach-hours-missing", S::kWarning, "breach notification deadlines are not stated"},
     {"withdrawal-notice-missing", S::kWarning, "the withdrawal notice period is not stated"},
-    {"subject-rights-not-stated", S::kWarning, "the document does not say whether some data subject rights apply"},
-    {"purpose-tags-missing", S::kInfo, "no purpose tags, so requests cannot name a purpose this protocol covers"},
+    {"subject-rights-not-stated", S::kWarning,
+     "the document does not say whether some data subject rights apply"},
+    {"purpose-tags-missing", S::kInfo,
+     "no purpose tags, so requests cannot name a purpose this protocol covers"},
 };
 
 std::string Lower(std::string_view s) {
@@ -91,9 +132,10 @@ std::string JoinIds(const std::vector<std::string>& ids) {
 // Review periods stated in text, in months: "one year", "2 years", "six months".
 std::vector<std::pair<int, std::string>> StatedPeriods(const std::string& text) {
   static const std::map<std::string, int> kWords = {
-      {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
-      {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10}, {"eleven", 11}, {"twelve", 12},
-      {"eighteen", 18}, {"twenty-four", 24}, {"a", 1}, {"an", 1}};
+      {"one", 1},       {"two", 2},          {"three", 3},   {"four", 4},
+      {"five", 5},      {"six", 6},          {"seven", 7},   {"eight", 8},
+      {"nine", 9},      {"ten", 10},         {"eleven", 11}, {"twelve", 12},
+      {"eighteen", 18}, {"twenty-four", 24}, {"a", 1},       {"an", 1}};
   static const std::regex kPeriod(R"(\b(\d+|[a-z]+(?:-[a-z]+)?)\s+(year|years|month|months)\b)",
                                   std::regex::icase);
   std::vector<std::pair<int, std::string>> out;
@@ -162,7 +204,8 @@ class Linter {
                  const std::optional<std::string>& value) {
     if (value && IsPlaceholder(*value)) {
       std::string shown = Trim(*value).empty() ? "is empty" : "still reads '" + Trim(*value) + "'";
-      Emit("placeholder", place, line, label + " " + shown + "; fill it in from the agreed document");
+      Emit("placeholder", place, line,
+           label + " " + shown + "; fill it in from the agreed document");
     }
   }
 
@@ -172,7 +215,8 @@ class Linter {
     CheckText("purpose", 0, "The purpose", p_.purpose.text);
     for (const auto& d : p_.documents) {
       std::string place = "documents." + std::string(Name(d.kind));
-      CheckText(place, 0, "The reference of supporting document '" + std::string(Name(d.kind)) + "'",
+      CheckText(place, 0,
+                "The reference of supporting document '" + std::string(Name(d.kind)) + "'",
                 d.reference);
     }
     for (const auto& partner : p_.partners) {
@@ -189,14 +233,17 @@ class Linter {
         CheckText(place, line, "The signatory's role for " + partner.name, partner.signatory->role);
       }
     }
-    for (const auto& d : p_.data) CheckText("data " + d.id, d.mark.line, "The description of data category " + d.id, d.description);
+    for (const auto& d : p_.data)
+      CheckText("data " + d.id, d.mark.line, "The description of data category " + d.id,
+                d.description);
     CheckText("security.transit", 0, "Security in transit", p_.security.transit);
     CheckText("international_transfers", 0, "International transfers", p_.international_transfers);
     CheckText("frequency", 0, "The frequency of sharing", p_.frequency);
     for (const auto& l : p_.legislation) CheckText("legislation", 0, "A legislation entry", l);
     for (const auto& [k, v] : p_.as_written) {
       if (IsPlaceholder(v))
-        Emit("placeholder", k, 0, "The document gives '" + Trim(v) + "' for " + k + " instead of a value");
+        Emit("placeholder", k, 0,
+             "The document gives '" + Trim(v) + "' for " + k + " instead of a value");
     }
     for (const auto& [k, v] : p_.clauses) CheckText("clauses." + k, 0, "Clause " + k, v);
   }
@@ -204,8 +251,9 @@ class Linter {
   void Lead() {
     if (!p_.lead.empty() && !p_.FindPartner(p_.lead))
       Emit("lead-not-partner", "lead", 0,
-           "The protocol lead '" + p_.lead + "' is not one of the partners, so breach and "
-           "withdrawal decisions that rest with the lead have no one to rest with");
+           "The protocol lead '" + p_.lead +
+               "' is not one of the partners, so breach and "
+               "withdrawal decisions that rest with the lead have no one to rest with");
   }
 
   void Partners() {
@@ -214,7 +262,8 @@ class Linter {
       std::string place = "partner " + partner.id;
       int line = partner.mark.line;
       if (!partner.dpo || IsPlaceholder(*partner.dpo))
-        Emit("partner-dpo-missing", place, line, partner.name + " has no named Data Protection Officer");
+        Emit("partner-dpo-missing", place, line,
+             partner.name + " has no named Data Protection Officer");
       if (!partner.ico_registration || IsPlaceholder(*partner.ico_registration))
         Emit("partner-ico-missing", place, line, partner.name + " has no ICO registration number");
       else if (!std::regex_match(*partner.ico_registration, kIco))
@@ -223,7 +272,8 @@ class Linter {
                  "' does not look like one (Z followed by 7 digits, or Z, a letter and 6 digits)");
       if (!partner.email || IsPlaceholder(*partner.email))
         Emit("partner-email-missing", place, line,
-             partner.name + " has no email address, so breach and withdrawal notices cannot reach it");
+             partner.name +
+                 " has no email address, so breach and withdrawal notices cannot reach it");
       if (!partner.provides || !partner.accesses)
         Emit("partner-boxes-not-stated", place, line,
              "The document does not say whether " + partner.name + " " +
@@ -232,12 +282,13 @@ class Linter {
                                                          : "accesses") +
                  " data");
       if (partner.withdrawal_notice) {
-        std::string end = p_.withdrawal_notice_days
-                              ? partner.withdrawal_notice->AddDays(*p_.withdrawal_notice_days).ToString()
-                              : std::string("an unstated date");
+        std::string end =
+            p_.withdrawal_notice_days
+                ? partner.withdrawal_notice->AddDays(*p_.withdrawal_notice_days).ToString()
+                : std::string("an unstated date");
         Emit("partner-withdrawing", place, line,
-             partner.name + " gave notice of withdrawal on " + partner.withdrawal_notice->ToString() +
-                 "; its rights end on " + end);
+             partner.name + " gave notice of withdrawal on " +
+                 partner.withdrawal_notice->ToString() + "; its rights end on " + end);
       }
       if (partner.signatory) {
         const Signatory& s = *partner.signatory;
@@ -280,8 +331,9 @@ class Linter {
                "'" + d.id + "' is provided by " + provider->name +
                    ", which has not signed this protocol");
         if (provider->provides == false)
-          Emit("data-provider-cannot-provide", place, line,
-               provider->name + " provides '" + d.id + "' but its 'Provide Data' box is not ticked");
+          Emit(
+              "data-provider-cannot-provide", place, line,
+              provider->name + " provides '" + d.id + "' but its 'Provide Data' box is not ticked");
       }
       for (const auto& r : d.recipients) {
         if (r == kAllPartners) continue;
@@ -292,10 +344,12 @@ class Linter {
         } else {
           if (!Signed(*rp))
             Emit("data-recipient-unsigned", place, line,
-                 "'" + d.id + "' is shared with " + rp->name + ", which has not signed this protocol");
+                 "'" + d.id + "' is shared with " + rp->name +
+                     ", which has not signed this protocol");
           if (rp->accesses == false)
             Emit("data-recipient-cannot-access", place, line,
-                 "'" + d.id + "' is shared with " + rp->name + " but its 'Access Data' box is not ticked");
+                 "'" + d.id + "' is shared with " + rp->name +
+                     " but its 'Access Data' box is not ticked");
         }
       }
       if (d.kind != DataKind::kAggregate && d.fields.empty())
@@ -415,18 +469,20 @@ class Linter {
                  JoinIds(unsigned_ids) + "; they cannot share under it");
       if (!p_.commences)
         Emit("status-approved-no-commencement", "commences", 0,
-             "The protocol is marked approved but has no commencement date" + AsWritten("commences") +
-                 ", so it is never in force");
+             "The protocol is marked approved but has no commencement date" +
+                 AsWritten("commences") + ", so it is never in force");
     } else if (!signed_ids.empty()) {
       Emit("status-draft-signed", "status", 0,
-           "The protocol is still '" + std::string(Name(p_.status)) + "' but " + JoinIds(signed_ids) +
+           "The protocol is still '" + std::string(Name(p_.status)) + "' but " +
+               JoinIds(signed_ids) +
                " signed it; a signature should follow approval of the final text");
     }
   }
 
   std::string AsWritten(const char* key) const {
     for (const auto& [k, v] : p_.as_written)
-      if (k == key && !Trim(v).empty()) return " (the document says '" + Trim(v) + "', which is not a day)";
+      if (k == key && !Trim(v).empty())
+        return " (the document says '" + Trim(v) + "', which is not a day)";
     return "";
   }
 
@@ -437,10 +493,12 @@ class Linter {
            "There is no date for the next review" + AsWritten("review_due"));
     } else if (o_.at > *r.due) {
       Emit("review-overdue", "review.due", 0,
-           "The review was due on " + r.due->ToString() + " and is overdue as of " + o_.at.ToString());
+           "The review was due on " + r.due->ToString() + " and is overdue as of " +
+               o_.at.ToString());
     }
     if (!r.interval_months) {
-      Emit("review-interval-missing", "review.interval_months", 0, "The review interval is not stated");
+      Emit("review-interval-missing", "review.interval_months", 0,
+           "The review interval is not stated");
     } else if (r.due && p_.commences) {
       Date expected = p_.commences->AddMonths(*r.interval_months);
       if (expected != *r.due)
@@ -458,10 +516,12 @@ class Linter {
     if (r.interval_months) distinct.insert(*r.interval_months);
     if (distinct.size() > 1) {
       std::string said;
-      for (const auto& [m, t] : periods) said += std::string(said.empty() ? "" : ", ") + "'" + t + "'";
+      for (const auto& [m, t] : periods)
+        said += std::string(said.empty() ? "" : ", ") + "'" + t + "'";
       Emit("review-text-mismatch", "review", 0,
            "The document states different review periods (" + said +
-               (r.interval_months ? "; interval " + std::to_string(*r.interval_months) + " months" : "") +
+               (r.interval_months ? "; interval " + std::to_string(*r.interval_months) + " months"
+                                  : "") +
                "); agree one");
     }
   }
@@ -473,7 +533,8 @@ class Linter {
     if (joint) {
       if (!p_.joint_controller_contact)
         Emit("joint-controller-no-contact", "joint_controller_contact", 0,
-             "Partners are joint controllers but no single contact point for data subjects is named");
+             "Partners are joint controllers but no single contact point for data subjects is "
+             "named");
       else if (!p_.FindPartner(*p_.joint_controller_contact))
         Emit("joint-controller-no-contact", "joint_controller_contact", 0,
              "The joint controllers' contact point '" + *p_.joint_controller_contact +
@@ -486,7 +547,8 @@ class Linter {
              partner.name + " is a processor but no controller managing its contract is named");
       else if (!p_.FindPartner(*partner.processor_for))
         Emit("processor-no-controller", "partner " + partner.id, partner.mark.line,
-             partner.name + " is a processor for '" + *partner.processor_for + "', which is not a partner");
+             partner.name + " is a processor for '" + *partner.processor_for +
+                 "', which is not a partner");
     }
   }
 
@@ -523,7 +585,8 @@ class Linter {
                                    : "is not shared with " + r.partner));
       }
       for (const auto& purpose : r.purposes)
-        if (std::find(p_.purpose.tags.begin(), p_.purpose.tags.end(), purpose) == p_.purpose.tags.end())
+        if (std::find(p_.purpose.tags.begin(), p_.purpose.tags.end(), purpose) ==
+            p_.purpose.tags.end())
           Emit("access-unknown-purpose", place, line,
                "Access rule '" + r.id + "' names the purpose '" + purpose +
                    "', which is not among the protocol's purpose tags");
@@ -532,7 +595,8 @@ class Linter {
 
   void Formats() {
     if (p_.formats.empty())
-      Emit("formats-missing", "formats", 0, "No format of sharing is listed, so nothing can be shared");
+      Emit("formats-missing", "formats", 0,
+           "No format of sharing is listed, so nothing can be shared");
     if (p_.purpose.tags.empty())
       Emit("purpose-tags-missing", "purpose.tags", 0,
            "The purpose has no tags, so no request can name a purpose this protocol covers");
@@ -544,7 +608,8 @@ class Linter {
       Emit("breach-ico-beyond-72", "breach.ico_within_hours", 0,
            "The regulator is to be told within " + std::to_string(*b.ico_within_hours) +
                " hours; UK GDPR Article 33 requires 72 hours at most");
-    if (b.ico_within_hours && b.partners_within_hours && *b.partners_within_hours > *b.ico_within_hours)
+    if (b.ico_within_hours && b.partners_within_hours &&
+        *b.partners_within_hours > *b.ico_within_hours)
       Emit("breach-partners-beyond-ico", "breach.partners_within_hours", 0,
            "Partners are told of a breach within " + std::to_string(*b.partners_within_hours) +
                " hours, later than the regulator (" + std::to_string(*b.ico_within_hours) +
@@ -553,8 +618,8 @@ class Linter {
       Emit("breach-hours-missing", "breach", 0,
            std::string("The deadline for telling ") +
                (!b.ico_within_hours && !b.partners_within_hours ? "partners and the regulator"
-                : !b.ico_within_hours                          ? "the regulator"
-                                                               : "partners") +
+                : !b.ico_within_hours                           ? "the regulator"
+                                                                : "partners") +
                " of a breach is not stated");
     if (!p_.withdrawal_notice_days)
       Emit("withdrawal-notice-missing", "withdrawal_notice_days", 0,
@@ -573,8 +638,9 @@ class Linter {
     if (!r.objection) missing.push_back("objection");
     if (!r.automated_decision) missing.push_back("automated decision-making");
     if (!missing.empty())
-      Emit("subject-rights-not-stated", "subject_rights", 0,
-           "The document does not say whether these data subject rights apply: " + JoinIds(missing));
+      Emit(
+          "subject-rights-not-stated", "subject_rights", 0,
+          "The document does not say whether these data subject rights apply: " + JoinIds(missing));
   }
 
   const Protocol& p_;
@@ -586,9 +652,12 @@ class Linter {
 
 std::string_view SeverityName(Severity s) {
   switch (s) {
-    case Severity::kError: return "error";
-    case Severity::kWarning: return "warning";
-    case Severity::kInfo: return "info";
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kInfo:
+      return "info";
   }
   return "?";
 }
@@ -605,7 +674,9 @@ bool IsPlaceholder(std::string_view text) {
   return false;
 }
 
-const std::vector<LintRule>& AllLintRules() { return kRules; }
+const std::vector<LintRule>& AllLintRules() {
+  return kRules;
+}
 
 std::vector<Finding> Lint(const Protocol& p, const LintOptions& options) {
   return Linter(p, options).Run();

@@ -18,12 +18,12 @@ enum class Severity { kError, kWarning, kInfo };
 std::string_view SeverityName(Severity s);
 
 struct Finding {
-  std::string rule;       // e.g. "partner-dpo-missing"
+  std::string rule;  // e.g. "partner-dpo-missing"
   Severity severity = Severity::kWarning;
-  std::string protocol;   // protocol id
-  std::string file;       // where the protocol was loaded from
-  int line = 0;           // line of the place in the file, when known
-  std::string place;      // "partner essex-police", "data cf-case-status", "review.due", ...
+  std::string protocol;  // protocol id
+  std::string file;      // where the protocol was loaded from
+  int line = 0;          // line of the place in the file, when known
+  std::string place;     // "partner essex-police", "data cf-case-status", "review.due", ...
   std::string message;
 };
 

@@ -31,8 +31,8 @@ class Loader {
   std::vector<LoadError> errors;
 
   void Error(const YAML::Mark& m, std::string msg) {
-    errors.push_back({file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
-                      std::move(msg)});
+    errors.push_back(
+        {file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, std::move(msg)});
   }
   void Error(const YAML::Node& n, std::string msg) { Error(n.Mark(), std::move(msg)); }
 
@@ -42,7 +42,8 @@ class Loader {
   // reported at the key's position.
   class Map {
    public:
-    Map(Loader* l, const YAML::Node& node, std::string path, std::initializer_list<const char*> allowed)
+    Map(Loader* l, const YAML::Node& node, std::string path,
+        std::initializer_list<const char*> allowed)
         : l_(l), node_(node), path_(std::move(path)) {
       if (!node.IsMap()) {
         l->Error(node, Where() + "expected a mapping of keys to values, found " + Describe(node));
@@ -89,7 +90,9 @@ class Loader {
       if (!v && valid_) l_->Error(node_, Where() + "missing required key '" + key + "'");
       return v;
     }
-    std::string Sub(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+    std::string Sub(const std::string& key) const {
+      return path_.empty() ? key : path_ + "." + key;
+    }
 
    private:
     std::string Where() const { return path_.empty() ? "" : path_ + ": "; }
@@ -102,11 +105,16 @@ class Loader {
 
   static std::string Describe(const YAML::Node& n) {
     switch (n.Type()) {
-      case YAML::NodeType::Null: return "nothing";
-      case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-      case YAML::NodeType::Sequence: return "a list";
-      case YAML::NodeType::Map: return "a mapping";
-      default: return "an undefined value";
+      case YAML::NodeType::Null:
+        return "nothing";
+      case YAML::NodeType::Scalar:
+        return "'" + n.Scalar() + "'";
+      case YAML::NodeType::Sequence:
+        return "a list";
+      case YAML::NodeType::Map:
+        return "a mapping";
+      default:
+        return "an undefined value";
     }
   }
 
@@ -144,7 +152,8 @@ class Loader {
     auto s = String(n, path);
     if (!s) return std::nullopt;
     auto d = Date::Parse(*s);
-    if (!d) Error(n, path + ": '" + *s + "' is not a date; expected an ISO 8601 day such as 2024-07-03");
+    if (!d)
+      Error(n, path + ": '" + *s + "' is not a date; expected an ISO 8601 day such as 2024-07-03");
     return d;
   }
 
@@ -287,10 +296,30 @@ class Loader {
   std::optional<Protocol> LoadRoot(const YAML::Node& root) {
     Protocol p;
     Map m(this, root, "",
-          {"concordat", "id", "version", "title", "status", "lead", "authors", "commences",
-           "review", "documents", "purpose", "partners", "joint_controller_contact",
-           "legislation", "data", "subject_rights", "security", "international_transfers",
-           "formats", "frequency", "access", "breach", "withdrawal_notice_days", "as_written",
+          {"concordat",
+           "id",
+           "version",
+           "title",
+           "status",
+           "lead",
+           "authors",
+           "commences",
+           "review",
+           "documents",
+           "purpose",
+           "partners",
+           "joint_controller_contact",
+           "legislation",
+           "data",
+           "subject_rights",
+           "security",
+           "international_transfers",
+           "formats",
+           "frequency",
+           "access",
+           "breach",
+           "withdrawal_notice_days",
+           "as_written",
            "clauses"});
     if (!m.valid()) return std::nullopt;
 
@@ -327,7 +356,8 @@ class Loader {
 
     std::set<std::string> partner_ids;
     if (auto n = m.Required("partners")) {
-      if (n->IsSequence() && n->size() == 0) Error(*n, "partners: a protocol needs at least one partner");
+      if (n->IsSequence() && n->size() == 0)
+        Error(*n, "partners: a protocol needs at least one partner");
       List(n, "partners", [&](const YAML::Node& item, const std::string& path) {
         auto partner = LoadPartner(item, path);
         if (!partner) return;
@@ -390,7 +420,8 @@ class Loader {
     Map m(this, n, "review", {"due", "interval_months", "statements"});
     if (!m.valid()) return r;
     if (auto v = m.Get("due")) r.due = DateValue(*v, "review.due");
-    if (auto v = m.Get("interval_months")) r.interval_months = Int(*v, "review.interval_months", 1, 1200);
+    if (auto v = m.Get("interval_months"))
+      r.interval_months = Int(*v, "review.interval_months", 1, 1200);
     r.statements = Texts(m.Get("statements"), "review.statements");
     return r;
   }
@@ -435,7 +466,8 @@ class Loader {
     if (auto v = m.Get("phone")) p.phone = String(*v, m.Sub("phone"));
     if (auto v = m.Get("email")) p.email = String(*v, m.Sub("email"));
     if (auto v = m.Get("dpo")) p.dpo = String(*v, m.Sub("dpo"));
-    if (auto v = m.Get("ico_registration")) p.ico_registration = String(*v, m.Sub("ico_registration"));
+    if (auto v = m.Get("ico_registration"))
+      p.ico_registration = String(*v, m.Sub("ico_registration"));
     if (auto v = m.Get("controller")) p.controller = Enum<ControllerRole>(*v, m.Sub("controller"));
     if (auto v = m.Get("processor_for")) p.processor_for = Slug(*v, m.Sub("processor_for"));
     if (auto v = m.Get("provides")) p.provides = Bool(*v, m.Sub("provides"));
@@ -450,9 +482,11 @@ class Loader {
         p.legal_basis.push_back(LoadBasis(*v, m.Sub("legal_basis")));
       }
     }
-    if (auto v = m.Get("retention_days")) p.retention_days = Int(*v, m.Sub("retention_days"), 0, 365000);
+    if (auto v = m.Get("retention_days"))
+      p.retention_days = Int(*v, m.Sub("retention_days"), 0, 365000);
     if (auto v = m.Get("signatory")) p.signatory = LoadSignatory(*v, m.Sub("signatory"));
-    if (auto v = m.Get("withdrawal_notice")) p.withdrawal_notice = DateValue(*v, m.Sub("withdrawal_notice"));
+    if (auto v = m.Get("withdrawal_notice"))
+      p.withdrawal_notice = DateValue(*v, m.Sub("withdrawal_notice"));
     List(m.Get("oversight"), m.Sub("oversight"), [&](const YAML::Node& c, const std::string& cp) {
       Map cm(this, c, cp, {"role", "name", "email", "phone"});
       if (!cm.valid()) return;
@@ -553,7 +587,8 @@ class Loader {
             Error(it->first, "security.controls: duplicate key '" + *key + "'");
             continue;
           }
-          if (auto v = Bool(it->second, "security.controls." + *key)) s.controls.emplace_back(*key, *v);
+          if (auto v = Bool(it->second, "security.controls." + *key))
+            s.controls.emplace_back(*key, *v);
         }
       }
     }
@@ -618,13 +653,15 @@ Result<Protocol> LoadProtocolText(std::string_view text, std::string_view file,
   try {
     YAML::Node root = YAML::Load(std::string(text));
     if (!root.IsDefined() || root.IsNull()) {
-      loader.errors.push_back({std::string(file), 1, 1, "the file is empty; expected a protocol mapping starting with 'concordat: 1'"});
+      loader.errors.push_back(
+          {std::string(file), 1, 1,
+           "the file is empty; expected a protocol mapping starting with 'concordat: 1'"});
     } else {
       protocol = loader.LoadRoot(root);
     }
   } catch (const YAML::Exception& e) {
-    loader.errors.push_back({std::string(file), e.mark.line + 1, e.mark.column + 1,
-                             "YAML syntax error: " + e.msg});
+    loader.errors.push_back(
+        {std::string(file), e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg});
   }
   if (!loader.errors.empty() || !protocol) {
     if (loader.errors.empty())

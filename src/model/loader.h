@@ -35,7 +35,8 @@ Result<Protocol> LoadProtocolText(std::string_view text, std::string_view file,
                                   std::vector<LoadError>* errors = nullptr);
 
 // Reads and parses one file. An unreadable file is a single LoadError with line 0.
-Result<Protocol> LoadProtocolFile(const std::string& path, std::vector<LoadError>* errors = nullptr);
+Result<Protocol> LoadProtocolFile(const std::string& path,
+                                  std::vector<LoadError>* errors = nullptr);
 
 // True when `s` is a lower-case slug: [a-z0-9][a-z0-9-]*
 bool IsSlug(std::string_view s);

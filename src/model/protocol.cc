@@ -21,12 +21,12 @@ bool Protocol::operator==(const Protocol& o) const {
          title == o.title && status == o.status && lead == o.lead && authors == o.authors &&
          commences == o.commences && review == o.review && documents == o.documents &&
          purpose == o.purpose && partners == o.partners &&
-         joint_controller_contact == o.joint_controller_contact &&
-         legislation == o.legislation && data == o.data && subject_rights == o.subject_rights &&
-         security == o.security && international_transfers == o.international_transfers &&
-         formats == o.formats && frequency == o.frequency && access == o.access &&
-         breach == o.breach && withdrawal_notice_days == o.withdrawal_notice_days &&
-         as_written == o.as_written && clauses == o.clauses;
+         joint_controller_contact == o.joint_controller_contact && legislation == o.legislation &&
+         data == o.data && subject_rights == o.subject_rights && security == o.security &&
+         international_transfers == o.international_transfers && formats == o.formats &&
+         frequency == o.frequency && access == o.access && breach == o.breach &&
+         withdrawal_notice_days == o.withdrawal_notice_days && as_written == o.as_written &&
+         clauses == o.clauses;
 }
 
 const Partner* Protocol::FindPartner(std::string_view partner_id) const {

@@ -80,7 +80,7 @@ struct LegalBasis {
 struct Signatory {
   std::optional<std::string> name;  // absent where the document records only approval
   std::optional<std::string> role;
-  std::optional<Date> signed_on;    // "signed"; absent = named but never dated, so not signed
+  std::optional<Date> signed_on;  // "signed"; absent = named but never dated, so not signed
   std::optional<std::string> organisation_as_written;  // how the signature block names the org
   std::optional<std::string> evidence;                 // where the document records the signing
   bool operator==(const Signatory&) const = default;

@@ -1,8 +1,8 @@
 #include "model/registry.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <thread>
@@ -19,7 +19,8 @@ Result<std::vector<std::string>> ProtocolFilesAt(const std::string& path) {
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(path, ec)) {
     auto ext = entry.path().extension().string();
-    if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file()) files.push_back(entry.path().string());
+    if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file())
+      files.push_back(entry.path().string());
   }
   if (ec) return Status::IoError(path + ": " + ec.message());
   std::sort(files.begin(), files.end());
@@ -38,7 +39,8 @@ Result<Registry> LoadRegistry(const std::string& dir, std::vector<LoadError>* er
   const size_t n = files->size();
   std::vector<std::optional<Protocol>> loaded(n);
   std::vector<std::vector<LoadError>> file_errors(n);
-  const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), std::max<size_t>(1, n / 8));
+  const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                          std::max<size_t>(1, n / 8));
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < n;) {
@@ -62,8 +64,9 @@ Result<Registry> LoadRegistry(const std::string& dir, std::vector<LoadError>* er
     auto key = std::make_pair(loaded[i]->id, loaded[i]->version);
     if (auto it = seen.find(key); it != seen.end()) {
       all.push_back({file, 0, 0,
-                     "protocol '" + loaded[i]->id + "' version " + loaded[i]->version + " is also defined in " +
-                         it->second + "; each id and version must appear once in a registry"});
+                     "protocol '" + loaded[i]->id + "' version " + loaded[i]->version +
+                         " is also defined in " + it->second +
+                         "; each id and version must appear once in a registry"});
       continue;
     }
     seen[key] = file;
@@ -90,7 +93,8 @@ int CompareVersions(std::string_view a, std::string_view b) {
     return part;
   };
   auto numeric = [](std::string_view p) {
-    return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !p.empty() &&
+           std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   while (!a.empty() || !b.empty()) {
     std::string_view pa = next(a), pb = next(b);

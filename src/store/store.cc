@@ -8,7 +8,8 @@ namespace concordat::store {
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {
   if (url.rfind("sqlite:", 0) == 0) {
     std::string path = url.substr(7);
-    if (path.empty()) return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH");
+    if (path.empty())
+      return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH");
     auto s = SqliteStore::Open(path, create);
     if (!s.ok()) return s.status();
     return std::unique_ptr<Store>(std::move(*s));
@@ -18,7 +19,8 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {
     if (!s.ok()) return s.status();
     return std::unique_ptr<Store>(std::move(*s));
   }
-  return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH or postgresql://...");
+  return Status::InvalidArgument("store URL '" + url +
+                                 "': expected sqlite:PATH or postgresql://...");
 }
 
 }  // namespace concordat::store

@@ -23,9 +23,10 @@ class Store : public audit::LogBackend {
 
   // Protocol versions by id and version: their canonical text and content hash. Putting an
   // existing (id, version) with a different hash is refused: a version never changes.
-  virtual Status PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
-                                    const std::string& canonical) = 0;
-  virtual Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id, const std::string& version) = 0;
+  virtual Status PutProtocolVersion(const std::string& id, const std::string& version,
+                                    const std::string& hash, const std::string& canonical) = 0;
+  virtual Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
+                                                                 const std::string& version) = 0;
 
   virtual std::string Url() const = 0;
 };

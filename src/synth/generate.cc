@@ -13,8 +13,12 @@ namespace {
 
 using Rng = std::mt19937_64;
 
-int Uniform(Rng& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
-bool Chance(Rng& rng, double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
+int Uniform(Rng& rng, int lo, int hi) {
+  return std::uniform_int_distribution<int>(lo, hi)(rng);
+}
+bool Chance(Rng& rng, double p) {
+  return std::uniform_real_distribution<double>(0, 1)(rng) < p;
+}
 
 std::string Name(const char* prefix, int i, int width = 4) {
   char buf[64];
@@ -36,16 +40,32 @@ std::vector<std::string> Pool(const char* prefix, int n) {
   return out;
 }
 
-const std::vector<std::string>& Roles() { static const auto v = Pool("role", 20); return v; }
-const std::vector<std::string>& Sites() { static const auto v = Pool("site", 12); return v; }
-const std::vector<std::string>& Devices() { static const auto v = Pool("device", 8); return v; }
-const std::vector<std::string>& Purposes() { static const auto v = Pool("purpose", 30); return v; }
-const std::vector<std::string>& Users() { static const auto v = Pool("user", 40); return v; }
+const std::vector<std::string>& Roles() {
+  static const auto v = Pool("role", 20);
+  return v;
+}
+const std::vector<std::string>& Sites() {
+  static const auto v = Pool("site", 12);
+  return v;
+}
+const std::vector<std::string>& Devices() {
+  static const auto v = Pool("device", 8);
+  return v;
+}
+const std::vector<std::string>& Purposes() {
+  static const auto v = Pool("purpose", 30);
+  return v;
+}
+const std::vector<std::string>& Users() {
+  static const auto v = Pool("user", 40);
+  return v;
+}
 const std::vector<std::string>& Fields() {
-  static const std::vector<std::string> v = {"name", "date_of_birth", "address", "postcode", "nhs_number",
-                                             "case_status", "allocated_worker", "risk_level", "offence",
-                                             "sentence", "release_date", "contact_number", "school",
-                                             "diagnosis", "care_needs", "warning_marker"};
+  static const std::vector<std::string> v = {
+      "name",       "date_of_birth", "address",          "postcode",
+      "nhs_number", "case_status",   "allocated_worker", "risk_level",
+      "offence",    "sentence",      "release_date",     "contact_number",
+      "school",     "diagnosis",     "care_needs",       "warning_marker"};
   return v;
 }
 
@@ -60,17 +80,18 @@ model::Protocol OneProtocol(Rng& rng, int index, const RegistryParams& params, i
   p.version = "1.0";
   p.title = "Synthetic protocol " + std::to_string(index);
   double s = std::uniform_real_distribution<double>(0, 1)(rng);
-  p.status = s < 0.8 ? model::ProtocolStatus::kApproved : s < 0.9 ? model::ProtocolStatus::kDraft
-                                                                  : model::ProtocolStatus::kForApproval;
+  p.status = s < 0.8   ? model::ProtocolStatus::kApproved
+             : s < 0.9 ? model::ProtocolStatus::kDraft
+                       : model::ProtocolStatus::kForApproval;
   if (!Chance(rng, 0.05)) p.commences = RandomDate(rng, 2019, 2025);
   int interval = Chance(rng, 0.5) ? 12 : 24;
   p.review.interval_months = interval;
   if (p.commences && !Chance(rng, 0.1)) p.review.due = p.commences->AddMonths(interval);
   p.purpose.text = "Synthetic purpose";
   p.purpose.tags = Sample(rng, Purposes(), Uniform(rng, 2, 6));
-  std::vector<model::Format> all_formats = {model::Format::kMeeting, model::Format::kRequestResponse,
-                                            model::Format::kSelfService, model::Format::kCentralController,
-                                            model::Format::kAutomated};
+  std::vector<model::Format> all_formats = {
+      model::Format::kMeeting, model::Format::kRequestResponse, model::Format::kSelfService,
+      model::Format::kCentralController, model::Format::kAutomated};
   p.formats = Sample(rng, all_formats, Uniform(rng, 1, 5));
   p.withdrawal_notice_days = 28;
   p.breach.partners_within_hours = 48;
@@ -78,7 +99,8 @@ model::Protocol OneProtocol(Rng& rng, int index, const RegistryParams& params, i
 
   // Partners from the shared organisation pool.
   std::set<int> chosen;
-  while (static_cast<int>(chosen.size()) < std::min(params.partners, org_pool)) chosen.insert(Uniform(rng, 0, org_pool - 1));
+  while (static_cast<int>(chosen.size()) < std::min(params.partners, org_pool))
+    chosen.insert(Uniform(rng, 0, org_pool - 1));
   for (int org : chosen) {
     model::Partner partner;
     partner.id = Name("org", org, 5);
@@ -88,11 +110,15 @@ model::Protocol OneProtocol(Rng& rng, int index, const RegistryParams& params, i
     partner.provides = Chance(rng, 0.95);
     partner.accesses = Chance(rng, 0.95);
     model::LegalBasis b;
-    if (Chance(rng, 0.97)) b.article6.values = {Chance(rng, 0.5) ? model::Article6::kPublicTask : model::Article6::kLegalObligation};
-    else if (Chance(rng, 0.5)) b.article6.unfilled = true;
+    if (Chance(rng, 0.97))
+      b.article6.values = {Chance(rng, 0.5) ? model::Article6::kPublicTask
+                                            : model::Article6::kLegalObligation};
+    else if (Chance(rng, 0.5))
+      b.article6.unfilled = true;
     if (Chance(rng, 0.9)) b.article9.values = {model::Article9::kSubstantialPublicInterest};
     if (Chance(rng, 0.5)) b.dpa_part3.values = {"statutory_purposes"};
-    if (Chance(rng, 0.6)) b.article10.values = {Chance(rng, 0.9) ? "preventing_detecting_unlawful_acts" : "policing"};
+    if (Chance(rng, 0.6))
+      b.article10.values = {Chance(rng, 0.9) ? "preventing_detecting_unlawful_acts" : "policing"};
     partner.legal_basis.push_back(b);
     if (Chance(rng, 0.8)) partner.retention_days = Uniform(rng, 30, 3650);
     if (Chance(rng, 0.95)) {
@@ -111,17 +137,23 @@ model::Protocol OneProtocol(Rng& rng, int index, const RegistryParams& params, i
   for (int c = 0; c < params.categories; ++c) {
     model::DataCategory d;
     d.id = Name("cat", c, 3);
-    d.provider = Chance(rng, 0.05) ? std::string(model::kAllPartners)
-                                   : p.partners[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))].id;
+    d.provider = Chance(rng, 0.05)
+                     ? std::string(model::kAllPartners)
+                     : p.partners[static_cast<size_t>(
+                                      Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))]
+                           .id;
     if (Chance(rng, 0.3)) {
       d.recipients = {model::kAllPartners};
     } else {
-      for (const auto& partner : Sample(rng, p.partners, Uniform(rng, 1, 5))) d.recipients.push_back(partner.id);
+      for (const auto& partner : Sample(rng, p.partners, Uniform(rng, 1, 5)))
+        d.recipients.push_back(partner.id);
     }
     d.description = "Synthetic category " + std::to_string(c);
     double k = std::uniform_real_distribution<double>(0, 1)(rng);
-    d.kind = k < 0.4 ? model::DataKind::kPersonal : k < 0.65 ? model::DataKind::kSpecialCategory
-             : k < 0.85 ? model::DataKind::kCriminalOffence : model::DataKind::kAggregate;
+    d.kind = k < 0.4    ? model::DataKind::kPersonal
+             : k < 0.65 ? model::DataKind::kSpecialCategory
+             : k < 0.85 ? model::DataKind::kCriminalOffence
+                        : model::DataKind::kAggregate;
     if (d.kind != model::DataKind::kAggregate) d.fields = Sample(rng, Fields(), Uniform(rng, 2, 8));
     p.data.push_back(std::move(d));
   }
@@ -131,11 +163,14 @@ model::Protocol OneProtocol(Rng& rng, int index, const RegistryParams& params, i
   for (int i = 0; i < rules; ++i) {
     model::AccessRule r;
     r.id = Name("rule", i, 2);
-    const auto& a = p.partners[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))];
-    const auto& b = p.partners[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))];
+    const auto& a =
+        p.partners[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))];
+    const auto& b =
+        p.partners[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))];
     r.partner = a.id;
     r.provider = b.id;
-    r.format = p.formats[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.formats.size()) - 1))];
+    r.format =
+        p.formats[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.formats.size()) - 1))];
     r.mode = Chance(rng, 0.7) ? model::AccessMode::kReadOnly : model::AccessMode::kReadWrite;
     if (Chance(rng, 0.85)) r.roles = Sample(rng, Roles(), Uniform(rng, 1, 3));
     if (Chance(rng, 0.15)) r.users = Sample(rng, Users(), Uniform(rng, 1, 2));
@@ -181,23 +216,28 @@ model::Registry GenerateRegistry(const RegistryParams& params) {
   return reg;
 }
 
-std::vector<decide::Request> GenerateRequests(const model::Registry& registry, const RequestParams& params) {
+std::vector<decide::Request> GenerateRequests(const model::Registry& registry,
+                                              const RequestParams& params) {
   Rng rng(params.seed ^ 0x9e3779b97f4a7c15ULL);
   std::vector<decide::Request> out;
   out.reserve(static_cast<size_t>(params.count));
   const auto& protocols = registry.protocols;
   for (int i = 0; i < params.count; ++i) {
     decide::Request r;
-    const model::Protocol& p = protocols[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(protocols.size()) - 1))];
-    r.at = Instant{RandomDate(rng, Chance(rng, 0.8) ? 2025 : 2019, 2026).StartInstant() + Uniform(rng, 0, 86399)};
+    const model::Protocol& p =
+        protocols[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(protocols.size()) - 1))];
+    r.at = Instant{RandomDate(rng, Chance(rng, 0.8) ? 2025 : 2019, 2026).StartInstant() +
+                   Uniform(rng, 0, 86399)};
     if (Chance(rng, 0.2)) {
       // On or just before a date that changes the answer: boundaries are where bugs live.
       std::vector<Date> key;
       if (p.commences) key.push_back(*p.commences);
       if (p.review.due) key.push_back(p.review.due->AddDays(1));
       for (const auto& partner : p.partners) {
-        if (partner.signatory && partner.signatory->signed_on) key.push_back(*partner.signatory->signed_on);
-        if (partner.withdrawal_notice) key.push_back(partner.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)));
+        if (partner.signatory && partner.signatory->signed_on)
+          key.push_back(*partner.signatory->signed_on);
+        if (partner.withdrawal_notice)
+          key.push_back(partner.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)));
       }
       if (!key.empty()) {
         Date d = key[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(key.size()) - 1))];
@@ -207,53 +247,81 @@ std::vector<decide::Request> GenerateRequests(const model::Registry& registry, c
     if (Chance(rng, 0.6)) r.protocol = Chance(rng, 0.97) ? p.id : "proto-missing";
     // Aim at an access rule half the time, else at a random pair of partners.
     const model::AccessRule* rule = nullptr;
-    if (!p.access.empty() && Chance(rng, 0.5)) rule = &p.access[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.access.size()) - 1))];
+    if (!p.access.empty() && Chance(rng, 0.5))
+      rule = &p.access[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.access.size()) - 1))];
     auto random_partner = [&]() -> std::string {
       if (Chance(rng, 0.05)) return Name("org", Uniform(rng, 0, 999), 5);
-      return p.partners[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))].id;
+      return p
+          .partners[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.partners.size()) - 1))]
+          .id;
     };
     r.requester.org = rule && Chance(rng, 0.95) ? rule->partner : random_partner();
     r.provider = rule && Chance(rng, 0.95) ? rule->provider : random_partner();
-    r.requester.user = Users()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Users().size()) - 1))];
+    r.requester.user =
+        Users()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Users().size()) - 1))];
     if (rule && !rule->users.empty() && Chance(rng, 0.3)) r.requester.user = rule->users[0];
-    if (rule && !rule->roles.empty() && Chance(rng, 0.8)) r.requester.roles.push_back(rule->roles[0]);
-    if (Chance(rng, 0.5)) r.requester.roles.push_back(Roles()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Roles().size()) - 1))]);
-    if (rule && !rule->locations.empty() && Chance(rng, 0.8)) r.requester.location = rule->locations[0];
-    else if (Chance(rng, 0.5)) r.requester.location = Sites()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Sites().size()) - 1))];
-    if (rule && !rule->devices.empty() && Chance(rng, 0.8)) r.requester.device = rule->devices[0];
-    else if (Chance(rng, 0.4)) r.requester.device = Devices()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Devices().size()) - 1))];
+    if (rule && !rule->roles.empty() && Chance(rng, 0.8))
+      r.requester.roles.push_back(rule->roles[0]);
+    if (Chance(rng, 0.5))
+      r.requester.roles.push_back(
+          Roles()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Roles().size()) - 1))]);
+    if (rule && !rule->locations.empty() && Chance(rng, 0.8))
+      r.requester.location = rule->locations[0];
+    else if (Chance(rng, 0.5))
+      r.requester.location =
+          Sites()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Sites().size()) - 1))];
+    if (rule && !rule->devices.empty() && Chance(rng, 0.8))
+      r.requester.device = rule->devices[0];
+    else if (Chance(rng, 0.4))
+      r.requester.device =
+          Devices()[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(Devices().size()) - 1))];
     // Data: from the rule, from the provider's categories, or anything.
     std::vector<std::string> fitting;  // categories this provider shares with this requester
     for (const auto& d : p.data) {
       bool from = d.provider == r.provider || d.provider == model::kAllPartners;
-      bool to = std::find(d.recipients.begin(), d.recipients.end(), r.requester.org) != d.recipients.end() ||
-                std::find(d.recipients.begin(), d.recipients.end(), model::kAllPartners) != d.recipients.end();
-      if (from && to && (!rule || rule->data.empty() ||
-                         std::find(rule->data.begin(), rule->data.end(), d.id) != rule->data.end()))
+      bool to = std::find(d.recipients.begin(), d.recipients.end(), r.requester.org) !=
+                    d.recipients.end() ||
+                std::find(d.recipients.begin(), d.recipients.end(), model::kAllPartners) !=
+                    d.recipients.end();
+      if (from && to &&
+          (!rule || rule->data.empty() ||
+           std::find(rule->data.begin(), rule->data.end(), d.id) != rule->data.end()))
         fitting.push_back(d.id);
     }
     int n = Uniform(rng, 1, 2);
     for (int k = 0; k < n; ++k) {
       if (!fitting.empty() && Chance(rng, 0.8)) {
-        r.data.push_back(fitting[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(fitting.size()) - 1))]);
+        r.data.push_back(
+            fitting[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(fitting.size()) - 1))]);
       } else if (rule && !rule->data.empty() && Chance(rng, 0.7)) {
-        r.data.push_back(rule->data[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(rule->data.size()) - 1))]);
+        r.data.push_back(rule->data[static_cast<size_t>(
+            Uniform(rng, 0, static_cast<int>(rule->data.size()) - 1))]);
       } else if (Chance(rng, 0.93)) {
-        r.data.push_back(p.data[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.data.size()) - 1))].id);
+        r.data.push_back(
+            p.data[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.data.size()) - 1))].id);
       } else {
         r.data.push_back("cat-999");
       }
     }
     std::sort(r.data.begin(), r.data.end());
     r.data.erase(std::unique(r.data.begin(), r.data.end()), r.data.end());
-    if (rule && !rule->purposes.empty() && Chance(rng, 0.8)) r.purpose = rule->purposes[0];
-    else if (Chance(rng, 0.9)) r.purpose = p.purpose.tags[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.purpose.tags.size()) - 1))];
-    if (rule && Chance(rng, 0.9)) r.format = rule->format;
-    else if (Chance(rng, 0.85)) r.format = p.formats[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.formats.size()) - 1))];
-    else r.format = static_cast<model::Format>(Uniform(rng, 0, 4));
+    if (rule && !rule->purposes.empty() && Chance(rng, 0.8))
+      r.purpose = rule->purposes[0];
+    else if (Chance(rng, 0.9))
+      r.purpose = p.purpose.tags[static_cast<size_t>(
+          Uniform(rng, 0, static_cast<int>(p.purpose.tags.size()) - 1))];
+    if (rule && Chance(rng, 0.9))
+      r.format = rule->format;
+    else if (Chance(rng, 0.85))
+      r.format =
+          p.formats[static_cast<size_t>(Uniform(rng, 0, static_cast<int>(p.formats.size()) - 1))];
+    else
+      r.format = static_cast<model::Format>(Uniform(rng, 0, 4));
     r.action = Chance(rng, 0.1) ? decide::Action::kWrite : decide::Action::kRead;
-    if (Chance(rng, 0.8)) r.justification = "Synthetic justification " + std::to_string(i);
-    else if (Chance(rng, 0.3)) r.justification = "   ";
+    if (Chance(rng, 0.8))
+      r.justification = "Synthetic justification " + std::to_string(i);
+    else if (Chance(rng, 0.3))
+      r.justification = "   ";
     if (Chance(rng, 0.75)) r.audit_reference = "AR-" + std::to_string(i);
     if (Chance(rng, 0.5)) r.subject = "subject-" + std::to_string(Uniform(rng, 0, 100000));
     out.push_back(std::move(r));

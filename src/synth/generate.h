@@ -19,8 +19,8 @@ namespace concordat::synth {
 
 struct RegistryParams {
   int protocols = 100;
-  int partners = 20;    // per protocol
-  int categories = 30;  // per protocol
+  int partners = 20;      // per protocol
+  int categories = 30;    // per protocol
   int organisations = 0;  // size of the pool partners are drawn from; 0 = max(3 x partners, 300)
   uint64_t seed = 1;
 };
@@ -32,7 +32,8 @@ struct RequestParams {
   uint64_t seed = 1;
 };
 
-std::vector<decide::Request> GenerateRequests(const model::Registry& registry, const RequestParams& params);
+std::vector<decide::Request> GenerateRequests(const model::Registry& registry,
+                                              const RequestParams& params);
 
 // One request as a JSON object on one line (the decision API's request shape).
 std::string RequestToJson(const decide::Request& r);

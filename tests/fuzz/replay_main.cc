@@ -40,10 +40,18 @@ int main(int argc, char** argv) {
       for (int k = 0; k < edits && !x.empty(); ++k) {
         size_t pos = rng() % x.size();
         switch (rng() % 4) {
-          case 0: x[pos] = alphabet[rng() % alphabet.size()]; break;
-          case 1: x.erase(pos, 1 + rng() % 8); break;
-          case 2: x.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
-          case 3: x = x.substr(0, pos); break;
+          case 0:
+            x[pos] = alphabet[rng() % alphabet.size()];
+            break;
+          case 1:
+            x.erase(pos, 1 + rng() % 8);
+            break;
+          case 2:
+            x.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+            break;
+          case 3:
+            x = x.substr(0, pos);
+            break;
         }
       }
       LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(x.data()), x.size());

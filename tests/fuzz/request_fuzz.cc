@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   concordat::Status s = parser.Parse(text, &request);
   std::string out;
   if (!s.ok()) {
-    if (!request.requester.org.empty() || !request.provider.empty() || !request.data.empty()) std::abort();
+    if (!request.requester.org.empty() || !request.provider.empty() || !request.data.empty())
+      std::abort();
     if (s.message().empty()) std::abort();
     RenderInvalid(s.message(), &out);
   } else {

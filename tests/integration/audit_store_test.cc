@@ -1,9 +1,9 @@
 // The audit log as an operator meets it: the real concordat binary, the real sqlite3 client
 // changing rows behind Concordat's back, and a writer killed with SIGKILL mid-stream.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -42,7 +42,8 @@ class AuditStore : public ::testing::Test {
  protected:
   void SetUp() override {
     static int n = 0;
-    dir_ = fs::temp_directory_path() / ("concordat-audit-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    dir_ = fs::temp_directory_path() /
+           ("concordat-audit-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     db_ = (dir_ / "log.db").string();
@@ -50,7 +51,9 @@ class AuditStore : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  ShellRun C(const std::string& args) { return Sh(std::string(CONCORDAT_BINARY) + " " + Sub(args) + " --store sqlite:" + db_); }
+  ShellRun C(const std::string& args) {
+    return Sh(std::string(CONCORDAT_BINARY) + " " + Sub(args) + " --store sqlite:" + db_);
+  }
   // Puts the subcommand first: "audit verify" -> "audit verify".
   static std::string Sub(const std::string& a) { return a; }
   ShellRun Sql(const std::string& sql) { return Sh("sqlite3 '" + db_ + "' \"" + sql + "\""); }
@@ -58,9 +61,11 @@ class AuditStore : public ::testing::Test {
   void AppendEntries(int count, int batch) {
     std::ofstream f(dir_ / "in.jsonl");
     for (int i = 0; i < count; ++i)
-      f << "{\"kind\":\"decision\",\"actor\":\"u-" << i << "\",\"organisation\":\"essex-police\",\"decision\":\"permit\"}\n";
+      f << "{\"kind\":\"decision\",\"actor\":\"u-" << i
+        << "\",\"organisation\":\"essex-police\",\"decision\":\"permit\"}\n";
     f.close();
-    ShellRun r = C("audit append --batch " + std::to_string(batch) + " " + (dir_ / "in.jsonl").string());
+    ShellRun r =
+        C("audit append --batch " + std::to_string(batch) + " " + (dir_ / "in.jsonl").string());
     ASSERT_EQ(r.code, 0) << r.out;
   }
 
@@ -69,7 +74,8 @@ class AuditStore : public ::testing::Test {
 };
 
 TEST_F(AuditStore, InitCreatesAPrivateKeyAndAMigratedStore) {
-  EXPECT_EQ(fs::status(db_ + ".signing-key").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(db_ + ".signing-key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_TRUE(fs::exists(db_ + ".signing-key.pub"));
   ShellRun again = C("init");
   EXPECT_EQ(again.code, 0);
@@ -86,7 +92,8 @@ TEST_F(AuditStore, VerifyPassesOnAnUntouchedLog) {
 
 TEST_F(AuditStore, ChangedEntryIsNamed) {
   AppendEntries(50, 10);
-  ASSERT_EQ(Sql("UPDATE log_entries SET entry = replace(entry, 'u-17', 'u-71') WHERE idx = 17").code, 0);
+  ASSERT_EQ(
+      Sql("UPDATE log_entries SET entry = replace(entry, 'u-17', 'u-71') WHERE idx = 17").code, 0);
   ShellRun v = C("audit verify");
   EXPECT_EQ(v.code, 1) << v.out;
   EXPECT_NE(v.out.find("first bad entry: 17"), std::string::npos) << v.out;
@@ -103,18 +110,21 @@ TEST_F(AuditStore, ChangedEntryWithARecomputedLeafIsStillCaught) {
   std::string quoted;
   for (char c : forged) quoted += c == '\'' ? std::string("''") : std::string(1, c);
   // Written through a file: the shell would eat the quotes.
-  std::ofstream(dir_ / "forge.sql") << "UPDATE log_entries SET entry = CAST('" << quoted << "' AS BLOB), leaf = X'" << hex
-                                    << "' WHERE idx = 23;\n";
+  std::ofstream(dir_ / "forge.sql") << "UPDATE log_entries SET entry = CAST('" << quoted
+                                    << "' AS BLOB), leaf = X'" << hex << "' WHERE idx = 23;\n";
   ASSERT_EQ(Sh("sqlite3 '" + db_ + "' < '" + (dir_ / "forge.sql").string() + "'").code, 0);
   ShellRun v = C("audit verify");
   EXPECT_EQ(v.code, 1) << v.out;
   EXPECT_NE(v.out.find("the stored leaf hash of entry 23 was altered"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("first bad entry: 23"), std::string::npos) << v.out;
   // A forger who also rewrites the leaf's node is caught by the subtree above it.
-  ASSERT_EQ(Sql("UPDATE log_nodes SET hash = X'" + hex + "' WHERE last_leaf = 23 AND level = 0").code, 0);
+  ASSERT_EQ(
+      Sql("UPDATE log_nodes SET hash = X'" + hex + "' WHERE last_leaf = 23 AND level = 0").code, 0);
   v = C("audit verify");
   EXPECT_EQ(v.code, 1) << v.out;
-  EXPECT_NE(v.out.find("the stored hash over entries 22 to 23 does not match the entries"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("the stored hash over entries 22 to 23 does not match the entries"),
+            std::string::npos)
+      << v.out;
 }
 
 TEST_F(AuditStore, DeletedEntryIsNamed) {
@@ -128,7 +138,8 @@ TEST_F(AuditStore, DeletedEntryIsNamed) {
 
 TEST_F(AuditStore, SwappedEntriesAreNamed) {
   AppendEntries(50, 10);
-  ASSERT_EQ(Sql("UPDATE log_entries SET idx = -1 WHERE idx = 5; UPDATE log_entries SET idx = 5 WHERE idx = 6; "
+  ASSERT_EQ(Sql("UPDATE log_entries SET idx = -1 WHERE idx = 5; UPDATE log_entries SET idx = 5 "
+                "WHERE idx = 6; "
                 "UPDATE log_entries SET idx = 6 WHERE idx = -1")
                 .code,
             0);
@@ -139,7 +150,10 @@ TEST_F(AuditStore, SwappedEntriesAreNamed) {
 
 TEST_F(AuditStore, InsertedEntryIsNamed) {
   AppendEntries(50, 10);
-  ASSERT_EQ(Sql("INSERT INTO log_entries (idx, entry, leaf) SELECT 50, entry, leaf FROM log_entries WHERE idx = 49").code, 0);
+  ASSERT_EQ(Sql("INSERT INTO log_entries (idx, entry, leaf) SELECT 50, entry, leaf FROM "
+                "log_entries WHERE idx = 49")
+                .code,
+            0);
   ShellRun v = C("audit verify");
   EXPECT_EQ(v.code, 1);
   EXPECT_NE(v.out.find("first bad entry: 50"), std::string::npos) << v.out;
@@ -155,7 +169,8 @@ TEST_F(AuditStore, ForgedSignedTreeHeadIsCaught) {
 
 TEST_F(AuditStore, MalformedAppendWritesNothing) {
   AppendEntries(5, 5);
-  std::ofstream(dir_ / "bad.jsonl") << "{\"kind\":\"decision\"}\n{\"kind\":\"decision\",\"decision\":\"perhaps\"}\n";
+  std::ofstream(dir_ / "bad.jsonl")
+      << "{\"kind\":\"decision\"}\n{\"kind\":\"decision\",\"decision\":\"perhaps\"}\n";
   ShellRun r = C("audit append " + (dir_ / "bad.jsonl").string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("line 2: decision: 'perhaps' is not allowed"), std::string::npos) << r.out;
@@ -166,10 +181,17 @@ TEST_F(AuditStore, MalformedAppendWritesNothing) {
 
 TEST_F(AuditStore, ProofsAndSamplesFromTheCommandLine) {
   AppendEntries(30, 7);
-  ASSERT_EQ(Sh("cd '" + dir_.string() + "' && " + CONCORDAT_BINARY + " audit sth --store sqlite:" + db_ + " > sth.json").code, 0);
-  ASSERT_EQ(Sh(std::string(CONCORDAT_BINARY) + " audit proof --index 12 --store sqlite:" + db_ + " > '" + (dir_ / "p.json").string() + "'").code, 0);
-  ShellRun ok = Sh(std::string(CONCORDAT_VERIFY) + " inclusion --public-key '" + db_ + ".signing-key.pub' --sth '" +
-              (dir_ / "sth.json").string() + "' --proof '" + (dir_ / "p.json").string() + "'");
+  ASSERT_EQ(Sh("cd '" + dir_.string() + "' && " + CONCORDAT_BINARY +
+               " audit sth --store sqlite:" + db_ + " > sth.json")
+                .code,
+            0);
+  ASSERT_EQ(Sh(std::string(CONCORDAT_BINARY) + " audit proof --index 12 --store sqlite:" + db_ +
+               " > '" + (dir_ / "p.json").string() + "'")
+                .code,
+            0);
+  ShellRun ok = Sh(std::string(CONCORDAT_VERIFY) + " inclusion --public-key '" + db_ +
+                   ".signing-key.pub' --sth '" + (dir_ / "sth.json").string() + "' --proof '" +
+                   (dir_ / "p.json").string() + "'");
   EXPECT_EQ(ok.code, 0) << ok.out;
   // The same sample twice with one seed; the sampling is logged each time.
   ShellRun s1 = C("audit sample --count 5 --seed 42");
@@ -188,7 +210,8 @@ TEST_F(AuditStore, ProofsAndSamplesFromTheCommandLine) {
   EXPECT_EQ(lines(s1.out), lines(s2.out));
   ShellRun tail = C("audit tail -n 2");
   EXPECT_NE(tail.out.find("\"kind\":\"audit-sample\""), std::string::npos) << tail.out;
-  EXPECT_NE(tail.out.find("\\\"seed\\\":42"), std::string::npos) << tail.out;  // inside the request text
+  EXPECT_NE(tail.out.find("\\\"seed\\\":42"), std::string::npos)
+      << tail.out;  // inside the request text
   EXPECT_EQ(C("audit verify").code, 0);
 }
 
@@ -197,7 +220,8 @@ TEST_F(AuditStore, ProofsAndSamplesFromTheCommandLine) {
 TEST_F(AuditStore, AcknowledgedEntriesSurviveSigkill) {
   {
     std::ofstream f(dir_ / "load.jsonl");
-    for (int i = 0; i < 20000; ++i) f << "{\"kind\":\"decision\",\"actor\":\"crash-" << i << "\"}\n";
+    for (int i = 0; i < 20000; ++i)
+      f << "{\"kind\":\"decision\",\"actor\":\"crash-" << i << "\"}\n";
   }
   std::mt19937 rng(7);
   uint64_t acked_total = 0;
@@ -211,8 +235,8 @@ TEST_F(AuditStore, AcknowledgedEntriesSurviveSigkill) {
       close(pipefd[0]);
       std::string store = "sqlite:" + db_;
       std::string input = (dir_ / "load.jsonl").string();
-      execl(CONCORDAT_BINARY, CONCORDAT_BINARY, "audit", "append", "--ack", "--batch", "25", "--store", store.c_str(),
-            input.c_str(), static_cast<char*>(nullptr));
+      execl(CONCORDAT_BINARY, CONCORDAT_BINARY, "audit", "append", "--ack", "--batch", "25",
+            "--store", store.c_str(), input.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     close(pipefd[1]);

@@ -23,20 +23,24 @@ class PostgresServer {
   // A fresh, empty database; its libpq URL.
   std::string NewDatabaseUrl() {
     std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(next_++);
-    Run(bin_ + "/psql -q -h '" + dir_ + "' -p " + std::to_string(port_) + " -U postgres -d postgres -c 'CREATE DATABASE " + name + "'");
+    Run(bin_ + "/psql -q -h '" + dir_ + "' -p " + std::to_string(port_) +
+        " -U postgres -d postgres -c 'CREATE DATABASE " + name + "'");
     return Url(name);
   }
   std::string Url(const std::string& db) const {
-    return "postgresql:///" + db + "?host=" + dir_ + "&port=" + std::to_string(port_) + "&user=postgres";
+    return "postgresql:///" + db + "?host=" + dir_ + "&port=" + std::to_string(port_) +
+           "&user=postgres";
   }
   std::string Psql(const std::string& url_db, const std::string& sql) const {
-    return bin_ + "/psql -q -At -h '" + dir_ + "' -p " + std::to_string(port_) + " -U postgres -d " + url_db + " -c \"" + sql + "\"";
+    return bin_ + "/psql -q -At -h '" + dir_ + "' -p " + std::to_string(port_) +
+           " -U postgres -d " + url_db + " -c \"" + sql + "\"";
   }
   const std::string& bin() const { return bin_; }
 
   ~PostgresServer() {
     if (!started_) return;
-    std::system((As() + bin_ + "/pg_ctl -D '" + dir_ + "/data' -m immediate stop >/dev/null 2>&1").c_str());
+    std::system(
+        (As() + bin_ + "/pg_ctl -D '" + dir_ + "/data' -m immediate stop >/dev/null 2>&1").c_str());
     std::filesystem::remove_all(dir_);
   }
 
@@ -46,15 +50,19 @@ class PostgresServer {
       std::string b = "/usr/lib/postgresql/" + std::to_string(v) + "/bin";
       if (std::filesystem::exists(b + "/initdb")) bin_ = b;
     }
-    if (bin_.empty()) throw std::runtime_error("PostgreSQL server binaries not found (install Debian's postgresql)");
-    dir_ = (std::filesystem::temp_directory_path() / ("concordat-pg-" + std::to_string(::getpid()))).string();
+    if (bin_.empty())
+      throw std::runtime_error(
+          "PostgreSQL server binaries not found (install Debian's postgresql)");
+    dir_ = (std::filesystem::temp_directory_path() / ("concordat-pg-" + std::to_string(::getpid())))
+               .string();
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     if (::geteuid() == 0) Run("chown postgres:postgres '" + dir_ + "'");
     port_ = 20000 + ::getpid() % 20000;
-    Run(As() + bin_ + "/initdb -D '" + dir_ + "/data' -A trust -U postgres --no-sync >'" + dir_ + "/initdb.log' 2>&1");
-    Run(As() + bin_ + "/pg_ctl -D '" + dir_ + "/data' -l '" + dir_ + "/server.log' -w -o \"-p " + std::to_string(port_) +
-        " -k '" + dir_ + "' -c listen_addresses=''\" start >/dev/null");
+    Run(As() + bin_ + "/initdb -D '" + dir_ + "/data' -A trust -U postgres --no-sync >'" + dir_ +
+        "/initdb.log' 2>&1");
+    Run(As() + bin_ + "/pg_ctl -D '" + dir_ + "/data' -l '" + dir_ + "/server.log' -w -o \"-p " +
+        std::to_string(port_) + " -k '" + dir_ + "' -c listen_addresses=''\" start >/dev/null");
     started_ = true;
   }
   std::string As() const { return ::geteuid() == 0 ? "runuser -u postgres -- " : ""; }

@@ -23,7 +23,8 @@ struct Fixture {
 
   Fixture() {
     static int n = 0;
-    dir = fs::temp_directory_path() / ("concordat-log-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    dir = fs::temp_directory_path() /
+          ("concordat-log-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
     fs::remove_all(dir);
     fs::create_directories(dir);
     auto s = store::OpenStore("sqlite:" + (dir / "log.db").string(), true);
@@ -59,7 +60,8 @@ TEST(AuditLog, EntryEncodingIsCanonicalAndRoundTrips) {
   audit::LogEntry e = Entry(4);
   e.index = 9;
   std::string enc = audit::EncodeEntry(e);
-  EXPECT_EQ(enc.find("{\"index\":9,\"kind\":\"decision\",\"at\":\"2024-11-24T00:00:04Z\""), 0u) << enc;
+  EXPECT_EQ(enc.find("{\"index\":9,\"kind\":\"decision\",\"at\":\"2024-11-24T00:00:04Z\""), 0u)
+      << enc;
   auto back = audit::DecodeEntry(enc);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, e);
@@ -96,7 +98,8 @@ TEST(AuditLog, AppendProveVerify) {
       ASSERT_TRUE(proof.ok());
       auto stored = f.store->Entry(i);
       ASSERT_TRUE(stored.ok());
-      EXPECT_TRUE(audit::VerifyInclusion(audit::LeafHash(stored->encoded), i, sth.tree_size, *proof, sth.root));
+      EXPECT_TRUE(audit::VerifyInclusion(audit::LeafHash(stored->encoded), i, sth.tree_size, *proof,
+                                         sth.root));
     }
   }
   // Every signed tree head is consistent with every later one.
@@ -104,7 +107,8 @@ TEST(AuditLog, AppendProveVerify) {
     for (size_t b = a; b < heads.size(); ++b) {
       auto proof = log.ConsistencyProofFor(heads[a].tree_size, heads[b].tree_size);
       ASSERT_TRUE(proof.ok());
-      EXPECT_TRUE(audit::VerifyConsistency(heads[a].tree_size, heads[b].tree_size, heads[a].root, heads[b].root, *proof));
+      EXPECT_TRUE(audit::VerifyConsistency(heads[a].tree_size, heads[b].tree_size, heads[a].root,
+                                           heads[b].root, *proof));
     }
   auto report = audit::VerifyLog(*f.store, f.pk);
   EXPECT_TRUE(report.ok) << report.message;
@@ -166,9 +170,11 @@ TEST(AuditLog, BadEntryInputIsRefusedWithTheField) {
   for (const auto& c : cases) {
     auto r = audit::ParseEntryInput(c.json, now);
     EXPECT_FALSE(r.ok()) << c.json;
-    EXPECT_NE(r.status().message().find(c.message), std::string::npos) << c.json << " -> " << r.status().message();
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos)
+        << c.json << " -> " << r.status().message();
   }
-  auto good = audit::ParseEntryInput("{\"kind\":\"decision\",\"request\":{\"b\":1,\"a\":[2]}}", now);
+  auto good =
+      audit::ParseEntryInput("{\"kind\":\"decision\",\"request\":{\"b\":1,\"a\":[2]}}", now);
   ASSERT_TRUE(good.ok());
   EXPECT_EQ(good->request, "{\"a\":[2],\"b\":1}");
   EXPECT_EQ(good->at, now);
@@ -177,8 +183,10 @@ TEST(AuditLog, BadEntryInputIsRefusedWithTheField) {
 TEST(Store, MigrationsProtocolVersionsAndReopen) {
   Fixture f;
   EXPECT_EQ(*f.store->SchemaVersion(), store::Store::kSchemaVersion);
-  ASSERT_TRUE(f.store->PutProtocolVersion("essex-police-mosaic", "1.0", "sha256:aa", "canonical").ok());
-  EXPECT_TRUE(f.store->PutProtocolVersion("essex-police-mosaic", "1.0", "sha256:aa", "canonical").ok());  // same: fine
+  ASSERT_TRUE(
+      f.store->PutProtocolVersion("essex-police-mosaic", "1.0", "sha256:aa", "canonical").ok());
+  EXPECT_TRUE(f.store->PutProtocolVersion("essex-police-mosaic", "1.0", "sha256:aa", "canonical")
+                  .ok());  // same: fine
   Status changed = f.store->PutProtocolVersion("essex-police-mosaic", "1.0", "sha256:bb", "other");
   EXPECT_FALSE(changed.ok());
   EXPECT_NE(changed.message().find("a version never changes"), std::string::npos);

@@ -12,7 +12,8 @@ using concordat::testing::ReadFile;
 using concordat::testing::Replace;
 using concordat::testing::SourcePath;
 
-const char* kFiles[] = {"protocols/basildon-csp.yaml", "protocols/essex-prison-release-housing.yaml",
+const char* kFiles[] = {"protocols/basildon-csp.yaml",
+                        "protocols/essex-prison-release-housing.yaml",
                         "protocols/essex-police-mosaic.yaml", "tests/fixtures/clean.yaml"};
 
 class RoundTrip : public ::testing::TestWithParam<const char*> {};
@@ -24,7 +25,8 @@ TEST_P(RoundTrip, LoadSaveLoadIsTheIdentity) {
   std::vector<LoadError> errors;
   auto p2 = LoadProtocolText(s1, "canonical.yaml", &errors);
   ASSERT_TRUE(p2.ok()) << p2.status().ToString() << "\n" << s1;
-  EXPECT_TRUE(*p2 == Canonicalize(p1)) << "the canonical text does not load back to the same protocol";
+  EXPECT_TRUE(*p2 == Canonicalize(p1))
+      << "the canonical text does not load back to the same protocol";
   EXPECT_EQ(ToCanonicalYaml(*p2), s1) << "saving twice must give the same bytes";
   EXPECT_EQ(ContentHash(*p2), ContentHash(p1));
   // Canonicalize keeps every partner, category and rule.
@@ -85,7 +87,9 @@ TEST(Canonical, AnyContentChangeChangesTheHash) {
 
 TEST(Canonical, AwkwardTextSurvives) {
   Protocol p = concordat::testing::LoadOrDie("tests/fixtures/clean.yaml");
-  p.title = "Quotes \" and \\ backslashes: colons # hashes\nnew lines\ttabs \x01 control, UTF-8 – ‘quoted’ £";
+  p.title =
+      "Quotes \" and \\ backslashes: colons # hashes\nnew lines\ttabs \x01 control, UTF-8 – "
+      "‘quoted’ £";
   p.partners[0].name = "- looks like a list";
   p.clauses.emplace_back("null", "yes");
   p.as_written.emplace_back("true", "~");

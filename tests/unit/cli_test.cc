@@ -25,7 +25,9 @@ enum Streams { kBoth, kStdoutOnly, kStderrOnly };
 
 CliRun Concordat(const std::string& args, Streams streams = kBoth) {
   std::string cmd = std::string(CONCORDAT_BINARY) + " " + args +
-                    (streams == kBoth ? " 2>&1" : streams == kStdoutOnly ? " 2>/dev/null" : " 2>&1 >/dev/null");
+                    (streams == kBoth         ? " 2>&1"
+                     : streams == kStdoutOnly ? " 2>/dev/null"
+                                              : " 2>&1 >/dev/null");
   CliRun r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return r;
@@ -38,7 +40,8 @@ CliRun Concordat(const std::string& args, Streams streams = kBoth) {
 }
 
 std::string Src(const std::string& rel) {
-  std::string quoted(1, '\'');  // built piecewise: GCC 12 -O3 warns wrongly (-Wrestrict) on "'" + s + "'"
+  std::string quoted(
+      1, '\'');  // built piecewise: GCC 12 -O3 warns wrongly (-Wrestrict) on "'" + s + "'"
   quoted += SourcePath(rel);
   quoted += '\'';
   return quoted;
@@ -47,15 +50,19 @@ std::string Src(const std::string& rel) {
 TEST(Cli, LintCleanFileExitsZero) {
   CliRun r = Concordat("lint --at 2025-01-01 " + Src("tests/fixtures/clean.yaml"));
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("1 protocol checked: 0 errors, 0 warnings, 0 info"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 protocol checked: 0 errors, 0 warnings, 0 info"), std::string::npos)
+      << r.out;
 }
 
 TEST(Cli, LintSeedsReportsTheirDefectsAndExitsOne) {
   CliRun r = Concordat("lint --at 2026-11-24 " + Src("protocols"));
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("3 protocols checked"), std::string::npos);
-  EXPECT_NE(r.out.find("error [data-provider-not-partner] basildon-csp (data dwp-links)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("warning [review-text-mismatch] essex-prison-release-housing"), std::string::npos);
+  EXPECT_NE(r.out.find("error [data-provider-not-partner] basildon-csp (data dwp-links)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("warning [review-text-mismatch] essex-prison-release-housing"),
+            std::string::npos);
   EXPECT_NE(r.out.find("warning [review-overdue] essex-police-mosaic"), std::string::npos);
 }
 
@@ -64,14 +71,17 @@ TEST(Cli, WarningsFailOnlyWithStrict) {
   CliRun loose = Concordat("lint --at 2026-11-24 " + Src("protocols/essex-police-mosaic.yaml"));
   EXPECT_EQ(loose.exit_code, 0) << loose.out;
   EXPECT_NE(loose.out.find(" 0 errors,"), std::string::npos);
-  CliRun strict = Concordat("lint --strict --at 2026-11-24 " + Src("protocols/essex-police-mosaic.yaml"));
+  CliRun strict =
+      Concordat("lint --strict --at 2026-11-24 " + Src("protocols/essex-police-mosaic.yaml"));
   EXPECT_EQ(strict.exit_code, 1) << strict.out;
-  CliRun filtered = Concordat("lint --min-severity error --at 2026-11-24 " + Src("protocols/essex-police-mosaic.yaml"));
+  CliRun filtered = Concordat("lint --min-severity error --at 2026-11-24 " +
+                              Src("protocols/essex-police-mosaic.yaml"));
   EXPECT_EQ(filtered.out.find("warning ["), std::string::npos) << filtered.out;
 }
 
 TEST(Cli, UnreadableInputExitsTwoNamingFileLineColumn) {
-  auto dir = std::filesystem::temp_directory_path() / ("concordat-cli-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("concordat-cli-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "broken.yaml") << "concordat: 1\nid: x\nstatus: [\n";
   CliRun r = Concordat("lint '" + (dir / "broken.yaml").string() + "'");
@@ -80,7 +90,8 @@ TEST(Cli, UnreadableInputExitsTwoNamingFileLineColumn) {
   EXPECT_NE(r.out.find("YAML syntax error"), std::string::npos) << r.out;
   CliRun missing = Concordat("lint /nonexistent/protocols");
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.out.find("/nonexistent/protocols: no such file or directory"), std::string::npos);
+  EXPECT_NE(missing.out.find("/nonexistent/protocols: no such file or directory"),
+            std::string::npos);
   CliRun bad_at = Concordat("lint --at 24/11/2026 " + Src("protocols"));
   EXPECT_EQ(bad_at.exit_code, 2);
   EXPECT_NE(bad_at.out.find("--at '24/11/2026' is not a date"), std::string::npos);
@@ -117,12 +128,13 @@ TEST(Cli, LintJsonIsMachineReadable) {
 TEST(Cli, ShowSummarisesAProtocol) {
   CliRun r = Concordat("show " + Src("protocols/essex-police-mosaic.yaml"));
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  for (const char* s : {"Essex Police Access to Social Care Case Management System",
-                        "essex-police-mosaic version 1.0 (approved)", "Essex County Council [essex-cc]",
-                        "cf-case-status (personal): Essex County Council -> Essex Police",
-                        "Art 6 legal_obligation", "only at: ecc-cf-hub, essex-police-hq",
-                        "requires: justification, audit_reference", "partners within 48 hours, ICO within 72 hours",
-                        "28 days' notice", "Formats    self_service"}) {
+  for (const char* s :
+       {"Essex Police Access to Social Care Case Management System",
+        "essex-police-mosaic version 1.0 (approved)", "Essex County Council [essex-cc]",
+        "cf-case-status (personal): Essex County Council -> Essex Police", "Art 6 legal_obligation",
+        "only at: ecc-cf-hub, essex-police-hq", "requires: justification, audit_reference",
+        "partners within 48 hours, ICO within 72 hours", "28 days' notice",
+        "Formats    self_service"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << "missing: " << s << "\n" << r.out;
   }
   CliRun prison = Concordat("show " + Src("protocols/essex-prison-release-housing.yaml"));
@@ -161,7 +173,8 @@ namespace concordat {
 namespace {
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("concordat-cli-" + std::to_string(::getpid()) + "-" + name);
+  auto path = std::filesystem::temp_directory_path() /
+              ("concordat-cli-" + std::to_string(::getpid()) + "-" + name);
   std::ofstream(path) << text;
   return path.string();
 }
@@ -182,14 +195,18 @@ TEST(CliDecide, PrettyPrintedSingleRequest) {
   EXPECT_EQ(j["version"], "1.0");
   EXPECT_EQ(j["rule"], "polit-checks");
   EXPECT_EQ(j["obligations"]["mode"], "read_only");
-  EXPECT_TRUE(j["obligations"]["retain_until"].is_null());  // the document gives no retention period
+  EXPECT_TRUE(
+      j["obligations"]["retain_until"].is_null());  // the document gives no retention period
 }
 
 TEST(CliDecide, JsonLinesWithAMalformedLine) {
   std::string home = kMosaicPermit;
   home.replace(home.find("essex-police-hq"), 15, "home");
-  std::string file = WriteTemp("batch.jsonl", std::string(kMosaicPermit) + "\n\n" + home + "\n{\"requester\": nope}\n" +
-                                                  R"({"requester":{"org":"essex-police"},"provider":"essex-cc","format":"self_service","colour":"red"})" + "\n");
+  std::string file = WriteTemp(
+      "batch.jsonl",
+      std::string(kMosaicPermit) + "\n\n" + home + "\n{\"requester\": nope}\n" +
+          R"({"requester":{"org":"essex-police"},"provider":"essex-cc","format":"self_service","colour":"red"})" +
+          "\n");
   CliRun r = Concordat("decide --registry " + Src("protocols") + " " + file, kStdoutOnly);
   EXPECT_EQ(r.exit_code, 2) << r.out;
   std::vector<nlohmann::json> out;
@@ -203,8 +220,11 @@ TEST(CliDecide, JsonLinesWithAMalformedLine) {
     EXPECT_EQ(out[static_cast<size_t>(i)]["decision"], "deny");
     EXPECT_EQ(out[static_cast<size_t>(i)]["reasons"][0]["code"], "INVALID_REQUEST");
   }
-  EXPECT_NE(out[2]["reasons"][0]["message"].get<std::string>().find("line 4: malformed JSON"), std::string::npos);
-  EXPECT_NE(out[3]["reasons"][0]["message"].get<std::string>().find("line 5: request: unknown field 'colour'"), std::string::npos);
+  EXPECT_NE(out[2]["reasons"][0]["message"].get<std::string>().find("line 4: malformed JSON"),
+            std::string::npos);
+  EXPECT_NE(out[3]["reasons"][0]["message"].get<std::string>().find(
+                "line 5: request: unknown field 'colour'"),
+            std::string::npos);
   CliRun err = Concordat("decide --registry " + Src("protocols") + " " + file, kStderrOnly);
   EXPECT_NE(err.out.find("line 4: malformed JSON"), std::string::npos) << err.out;
 }
@@ -214,13 +234,16 @@ TEST(CliDecide, StandardInputAndDefaultInstant) {
   const std::string at_field = "\"at\":\"2024-09-01T10:00:00Z\",";
   req.erase(req.find(at_field), at_field.size());
   std::string file = WriteTemp("noat.json", req);
-  CliRun before = Concordat("decide --registry " + Src("protocols") + " --at 2024-07-02 - < " + file);
+  CliRun before =
+      Concordat("decide --registry " + Src("protocols") + " --at 2024-07-02 - < " + file);
   EXPECT_EQ(before.exit_code, 0);
   EXPECT_NE(before.out.find("NOT_COMMENCED"), std::string::npos) << before.out;
-  CliRun after = Concordat("decide --registry " + Src("protocols") + " --at 2026-11-24T09:00:00Z < " + file);
+  CliRun after =
+      Concordat("decide --registry " + Src("protocols") + " --at 2026-11-24T09:00:00Z < " + file);
   EXPECT_NE(after.out.find("\"decision\":\"permit\""), std::string::npos) << after.out;
   EXPECT_NE(after.out.find("REVIEW_OVERDUE"), std::string::npos);
-  CliRun strict = Concordat("decide --strict-review --registry " + Src("protocols") + " --at 2026-11-24T09:00:00Z < " + file);
+  CliRun strict = Concordat("decide --strict-review --registry " + Src("protocols") +
+                            " --at 2026-11-24T09:00:00Z < " + file);
   EXPECT_NE(strict.out.find("\"decision\":\"deny\""), std::string::npos) << strict.out;
   CliRun bad_at = Concordat("decide --registry " + Src("protocols") + " --at soon < " + file);
   EXPECT_EQ(bad_at.exit_code, 2);
@@ -232,17 +255,20 @@ TEST(CliDecide, ExplainSaysWhatWouldFixIt) {
   std::string file = WriteTemp("explain.json", home);
   CliRun r = Concordat("explain --registry " + Src("protocols") + " " + file);
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  for (const char* s : {"DENY: essex-police (user u-4411) asks essex-cc for cf-case-status by self_service",
-                        "Protocol:  Essex Police Access to Social Care Case Management System (essex-police-mosaic version 1.0)",
-                        "Closest rule: polit-checks (read_only)", "LOCATION_NOT_ALLOWED",
-                        "To fix: Make the request from one of the sites the rule permits"})
+  for (const char* s :
+       {"DENY: essex-police (user u-4411) asks essex-cc for cf-case-status by self_service",
+        "Protocol:  Essex Police Access to Social Care Case Management System (essex-police-mosaic "
+        "version 1.0)",
+        "Closest rule: polit-checks (read_only)", "LOCATION_NOT_ALLOWED",
+        "To fix: Make the request from one of the sites the rule permits"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   CliRun same = Concordat("decide --explain --registry " + Src("protocols") + " " + file);
   EXPECT_EQ(same.out, r.out);
 }
 
 TEST(CliDecide, UnreadableRegistryDecidesNothing) {
-  auto dir = std::filesystem::temp_directory_path() / ("concordat-badreg-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("concordat-badreg-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "x.yaml") << "concordat: 1\nid: Bad Id\n";
   std::string file = WriteTemp("one.json", kMosaicPermit);
@@ -254,9 +280,11 @@ TEST(CliDecide, UnreadableRegistryDecidesNothing) {
 }
 
 TEST(CliGenerate, RegistryAndRequestsAreReproducibleAndLoadable) {
-  auto dir = std::filesystem::temp_directory_path() / ("concordat-gen-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("concordat-gen-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  CliRun r = Concordat("gen-registry --protocols 20 --partners 6 --categories 5 --seed 9 '" + dir.string() + "'");
+  CliRun r = Concordat("gen-registry --protocols 20 --partners 6 --categories 5 --seed 9 '" +
+                       dir.string() + "'");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   CliRun again = Concordat("gen-registry --protocols 20 --seed 9 '" + dir.string() + "'");
   EXPECT_EQ(again.exit_code, 2) << "must refuse a non-empty directory";

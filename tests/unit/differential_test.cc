@@ -12,7 +12,8 @@
 namespace concordat::decide {
 namespace {
 
-reference::RefDecision FromEngine(const CompiledRegistry& reg, const Request& req, const Decision& d) {
+reference::RefDecision FromEngine(const CompiledRegistry& reg, const Request& req,
+                                  const Decision& d) {
   reference::RefDecision out;
   out.permit = d.permit;
   if (d.protocol >= 0) {
@@ -24,13 +25,17 @@ reference::RefDecision FromEngine(const CompiledRegistry& reg, const Request& re
   for (size_t i = 0; i < d.reason_count; ++i) {
     const Reason& r = d.reasons[i];
     reference::RefReason rr;
-    rr.protocol = r.protocol >= 0 ? reg.protocols()[static_cast<size_t>(r.protocol)].source->id : "";
+    rr.protocol =
+        r.protocol >= 0 ? reg.protocols()[static_cast<size_t>(r.protocol)].source->id : "";
     rr.code = std::string(CodeName(r.code));
-    rr.party = r.party == Party::kRequester ? "requester" : r.party == Party::kProvider ? "provider" : "";
+    rr.party = r.party == Party::kRequester  ? "requester"
+               : r.party == Party::kProvider ? "provider"
+                                             : "";
     if (r.code == ReasonCode::kRequesterNotPartner || r.code == ReasonCode::kProviderNotPartner ||
         r.code == ReasonCode::kNotSigned || r.code == ReasonCode::kPartnerWithdrawn ||
-        r.code == ReasonCode::kRequesterCannotAccess || r.code == ReasonCode::kProviderCannotProvide ||
-        r.code == ReasonCode::kNoLegalBasis || r.code == ReasonCode::kNoSpecialCategoryCondition ||
+        r.code == ReasonCode::kRequesterCannotAccess ||
+        r.code == ReasonCode::kProviderCannotProvide || r.code == ReasonCode::kNoLegalBasis ||
+        r.code == ReasonCode::kNoSpecialCategoryCondition ||
         r.code == ReasonCode::kDataNotCovered) {
       // keep party
     } else {
@@ -41,9 +46,11 @@ reference::RefDecision FromEngine(const CompiledRegistry& reg, const Request& re
   }
   for (size_t i = 0; i < d.warning_count; ++i) {
     const Warning& w = d.warnings[i];
-    std::string party = w.party == Party::kRequester ? "requester" : w.party == Party::kProvider ? "provider" : "";
-    out.warnings.insert(std::string(CodeName(w.code)) + "/" + reg.protocols()[static_cast<size_t>(w.protocol)].source->id +
-                        "/" + party);
+    std::string party = w.party == Party::kRequester  ? "requester"
+                        : w.party == Party::kProvider ? "provider"
+                                                      : "";
+    out.warnings.insert(std::string(CodeName(w.code)) + "/" +
+                        reg.protocols()[static_cast<size_t>(w.protocol)].source->id + "/" + party);
   }
   out.fields = PermittedFields(reg, req, d);
   if (d.has_retain_until) out.retain_until = Date{d.retain_until_days}.ToString();
@@ -51,9 +58,10 @@ reference::RefDecision FromEngine(const CompiledRegistry& reg, const Request& re
 }
 
 std::string Describe(const reference::RefDecision& d) {
-  std::string s = std::string(d.permit ? "permit" : "deny") + " protocol=" + d.protocol + " v=" + d.version +
-                  " rule=" + d.rule + " retain=" + d.retain_until + "\n";
-  for (const auto& r : d.reasons) s += "  " + r.protocol + " " + r.code + " " + r.party + " " + r.item + "\n";
+  std::string s = std::string(d.permit ? "permit" : "deny") + " protocol=" + d.protocol +
+                  " v=" + d.version + " rule=" + d.rule + " retain=" + d.retain_until + "\n";
+  for (const auto& r : d.reasons)
+    s += "  " + r.protocol + " " + r.code + " " + r.party + " " + r.item + "\n";
   for (const auto& w : d.warnings) s += "  warning " + w + "\n";
   return s;
 }
@@ -62,7 +70,8 @@ struct Stats {
   int permits = 0, denies = 0, compared = 0, truncated = 0;
 };
 
-void Compare(const model::Registry& registry, const std::vector<Request>& requests, bool strict, Stats* stats) {
+void Compare(const model::Registry& registry, const std::vector<Request>& requests, bool strict,
+             Stats* stats) {
   auto compiled = CompiledRegistry::Compile(registry, {strict});
   reference::ReferenceDecider ref(compiled->registry(), strict);
   const Instant now = *Instant::Parse("2026-11-24T12:00:00Z");
@@ -79,13 +88,14 @@ void Compare(const model::Registry& registry, const std::vector<Request>& reques
       continue;
     }
     reference::RefDecision got = FromEngine(*compiled, req, d);
-    bool same = got.permit == want.permit && got.protocol == want.protocol && got.version == want.version &&
-                got.rule == want.rule && got.reasons == want.reasons && got.warnings == want.warnings &&
+    bool same = got.permit == want.permit && got.protocol == want.protocol &&
+                got.version == want.version && got.rule == want.rule &&
+                got.reasons == want.reasons && got.warnings == want.warnings &&
                 got.fields == want.fields && got.retain_until == want.retain_until;
     ++stats->compared;
     if (!same && ++failures <= 5) {
-      ADD_FAILURE() << "request " << i << ": " << synth::RequestToJson(req) << "\nengine:    " << Describe(got)
-                    << "reference: " << Describe(want);
+      ADD_FAILURE() << "request " << i << ": " << synth::RequestToJson(req)
+                    << "\nengine:    " << Describe(got) << "reference: " << Describe(want);
     }
   }
   EXPECT_EQ(failures, 0);
@@ -108,8 +118,8 @@ TEST(Differential, EngineAgreesWithReferenceOnGeneratedRegistries) {
   EXPECT_GT(stats.permits, 3000);
   EXPECT_GT(stats.denies, 20000);
   EXPECT_GT(stats.compared, 55000);
-  std::cout << "permits " << stats.permits << ", denies " << stats.denies << ", compared in full " << stats.compared
-            << ", truncated " << stats.truncated << "\n";
+  std::cout << "permits " << stats.permits << ", denies " << stats.denies << ", compared in full "
+            << stats.compared << ", truncated " << stats.truncated << "\n";
 }
 
 TEST(Differential, EngineAgreesWithReferenceOnTheSeeds) {

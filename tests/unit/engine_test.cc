@@ -73,8 +73,10 @@ TEST(Engine, BaseRequestIsPermittedWithObligations) {
   Outcome o = DecideOn({CleanProtocol()}, PermittedRequest());
   ASSERT_TRUE(o.decision.permit) << Codes(o);
   EXPECT_EQ(o.json,
-            "{\"decision\":\"permit\",\"protocol\":\"clean-protocol\",\"version\":\"2.1\",\"rule\":\"case-lookup\","
-            "\"reasons\":[],\"warnings\":[],\"obligations\":{\"fields\":[\"name\",\"date_of_birth\",\"case_status\","
+            "{\"decision\":\"permit\",\"protocol\":\"clean-protocol\",\"version\":\"2.1\",\"rule\":"
+            "\"case-lookup\","
+            "\"reasons\":[],\"warnings\":[],\"obligations\":{\"fields\":[\"name\",\"date_of_"
+            "birth\",\"case_status\","
             "\"allocated_worker\"],\"mode\":\"read_only\",\"retain_until\":\"2026-06-01\"}}");
 }
 
@@ -87,98 +89,197 @@ struct Case {
 
 const std::vector<Case>& Cases() {
   static const std::vector<Case> kCases = {
-      {"named protocol missing", [](Protocol&, Request& r) { r.protocol = "no-such-protocol"; },
-       {"NO_PROTOCOL"}, "there is no protocol 'no-such-protocol'"},
-      {"no protocol joins the pair", [](Protocol&, Request& r) { r.protocol.clear(); r.provider = "gamma-trust"; },
-       {"NO_PROTOCOL"}, "no protocol has both 'beta-police' and 'gamma-trust'"},
-      {"draft", [](Protocol& p, Request&) { p.status = model::ProtocolStatus::kDraft; },
-       {"NOT_APPROVED"}, "is 'draft', not approved"},
-      {"for approval", [](Protocol& p, Request&) { p.status = model::ProtocolStatus::kForApproval; },
-       {"NOT_APPROVED"}, "'for_approval'"},
-      {"no commencement", [](Protocol& p, Request&) { p.commences.reset(); },
-       {"NOT_COMMENCED"}, "has no commencement date"},
-      {"commences later", [](Protocol& p, Request&) { p.commences = Date::Parse("2024-06-02"); },
-       {"NOT_COMMENCED"}, "commences on 2024-06-02"},
-      {"requester unsigned", [](Protocol& p, Request&) { p.partners[1].signatory.reset(); },
-       {"NOT_SIGNED"}, "Beta Police (beta-police), the requester, has not signed"},
-      {"provider signed after", [](Protocol& p, Request&) { p.partners[0].signatory->signed_on = Date::Parse("2024-06-02"); },
-       {"NOT_SIGNED"}, "the provider, signed protocol clean-protocol 2.1 on 2024-06-02"},
-      {"signature named but undated", [](Protocol& p, Request&) { p.partners[1].signatory->signed_on.reset(); },
-       {"NOT_SIGNED"}, "has not signed"},
-      {"requester not partner", [](Protocol&, Request& r) { r.requester.org = "gamma-trust"; },
-       {"REQUESTER_NOT_PARTNER", "DATA_NOT_COVERED"}, "'gamma-trust', the requester, is not a partner"},
-      {"provider not partner", [](Protocol&, Request& r) { r.provider = "gamma-trust"; },
-       {"PROVIDER_NOT_PARTNER", "DATA_NOT_COVERED"}, "'gamma-trust', the provider, is not a partner"},
-      {"requester withdrawn", [](Protocol& p, Request&) { p.partners[1].withdrawal_notice = Date::Parse("2024-05-04"); },
-       {"PARTNER_WITHDRAWN"}, "gave notice of withdrawal from protocol clean-protocol 2.1 on 2024-05-04; its rights ended on 2024-06-01"},
-      {"provider withdrawn", [](Protocol& p, Request&) { p.partners[0].withdrawal_notice = Date::Parse("2024-01-01"); },
-       {"PARTNER_WITHDRAWN"}, "the provider, gave notice"},
-      {"access box unticked", [](Protocol& p, Request&) { p.partners[1].accesses = false; },
-       {"REQUESTER_CANNOT_ACCESS"}, "'Access Data' box is not ticked for Beta Police"},
-      {"access box not stated", [](Protocol& p, Request&) { p.partners[1].accesses.reset(); },
-       {"REQUESTER_CANNOT_ACCESS"}, "'Access Data'"},
-      {"provide box unticked", [](Protocol& p, Request&) { p.partners[0].provides = false; },
-       {"PROVIDER_CANNOT_PROVIDE"}, "'Provide Data' box is not ticked for Alpha Council"},
-      {"category not listed", [](Protocol& p, Request& r) { r.data = {"nhs-records"}; p.access.clear(); },
-       {"DATA_NOT_COVERED"}, "data category 'nhs-records' is not listed"},
-      {"category from another provider", [](Protocol& p, Request& r) { r.data = {"police-warnings"}; p.access.clear(); },
-       {"DATA_NOT_COVERED"}, "is provided by 'beta-police', not by 'alpha-council'"},
-      {"requester not a recipient", [](Protocol& p, Request& r) { p.data[0].recipients = {"alpha-council"}; (void)r; },
-       {"DATA_NOT_COVERED"}, "is not shared with 'beta-police'"},
-      {"category outside the rule", [](Protocol& p, Request& r) {
+      {"named protocol missing",
+       [](Protocol&, Request& r) { r.protocol = "no-such-protocol"; },
+       {"NO_PROTOCOL"},
+       "there is no protocol 'no-such-protocol'"},
+      {"no protocol joins the pair",
+       [](Protocol&, Request& r) {
+         r.protocol.clear();
+         r.provider = "gamma-trust";
+       },
+       {"NO_PROTOCOL"},
+       "no protocol has both 'beta-police' and 'gamma-trust'"},
+      {"draft",
+       [](Protocol& p, Request&) { p.status = model::ProtocolStatus::kDraft; },
+       {"NOT_APPROVED"},
+       "is 'draft', not approved"},
+      {"for approval",
+       [](Protocol& p, Request&) { p.status = model::ProtocolStatus::kForApproval; },
+       {"NOT_APPROVED"},
+       "'for_approval'"},
+      {"no commencement",
+       [](Protocol& p, Request&) { p.commences.reset(); },
+       {"NOT_COMMENCED"},
+       "has no commencement date"},
+      {"commences later",
+       [](Protocol& p, Request&) { p.commences = Date::Parse("2024-06-02"); },
+       {"NOT_COMMENCED"},
+       "commences on 2024-06-02"},
+      {"requester unsigned",
+       [](Protocol& p, Request&) { p.partners[1].signatory.reset(); },
+       {"NOT_SIGNED"},
+       "Beta Police (beta-police), the requester, has not signed"},
+      {"provider signed after",
+       [](Protocol& p, Request&) {
+         p.partners[0].signatory->signed_on = Date::Parse("2024-06-02");
+       },
+       {"NOT_SIGNED"},
+       "the provider, signed protocol clean-protocol 2.1 on 2024-06-02"},
+      {"signature named but undated",
+       [](Protocol& p, Request&) { p.partners[1].signatory->signed_on.reset(); },
+       {"NOT_SIGNED"},
+       "has not signed"},
+      {"requester not partner",
+       [](Protocol&, Request& r) { r.requester.org = "gamma-trust"; },
+       {"REQUESTER_NOT_PARTNER", "DATA_NOT_COVERED"},
+       "'gamma-trust', the requester, is not a partner"},
+      {"provider not partner",
+       [](Protocol&, Request& r) { r.provider = "gamma-trust"; },
+       {"PROVIDER_NOT_PARTNER", "DATA_NOT_COVERED"},
+       "'gamma-trust', the provider, is not a partner"},
+      {"requester withdrawn",
+       [](Protocol& p, Request&) { p.partners[1].withdrawal_notice = Date::Parse("2024-05-04"); },
+       {"PARTNER_WITHDRAWN"},
+       "gave notice of withdrawal from protocol clean-protocol 2.1 on 2024-05-04; its rights ended "
+       "on 2024-06-01"},
+      {"provider withdrawn",
+       [](Protocol& p, Request&) { p.partners[0].withdrawal_notice = Date::Parse("2024-01-01"); },
+       {"PARTNER_WITHDRAWN"},
+       "the provider, gave notice"},
+      {"access box unticked",
+       [](Protocol& p, Request&) { p.partners[1].accesses = false; },
+       {"REQUESTER_CANNOT_ACCESS"},
+       "'Access Data' box is not ticked for Beta Police"},
+      {"access box not stated",
+       [](Protocol& p, Request&) { p.partners[1].accesses.reset(); },
+       {"REQUESTER_CANNOT_ACCESS"},
+       "'Access Data'"},
+      {"provide box unticked",
+       [](Protocol& p, Request&) { p.partners[0].provides = false; },
+       {"PROVIDER_CANNOT_PROVIDE"},
+       "'Provide Data' box is not ticked for Alpha Council"},
+      {"category not listed",
+       [](Protocol& p, Request& r) {
+         r.data = {"nhs-records"};
+         p.access.clear();
+       },
+       {"DATA_NOT_COVERED"},
+       "data category 'nhs-records' is not listed"},
+      {"category from another provider",
+       [](Protocol& p, Request& r) {
+         r.data = {"police-warnings"};
+         p.access.clear();
+       },
+       {"DATA_NOT_COVERED"},
+       "is provided by 'beta-police', not by 'alpha-council'"},
+      {"requester not a recipient",
+       [](Protocol& p, Request& r) {
+         p.data[0].recipients = {"alpha-council"};
+         (void)r;
+       },
+       {"DATA_NOT_COVERED"},
+       "is not shared with 'beta-police'"},
+      {"category outside the rule",
+       [](Protocol& p, Request& r) {
          p.data[0].id = "adult-case";
          r.data = {"adult-case", "adult-health"};
          (void)p;
        },
-       {"DATA_NOT_COVERED"}, "'adult-health' is not among the data of access rule 'case-lookup'"},
-      {"purpose not the protocol's", [](Protocol& p, Request& r) { r.purpose = "marketing"; p.access[0].purposes.clear(); },
-       {"PURPOSE_NOT_COVERED"}, "the purpose 'marketing' is not among the purposes of protocol clean-protocol 2.1"},
-      {"purpose not the rule's", [](Protocol&, Request& r) { r.purpose = "missing-persons"; },
-       {"PURPOSE_NOT_COVERED"}, "not among the purposes of access rule 'case-lookup'"},
-      {"no purpose", [](Protocol& p, Request& r) { r.purpose = "  "; p.access[0].purposes.clear(); },
-       {"PURPOSE_NOT_COVERED"}, "no purpose was given"},
-      {"format not allowed", [](Protocol& p, Request& r) { r.format = model::Format::kMeeting; (void)p; },
-       {"FORMAT_NOT_ALLOWED"}, "does not allow sharing by meeting (it allows: request_response, self_service)"},
-      {"no article 6 for requester", [](Protocol& p, Request&) { p.partners[1].legal_basis[0].article6 = {}; },
-       {"NO_LEGAL_BASIS"}, "Beta Police (beta-police), the requester, has no Article 6 lawful basis"},
-      {"unfilled article 6 is no basis", [](Protocol& p, Request&) { p.partners[0].legal_basis[0].article6 = {{}, true}; },
-       {"NO_LEGAL_BASIS"}, "the provider, has no Article 6"},
-      {"criminal data without part 3 or article 10", [](Protocol& p, Request& r) {
+       {"DATA_NOT_COVERED"},
+       "'adult-health' is not among the data of access rule 'case-lookup'"},
+      {"purpose not the protocol's",
+       [](Protocol& p, Request& r) {
+         r.purpose = "marketing";
+         p.access[0].purposes.clear();
+       },
+       {"PURPOSE_NOT_COVERED"},
+       "the purpose 'marketing' is not among the purposes of protocol clean-protocol 2.1"},
+      {"purpose not the rule's",
+       [](Protocol&, Request& r) { r.purpose = "missing-persons"; },
+       {"PURPOSE_NOT_COVERED"},
+       "not among the purposes of access rule 'case-lookup'"},
+      {"no purpose",
+       [](Protocol& p, Request& r) {
+         r.purpose = "  ";
+         p.access[0].purposes.clear();
+       },
+       {"PURPOSE_NOT_COVERED"},
+       "no purpose was given"},
+      {"format not allowed",
+       [](Protocol& p, Request& r) {
+         r.format = model::Format::kMeeting;
+         (void)p;
+       },
+       {"FORMAT_NOT_ALLOWED"},
+       "does not allow sharing by meeting (it allows: request_response, self_service)"},
+      {"no article 6 for requester",
+       [](Protocol& p, Request&) { p.partners[1].legal_basis[0].article6 = {}; },
+       {"NO_LEGAL_BASIS"},
+       "Beta Police (beta-police), the requester, has no Article 6 lawful basis"},
+      {"unfilled article 6 is no basis",
+       [](Protocol& p, Request&) {
+         p.partners[0].legal_basis[0].article6 = {{}, true};
+       },
+       {"NO_LEGAL_BASIS"},
+       "the provider, has no Article 6"},
+      {"criminal data without part 3 or article 10",
+       [](Protocol& p, Request& r) {
          r.requester.org = "alpha-council";
          r.provider = "beta-police";
          r.data = {"police-warnings"};
          r.format = model::Format::kRequestResponse;
          p.partners[0].legal_basis[0].article10 = {};
        },
-       {"NO_LEGAL_BASIS"}, "Alpha Council (alpha-council), the requester, has neither a DPA 2018 Part 3 condition"},
-      {"special category without article 9", [](Protocol& p, Request& r) {
+       {"NO_LEGAL_BASIS"},
+       "Alpha Council (alpha-council), the requester, has neither a DPA 2018 Part 3 condition"},
+      {"special category without article 9",
+       [](Protocol& p, Request& r) {
          r.data = {"adult-health"};
          p.access[0].data.push_back("adult-health");
          p.partners[1].legal_basis[0].article9 = {};
        },
-       {"NO_SPECIAL_CATEGORY_CONDITION"}, "the requester, has no Article 9 condition"},
-      {"role not admitted", [](Protocol&, Request& r) { r.requester.roles = {"response-officer"}; },
-       {"ROLE_NOT_AUTHORISED"}, "admits only roles safeguarding-officer or users u-1001; user 'u-2002' has roles response-officer"},
-      {"location outside the rule", [](Protocol&, Request& r) { r.requester.location = "home"; },
-       {"LOCATION_NOT_ALLOWED"}, "allows access only from beta-hq; this request came from 'home'"},
-      {"no location established", [](Protocol&, Request& r) { r.requester.location.clear(); },
-       {"LOCATION_NOT_ALLOWED"}, "no known site was established"},
-      {"device outside the rule", [](Protocol&, Request& r) { r.requester.device.clear(); },
-       {"DEVICE_NOT_ALLOWED"}, "allows access only on alpha-laptop; no known device"},
-      {"blank justification", [](Protocol&, Request& r) { r.justification = " \t"; },
-       {"JUSTIFICATION_REQUIRED"}, "requires a justification"},
-      {"no audit reference", [](Protocol&, Request& r) { r.audit_reference.clear(); },
-       {"AUDIT_REFERENCE_REQUIRED"}, "requires an audit reference"},
-      {"write under read-only", [](Protocol&, Request& r) { r.action = Action::kWrite; },
-       {"READ_ONLY"}, "is read-only; a write is not permitted"},
-      {"everything at once is all reported", [](Protocol&, Request& r) {
+       {"NO_SPECIAL_CATEGORY_CONDITION"},
+       "the requester, has no Article 9 condition"},
+      {"role not admitted",
+       [](Protocol&, Request& r) { r.requester.roles = {"response-officer"}; },
+       {"ROLE_NOT_AUTHORISED"},
+       "admits only roles safeguarding-officer or users u-1001; user 'u-2002' has roles "
+       "response-officer"},
+      {"location outside the rule",
+       [](Protocol&, Request& r) { r.requester.location = "home"; },
+       {"LOCATION_NOT_ALLOWED"},
+       "allows access only from beta-hq; this request came from 'home'"},
+      {"no location established",
+       [](Protocol&, Request& r) { r.requester.location.clear(); },
+       {"LOCATION_NOT_ALLOWED"},
+       "no known site was established"},
+      {"device outside the rule",
+       [](Protocol&, Request& r) { r.requester.device.clear(); },
+       {"DEVICE_NOT_ALLOWED"},
+       "allows access only on alpha-laptop; no known device"},
+      {"blank justification",
+       [](Protocol&, Request& r) { r.justification = " \t"; },
+       {"JUSTIFICATION_REQUIRED"},
+       "requires a justification"},
+      {"no audit reference",
+       [](Protocol&, Request& r) { r.audit_reference.clear(); },
+       {"AUDIT_REFERENCE_REQUIRED"},
+       "requires an audit reference"},
+      {"write under read-only",
+       [](Protocol&, Request& r) { r.action = Action::kWrite; },
+       {"READ_ONLY"},
+       "is read-only; a write is not permitted"},
+      {"everything at once is all reported",
+       [](Protocol&, Request& r) {
          r.requester.location = "home";
          r.requester.device = "own-phone";
          r.justification.clear();
          r.audit_reference.clear();
          r.action = Action::kWrite;
        },
-       {"LOCATION_NOT_ALLOWED", "DEVICE_NOT_ALLOWED", "JUSTIFICATION_REQUIRED", "AUDIT_REFERENCE_REQUIRED", "READ_ONLY"},
+       {"LOCATION_NOT_ALLOWED", "DEVICE_NOT_ALLOWED", "JUSTIFICATION_REQUIRED",
+        "AUDIT_REFERENCE_REQUIRED", "READ_ONLY"},
        "came from device 'own-phone'"},
   };
   return kCases;
@@ -206,7 +307,8 @@ TEST(Engine, EveryReasonCodeIsExercised) {
   seen.insert("SUBJECT_RESTRICTED");  // needs a store: decided by the exchange layer (issue 4/5)
   seen.insert("INVALID_REQUEST");     // CLI tests
   for (int i = 0; i < kReasonCodeCount; ++i)
-    EXPECT_TRUE(seen.count(std::string(CodeName(static_cast<ReasonCode>(i))))) << CodeName(static_cast<ReasonCode>(i));
+    EXPECT_TRUE(seen.count(std::string(CodeName(static_cast<ReasonCode>(i)))))
+        << CodeName(static_cast<ReasonCode>(i));
 }
 
 TEST(Engine, OverdueReviewWarnsOrDeniesInStrictMode) {
@@ -220,7 +322,8 @@ TEST(Engine, OverdueReviewWarnsOrDeniesInStrictMode) {
   Outcome warned = DecideOn({p}, r);
   EXPECT_TRUE(warned.decision.permit) << Codes(warned);
   ASSERT_EQ(warned.decision.warning_count, 1u);
-  EXPECT_NE(warned.json.find("{\"code\":\"REVIEW_OVERDUE\",\"message\":\"the review of protocol clean-protocol 2.1 was due on 2025-03-01\""),
+  EXPECT_NE(warned.json.find("{\"code\":\"REVIEW_OVERDUE\",\"message\":\"the review of protocol "
+                             "clean-protocol 2.1 was due on 2025-03-01\""),
             std::string::npos)
       << warned.json;
   Outcome strict = DecideOn({p}, r, {/*strict_review=*/true});
@@ -295,7 +398,8 @@ TEST(Engine, ClosestRuleIsReported) {
   r.requester.location = "home";
   r.justification.clear();
   r.audit_reference.clear();
-  // case-lookup fails location + justification + audit reference (3); hq-only fails location + device (2).
+  // case-lookup fails location + justification + audit reference (3); hq-only fails location +
+  // device (2).
   Outcome o = DecideOn({p}, r);
   EXPECT_FALSE(o.decision.permit);
   EXPECT_EQ(o.decision.rule, 1);
@@ -366,7 +470,11 @@ Request MosaicCheck() {
   Request r;
   r.at = Instant::Parse("2024-09-01T10:00:00Z");
   r.protocol = "essex-police-mosaic";
-  r.requester = {"essex-police", "u-4411", {"intelligence-support-officer"}, "essex-police-hq", "ecc-issued-laptop"};
+  r.requester = {"essex-police",
+                 "u-4411",
+                 {"intelligence-support-officer"},
+                 "essex-police-hq",
+                 "ecc-issued-laptop"};
   r.provider = "essex-cc";
   r.data = {"cf-case-status"};
   r.purpose = "online-child-sexual-abuse";

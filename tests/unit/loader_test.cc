@@ -111,7 +111,8 @@ TEST(Loader, EveryFieldOfTheFormatLoads) {
   EXPECT_EQ(r.locations, std::vector<std::string>{"beta-hq"});
   EXPECT_EQ(r.devices, std::vector<std::string>{"alpha-laptop"});
   EXPECT_EQ(r.purposes, std::vector<std::string>{"adult-safeguarding"});
-  EXPECT_EQ(r.require, (std::vector<Requirement>{Requirement::kJustification, Requirement::kAuditReference}));
+  EXPECT_EQ(r.require,
+            (std::vector<Requirement>{Requirement::kJustification, Requirement::kAuditReference}));
   EXPECT_EQ(r.data, std::vector<std::string>{"adult-case"});
 
   EXPECT_EQ(p.breach.partners_within_hours, 48);
@@ -126,9 +127,13 @@ TEST(Loader, EveryFieldOfTheFormatLoads) {
 }
 
 TEST(Loader, LegalBasisAcceptsRowsAndTheUnfilledDropDown) {
-  std::string text = Replace(CleanText(),
-                             "    legal_basis:\n      article6: [public_task]\n      article9: [substantial_public_interest]\n      article10: [safeguarding_children_individuals_at_risk]\n      dpa_part3: []\n",
-                             "    legal_basis:\n      - article6: [public_task]\n        dpa_part3: Choose an item.\n      - article6: [\"Choose an item.\", consent]\n");
+  std::string text =
+      Replace(CleanText(),
+              "    legal_basis:\n      article6: [public_task]\n      article9: "
+              "[substantial_public_interest]\n      article10: "
+              "[safeguarding_children_individuals_at_risk]\n      dpa_part3: []\n",
+              "    legal_basis:\n      - article6: [public_task]\n        dpa_part3: Choose an "
+              "item.\n      - article6: [\"Choose an item.\", consent]\n");
   auto r = LoadProtocolText(text, "rows.yaml");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const Partner& a = r->partners[0];
@@ -138,7 +143,8 @@ TEST(Loader, LegalBasisAcceptsRowsAndTheUnfilledDropDown) {
   EXPECT_TRUE(a.legal_basis[1].article6.unfilled);
   EXPECT_EQ(a.legal_basis[1].article6.values, std::vector<Article6>{Article6::kConsent});
   LegalBasis eff = EffectiveBasis(a);
-  EXPECT_EQ(eff.article6.values, (std::vector<Article6>{Article6::kPublicTask, Article6::kConsent}));
+  EXPECT_EQ(eff.article6.values,
+            (std::vector<Article6>{Article6::kPublicTask, Article6::kConsent}));
   EXPECT_TRUE(eff.article6.unfilled);
 }
 
@@ -159,20 +165,29 @@ const BadCase kBadCases[] = {
      "partners[1]: unknown key 'dpo_name'"},
     {"bad status", "status: approved", "status: approvedd", "approvedd", 0,
      "status: 'approvedd' is not allowed; expected one of draft | for_approval | approved"},
-    {"bad controller", "    controller: sole\n    provides: true\n    accesses: true\n    legal_basis:\n      article6: [legal_obligation]",
-     "    controller: co-controller\n    provides: true\n    accesses: true\n    legal_basis:\n      article6: [legal_obligation]",
-     "co-controller", 0, "partners[1].controller: 'co-controller' is not allowed; expected one of sole | joint | processor"},
+    {"bad controller",
+     "    controller: sole\n    provides: true\n    accesses: true\n    legal_basis:\n      "
+     "article6: [legal_obligation]",
+     "    controller: co-controller\n    provides: true\n    accesses: true\n    legal_basis:\n    "
+     "  article6: [legal_obligation]",
+     "co-controller", 0,
+     "partners[1].controller: 'co-controller' is not allowed; expected one of sole | joint | "
+     "processor"},
     {"bad data kind", "    kind: special_category", "    kind: sensitive", "sensitive", 0,
-     "data[1].kind: 'sensitive' is not allowed; expected one of aggregate | personal | special_category | criminal_offence"},
-    {"bad format", "formats: [request_response, self_service]", "formats: [request_response, email]",
-     "email]", 0, "formats[1]: 'email' is not allowed; expected one of meeting"},
+     "data[1].kind: 'sensitive' is not allowed; expected one of aggregate | personal | "
+     "special_category | criminal_offence"},
+    {"bad format", "formats: [request_response, self_service]",
+     "formats: [request_response, email]", "email]", 0,
+     "formats[1]: 'email' is not allowed; expected one of meeting"},
     {"bad article 6", "article6: [public_task]", "article6: [public_taskk]", "public_taskk", 0,
      "partners[0].legal_basis.article6[0]: 'public_taskk' is not allowed; expected one of consent"},
     {"bad article 9", "      article9: [substantial_public_interest]\n      article10",
      "      article9: [public_interest]\n      article10", "public_interest]", 0,
      "article9[0]: 'public_interest' is not allowed"},
-    {"bad requirement", "require: [justification, audit_reference]", "require: [justification, badge]",
-     "badge", 0, "access[0].require[1]: 'badge' is not allowed; expected one of justification | audit_reference"},
+    {"bad requirement", "require: [justification, audit_reference]",
+     "require: [justification, badge]", "badge", 0,
+     "access[0].require[1]: 'badge' is not allowed; expected one of justification | "
+     "audit_reference"},
     {"bad mode", "mode: read_only", "mode: readonly", "readonly", 0,
      "access[0].mode: 'readonly' is not allowed; expected one of read_only | read_write"},
     {"bad document kind", "  - kind: dpia", "  - kind: pia", "pia", 0,
@@ -184,27 +199,32 @@ const BadCase kBadCases[] = {
     {"bad slug id", "id: clean-protocol", "id: Clean_Protocol", "Clean_Protocol", 0,
      "id: 'Clean_Protocol' is not a valid identifier; expected a lower-case slug"},
     {"bad slug in list", "roles: [safeguarding-officer]", "roles: [Safeguarding Officer]",
-     "Safeguarding Officer", 0, "access[0].roles[0]: 'Safeguarding Officer' is not a valid identifier"},
-    {"duplicate partner id", "  - id: beta-police", "  - id: alpha-council", "alpha-council\n    name: Beta", -4,
-     "partners[1]: duplicate partner id 'alpha-council'"},
-    {"duplicate data id", "  - id: adult-health", "  - id: adult-case", "adult-case\n    provider: alpha-council\n    recipients: [beta-police]\n    description: Care", -4,
-     "data[1]: duplicate data category id 'adult-case'"},
-    {"duplicate key", "title: Clean Test Protocol", "title: Clean Test Protocol\ntitle: Again", "title: Again", 0,
-     "duplicate key 'title' (first at line"},
+     "Safeguarding Officer", 0,
+     "access[0].roles[0]: 'Safeguarding Officer' is not a valid identifier"},
+    {"duplicate partner id", "  - id: beta-police", "  - id: alpha-council",
+     "alpha-council\n    name: Beta", -4, "partners[1]: duplicate partner id 'alpha-council'"},
+    {"duplicate data id", "  - id: adult-health", "  - id: adult-case",
+     "adult-case\n    provider: alpha-council\n    recipients: [beta-police]\n    description: "
+     "Care",
+     -4, "data[1]: duplicate data category id 'adult-case'"},
+    {"duplicate key", "title: Clean Test Protocol", "title: Clean Test Protocol\ntitle: Again",
+     "title: Again", 0, "duplicate key 'title' (first at line"},
     {"duplicate list entry", "tags: [adult-safeguarding, missing-persons]",
      "tags: [adult-safeguarding, adult-safeguarding]", "adult-safeguarding]", 0,
      "purpose.tags[1]: duplicate entry 'adult-safeguarding'"},
     {"wrong type: list for text", "title: Clean Test Protocol", "title: [Clean]", "[Clean]", 0,
      "title: expected text, found a list"},
-    {"wrong type: text for list", "formats: [request_response, self_service]", "formats: self_service",
-     "self_service\nfrequency", 0, "formats: expected a list, found 'self_service'"},
-    {"wrong type: quoted bool", "    provides: true\n    accesses: true\n    legal_basis:\n      article6: [public_task]",
-     "    provides: \"true\"\n    accesses: true\n    legal_basis:\n      article6: [public_task]", "\"true\"", 0,
-     "partners[0].provides: expected true or false"},
+    {"wrong type: text for list", "formats: [request_response, self_service]",
+     "formats: self_service", "self_service\nfrequency", 0,
+     "formats: expected a list, found 'self_service'"},
+    {"wrong type: quoted bool",
+     "    provides: true\n    accesses: true\n    legal_basis:\n      article6: [public_task]",
+     "    provides: \"true\"\n    accesses: true\n    legal_basis:\n      article6: [public_task]",
+     "\"true\"", 0, "partners[0].provides: expected true or false"},
     {"wrong type: yes for bool", "  informed: true", "  informed: yes", "yes", 0,
      "subject_rights.informed: expected true or false, found 'yes'"},
-    {"not a number", "withdrawal_notice_days: 28", "withdrawal_notice_days: four weeks", "four weeks", 0,
-     "withdrawal_notice_days: 'four weeks' is not a whole number"},
+    {"not a number", "withdrawal_notice_days: 28", "withdrawal_notice_days: four weeks",
+     "four weeks", 0, "withdrawal_notice_days: 'four weeks' is not a whole number"},
     {"negative number", "    retention_days: 365", "    retention_days: -5", "-5", 0,
      "partners[0].retention_days: -5 is out of range"},
     {"missing required key", "title: Clean Test Protocol\n", "", "concordat", 0,
@@ -212,7 +232,8 @@ const BadCase kBadCases[] = {
     {"missing partner name", "    name: Beta Police\n", "", "id: beta-police", 0,
      "partners[1]: missing required key 'name'"},
     {"mapping expected", "breach:\n  partners_within_hours: 48\n  ico_within_hours: 72",
-     "breach: 48 hours", "48 hours", 0, "breach: expected a mapping of keys to values, found '48 hours'"},
+     "breach: 48 hours", "48 hours", 0,
+     "breach: expected a mapping of keys to values, found '48 hours'"},
     {"unsupported format version", "concordat: 1", "concordat: 2", "2\nid: clean", 0,
      "concordat: format version '2' is not supported; this build reads format 1"},
     {"yaml syntax error", "title: Clean Test Protocol", "title: [unclosed", "[unclosed", 0,
@@ -220,7 +241,8 @@ const BadCase kBadCases[] = {
 };
 
 int LineOf(const std::string& text, size_t pos) {
-  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+  return 1 +
+         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
 }
 int ColumnOf(const std::string& text, size_t pos) {
   size_t nl = text.rfind('\n', pos == 0 ? 0 : pos - 1);

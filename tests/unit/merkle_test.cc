@@ -22,9 +22,11 @@ std::vector<Hash> Leaves(size_t n) {
 }
 
 TEST(Merkle, KnownHashes) {
-  EXPECT_EQ(ToHex(EmptyTreeHash()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(ToHex(EmptyTreeHash()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // RFC 6962 / 9162 test vector: the leaf hash of the empty entry.
-  EXPECT_EQ(ToHex(LeafHash("")), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+  EXPECT_EQ(ToHex(LeafHash("")),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
   Hash h;
   ASSERT_TRUE(FromHex(ToHex(LeafHash("x")), &h));
   EXPECT_EQ(h, LeafHash("x"));

@@ -41,7 +41,8 @@ struct RefDecision {
 
 class ReferenceDecider {
  public:
-  ReferenceDecider(const model::Registry& registry, bool strict_review) : reg_(registry), strict_(strict_review) {}
+  ReferenceDecider(const model::Registry& registry, bool strict_review)
+      : reg_(registry), strict_(strict_review) {}
 
   RefDecision Decide(const decide::Request& req, Instant default_at) const {
     const int64_t t = req.at ? req.at->seconds : default_at.seconds;
@@ -76,7 +77,8 @@ class ReferenceDecider {
     RefDecision acc;
     for (const auto& id : ids) {
       const model::Protocol* p = Applicable(id, t);
-      if (!InForce(*p, t) || !p->FindPartner(req.requester.org) || !p->FindPartner(req.provider)) continue;
+      if (!InForce(*p, t) || !p->FindPartner(req.requester.org) || !p->FindPartner(req.provider))
+        continue;
       RefDecision one;
       Check(*p, req, t, &one);
       if (one.permit) return one;
@@ -122,14 +124,16 @@ class ReferenceDecider {
     for (const auto& p : reg_.protocols) {
       if (p.id != id) continue;
       if (!highest || model::CompareVersions(p.version, highest->version) > 0) highest = &p;
-      if (InForce(p, t) && (!best_in_force || model::CompareVersions(p.version, best_in_force->version) > 0))
+      if (InForce(p, t) &&
+          (!best_in_force || model::CompareVersions(p.version, best_in_force->version) > 0))
         best_in_force = &p;
     }
     return best_in_force ? best_in_force : highest;
   }
 
   static bool Given(const std::string& s) {
-    return std::any_of(s.begin(), s.end(), [](char c) { return !isspace(static_cast<unsigned char>(c)); });
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return !isspace(static_cast<unsigned char>(c)); });
   }
 
   static bool Signed(const model::Partner& x, int64_t t) {
@@ -137,7 +141,8 @@ class ReferenceDecider {
   }
 
   static bool Withdrawn(const model::Protocol& p, const model::Partner& x, int64_t t) {
-    return x.withdrawal_notice && Start(x.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0))) <= t;
+    return x.withdrawal_notice &&
+           Start(x.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0))) <= t;
   }
 
   static bool HasCriminalBasis(const model::LegalBasis& b) {
@@ -149,10 +154,12 @@ class ReferenceDecider {
     return false;
   }
 
-  void Check(const model::Protocol& p, const decide::Request& req, int64_t t, RefDecision* out) const {
+  void Check(const model::Protocol& p, const decide::Request& req, int64_t t,
+             RefDecision* out) const {
     out->protocol = p.id;
     out->version = p.version;
-    auto reason = [&](const std::string& code, const std::string& party = "", const std::string& item = "") {
+    auto reason = [&](const std::string& code, const std::string& party = "",
+                      const std::string& item = "") {
       out->reasons.insert({p.id, code, party, item});
     };
     if (p.status != model::ProtocolStatus::kApproved) reason("NOT_APPROVED");
@@ -176,9 +183,11 @@ class ReferenceDecider {
         reason("DATA_NOT_COVERED", "", id);
         continue;
       }
-      if (!pv || (d->provider != model::kAllPartners && d->provider != req.provider)) reason("DATA_NOT_COVERED", "provider", id);
-      bool to_requester = rq && (std::count(d->recipients.begin(), d->recipients.end(), model::kAllPartners) ||
-                                 std::count(d->recipients.begin(), d->recipients.end(), req.requester.org));
+      if (!pv || (d->provider != model::kAllPartners && d->provider != req.provider))
+        reason("DATA_NOT_COVERED", "provider", id);
+      bool to_requester =
+          rq && (std::count(d->recipients.begin(), d->recipients.end(), model::kAllPartners) ||
+                 std::count(d->recipients.begin(), d->recipients.end(), req.requester.org));
       if (!to_requester) reason("DATA_NOT_COVERED", "requester", id);
       if (d->kind == model::DataKind::kPersonal || d->kind == model::DataKind::kSpecialCategory) {
         if (!personal) first_personal = id;
@@ -193,23 +202,29 @@ class ReferenceDecider {
         criminal = true;
       }
     }
-    if (!Given(req.purpose) ||
-        std::find(p.purpose.tags.begin(), p.purpose.tags.end(), req.purpose) == p.purpose.tags.end())
+    if (!Given(req.purpose) || std::find(p.purpose.tags.begin(), p.purpose.tags.end(),
+                                         req.purpose) == p.purpose.tags.end())
       reason("PURPOSE_NOT_COVERED");
-    if (std::find(p.formats.begin(), p.formats.end(), req.format) == p.formats.end()) reason("FORMAT_NOT_ALLOWED");
+    if (std::find(p.formats.begin(), p.formats.end(), req.format) == p.formats.end())
+      reason("FORMAT_NOT_ALLOWED");
     for (auto [x, party] : {std::pair{rq, "requester"}, std::pair{pv, "provider"}}) {
       if (!x) continue;
       model::LegalBasis b = model::EffectiveBasis(*x);
       if (personal && b.article6.values.empty()) reason("NO_LEGAL_BASIS", party, first_personal);
       if (criminal && !HasCriminalBasis(b)) reason("NO_LEGAL_BASIS", party, first_criminal);
-      if (special && b.article9.values.empty()) reason("NO_SPECIAL_CATEGORY_CONDITION", party, first_special);
+      if (special && b.article9.values.empty())
+        reason("NO_SPECIAL_CATEGORY_CONDITION", party, first_special);
     }
     if (p.review.due && Start(p.review.due->AddDays(1)) <= t) {
-      if (strict_) reason("REVIEW_OVERDUE");
-      else out->warnings.insert("REVIEW_OVERDUE/" + p.id + "/");
+      if (strict_)
+        reason("REVIEW_OVERDUE");
+      else
+        out->warnings.insert("REVIEW_OVERDUE/" + p.id + "/");
     }
-    if (rq && rq->withdrawal_notice && !Withdrawn(p, *rq, t)) out->warnings.insert("WITHDRAWAL_PENDING/" + p.id + "/requester");
-    if (pv && pv->withdrawal_notice && !Withdrawn(p, *pv, t)) out->warnings.insert("WITHDRAWAL_PENDING/" + p.id + "/provider");
+    if (rq && rq->withdrawal_notice && !Withdrawn(p, *rq, t))
+      out->warnings.insert("WITHDRAWAL_PENDING/" + p.id + "/requester");
+    if (pv && pv->withdrawal_notice && !Withdrawn(p, *pv, t))
+      out->warnings.insert("WITHDRAWAL_PENDING/" + p.id + "/provider");
 
     // Access rules for this requester, provider and format.
     const model::AccessRule* best = nullptr;
@@ -218,26 +233,36 @@ class ReferenceDecider {
       for (const auto& r : p.access) {
         if (r.partner != rq->id || r.provider != pv->id || r.format != req.format) continue;
         std::multiset<RefReason> rr;
-        auto fail = [&](const std::string& code, const std::string& item = "") { rr.insert({p.id, code, "", item}); };
-        bool named = std::count(r.users.begin(), r.users.end(), req.requester.user) > 0 && !req.requester.user.empty();
+        auto fail = [&](const std::string& code, const std::string& item = "") {
+          rr.insert({p.id, code, "", item});
+        };
+        bool named = std::count(r.users.begin(), r.users.end(), req.requester.user) > 0 &&
+                     !req.requester.user.empty();
         bool role = false;
-        for (const auto& x : req.requester.roles) role = role || std::count(r.roles.begin(), r.roles.end(), x) > 0;
+        for (const auto& x : req.requester.roles)
+          role = role || std::count(r.roles.begin(), r.roles.end(), x) > 0;
         if (!(r.users.empty() && r.roles.empty()) && !named && !role) fail("ROLE_NOT_AUTHORISED");
-        if (!r.locations.empty() && std::count(r.locations.begin(), r.locations.end(), req.requester.location) == 0)
+        if (!r.locations.empty() &&
+            std::count(r.locations.begin(), r.locations.end(), req.requester.location) == 0)
           fail("LOCATION_NOT_ALLOWED");
-        if (!r.devices.empty() && std::count(r.devices.begin(), r.devices.end(), req.requester.device) == 0)
+        if (!r.devices.empty() &&
+            std::count(r.devices.begin(), r.devices.end(), req.requester.device) == 0)
           fail("DEVICE_NOT_ALLOWED");
         if (!r.purposes.empty() &&
-            (!Given(req.purpose) || std::count(r.purposes.begin(), r.purposes.end(), req.purpose) == 0))
+            (!Given(req.purpose) ||
+             std::count(r.purposes.begin(), r.purposes.end(), req.purpose) == 0))
           fail("PURPOSE_NOT_COVERED");
-        bool need_j = std::count(r.require.begin(), r.require.end(), model::Requirement::kJustification) > 0;
-        bool need_a = std::count(r.require.begin(), r.require.end(), model::Requirement::kAuditReference) > 0;
+        bool need_j =
+            std::count(r.require.begin(), r.require.end(), model::Requirement::kJustification) > 0;
+        bool need_a =
+            std::count(r.require.begin(), r.require.end(), model::Requirement::kAuditReference) > 0;
         if (need_j && !Given(req.justification)) fail("JUSTIFICATION_REQUIRED");
         if (need_a && !Given(req.audit_reference)) fail("AUDIT_REFERENCE_REQUIRED");
         if (!r.data.empty())
           for (const auto& id : req.data)
             if (std::count(r.data.begin(), r.data.end(), id) == 0) fail("DATA_NOT_COVERED", id);
-        if (req.action == decide::Action::kWrite && r.mode == model::AccessMode::kReadOnly) fail("READ_ONLY");
+        if (req.action == decide::Action::kWrite && r.mode == model::AccessMode::kReadOnly)
+          fail("READ_ONLY");
         if (!best || rr.size() < best_reasons.size()) {
           best = &r;
           best_reasons = rr;
@@ -253,8 +278,10 @@ class ReferenceDecider {
       for (const auto& id : req.data)
         if (const model::DataCategory* d = p.FindData(id))
           for (const auto& f : d->fields)
-            if (std::find(out->fields.begin(), out->fields.end(), f) == out->fields.end()) out->fields.push_back(f);
-      if (rq->retention_days) out->retain_until = Instant{t}.ToDate().AddDays(*rq->retention_days).ToString();
+            if (std::find(out->fields.begin(), out->fields.end(), f) == out->fields.end())
+              out->fields.push_back(f);
+      if (rq->retention_days)
+        out->retain_until = Instant{t}.ToDate().AddDays(*rq->retention_days).ToString();
     } else {
       out->fields.clear();
     }

@@ -18,8 +18,8 @@ using concordat::testing::SourcePath;
 class TempDir {
  public:
   TempDir() {
-    path_ = fs::temp_directory_path() / ("concordat-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
+    path_ = fs::temp_directory_path() /
+            ("concordat-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }

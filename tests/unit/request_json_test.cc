@@ -46,12 +46,21 @@ TEST(RequestJson, ParsesEveryFieldOfTheSpecExample) {
 TEST(RequestJson, DefaultsAndNulls) {
   RequestParser parser;
   Request r;
-  ASSERT_TRUE(parser.Parse(R"({"requester":{"org":"a"},"provider":"b","format":"meeting","protocol":null,"at":null})", &r).ok());
+  ASSERT_TRUE(
+      parser
+          .Parse(
+              R"({"requester":{"org":"a"},"provider":"b","format":"meeting","protocol":null,"at":null})",
+              &r)
+          .ok());
   EXPECT_FALSE(r.at);
   EXPECT_TRUE(r.protocol.empty());
   EXPECT_EQ(r.action, Action::kRead);
   EXPECT_TRUE(r.data.empty());
-  ASSERT_TRUE(parser.Parse(R"({"requester":{"org":"a"},"provider":"b","format":"meeting","action":"write"})", &r).ok());
+  ASSERT_TRUE(
+      parser
+          .Parse(R"({"requester":{"org":"a"},"provider":"b","format":"meeting","action":"write"})",
+                 &r)
+          .ok());
   EXPECT_EQ(r.action, Action::kWrite);
 }
 
@@ -59,7 +68,8 @@ TEST(RequestJson, ReusingTheParserLeavesNothingBehind) {
   RequestParser parser;
   Request r;
   ASSERT_TRUE(parser.Parse(kFull, &r).ok());
-  ASSERT_TRUE(parser.Parse(R"({"requester":{"org":"x"},"provider":"y","format":"meeting"})", &r).ok());
+  ASSERT_TRUE(
+      parser.Parse(R"({"requester":{"org":"x"},"provider":"y","format":"meeting"})", &r).ok());
   EXPECT_TRUE(r.requester.roles.empty());
   EXPECT_TRUE(r.justification.empty());
   EXPECT_FALSE(r.at);
@@ -75,20 +85,31 @@ TEST(RequestJson, BadInputNamesTheFieldAndLeavesTheRequestEmpty) {
       {"", "malformed JSON"},
       {"{", "malformed JSON"},
       {"[1,2]", "request: expected a JSON object, found a list"},
-      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","colour":"red"})", "unknown field 'colour'"},
-      {R"({"requester":{"org":"a","badge":1},"provider":"b","format":"meeting"})", "requester: unknown field 'badge'"},
+      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","colour":"red"})",
+       "unknown field 'colour'"},
+      {R"({"requester":{"org":"a","badge":1},"provider":"b","format":"meeting"})",
+       "requester: unknown field 'badge'"},
       {R"({"provider":"b","format":"meeting"})", "requester: required"},
-      {R"({"requester":{"user":"u"},"provider":"b","format":"meeting"})", "requester.org: required"},
+      {R"({"requester":{"user":"u"},"provider":"b","format":"meeting"})",
+       "requester.org: required"},
       {R"({"requester":{"org":"a"},"format":"meeting"})", "provider: required"},
       {R"({"requester":{"org":"a"},"provider":"b"})", "format: required"},
-      {R"({"requester":{"org":"a"},"provider":"b","format":"fax"})", "format: 'fax' is not allowed; expected one of meeting"},
-      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","action":"delete"})", "action: 'delete' is not allowed"},
-      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","at":"yesterday"})", "at: 'yesterday' is not an RFC 3339 instant"},
-      {R"({"requester":{"org":"a"},"provider":7,"format":"meeting"})", "provider: expected a string, found a number"},
-      {R"({"requester":{"org":"a","roles":"boss"},"provider":"b","format":"meeting"})", "requester.roles: expected a list of strings"},
-      {R"({"requester":{"org":"a","roles":["x",3]},"provider":"b","format":"meeting"})", "requester.roles[1]: expected a string"},
-      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","data":[true]})", "data[0]: expected a string, found true/false"},
-      {R"({"requester":"a","provider":"b","format":"meeting"})", "requester: expected an object, found a string"},
+      {R"({"requester":{"org":"a"},"provider":"b","format":"fax"})",
+       "format: 'fax' is not allowed; expected one of meeting"},
+      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","action":"delete"})",
+       "action: 'delete' is not allowed"},
+      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","at":"yesterday"})",
+       "at: 'yesterday' is not an RFC 3339 instant"},
+      {R"({"requester":{"org":"a"},"provider":7,"format":"meeting"})",
+       "provider: expected a string, found a number"},
+      {R"({"requester":{"org":"a","roles":"boss"},"provider":"b","format":"meeting"})",
+       "requester.roles: expected a list of strings"},
+      {R"({"requester":{"org":"a","roles":["x",3]},"provider":"b","format":"meeting"})",
+       "requester.roles[1]: expected a string"},
+      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","data":[true]})",
+       "data[0]: expected a string, found true/false"},
+      {R"({"requester":"a","provider":"b","format":"meeting"})",
+       "requester: expected an object, found a string"},
   };
   RequestParser parser;
   for (const auto& c : cases) {
@@ -97,17 +118,21 @@ TEST(RequestJson, BadInputNamesTheFieldAndLeavesTheRequestEmpty) {
     Status s = parser.Parse(c.json, &r);
     EXPECT_FALSE(s.ok()) << c.json;
     EXPECT_NE(s.message().find(c.message), std::string::npos) << c.json << " -> " << s.message();
-    EXPECT_TRUE(r.provider.empty() && r.requester.org.empty()) << "half-filled request after: " << c.json;
+    EXPECT_TRUE(r.provider.empty() && r.requester.org.empty())
+        << "half-filled request after: " << c.json;
   }
 }
 
 TEST(RequestJson, TooManyRolesOrCategoriesAreRefused) {
   std::string roles = "[";
-  for (size_t i = 0; i <= kMaxRoles; ++i) roles += std::string(i ? "," : "") + "\"r" + std::to_string(i) + "\"";
+  for (size_t i = 0; i <= kMaxRoles; ++i)
+    roles += std::string(i ? "," : "") + "\"r" + std::to_string(i) + "\"";
   roles += "]";
   RequestParser parser;
   Request r;
-  Status s = parser.Parse(R"({"requester":{"org":"a","roles":)" + roles + R"(},"provider":"b","format":"meeting"})", &r);
+  Status s = parser.Parse(
+      R"({"requester":{"org":"a","roles":)" + roles + R"(},"provider":"b","format":"meeting"})",
+      &r);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("more than 32 entries"), std::string::npos) << s.message();
 }

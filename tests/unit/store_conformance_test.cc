@@ -20,7 +20,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     static int n = 0;
-    dir_ = fs::temp_directory_path() / ("concordat-conf-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    dir_ = fs::temp_directory_path() /
+           ("concordat-conf-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
     fs::create_directories(dir_);
     if (GetParam() == "sqlite") {
       url_ = "sqlite:" + (dir_ / "store.db").string();
@@ -31,7 +32,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     auto s = store::OpenStore(url_, true);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
-    ASSERT_TRUE(audit::Signer::CreateKeyFiles((dir_ / "k").string(), (dir_ / "k.pub").string()).ok());
+    ASSERT_TRUE(
+        audit::Signer::CreateKeyFiles((dir_ / "k").string(), (dir_ / "k.pub").string()).ok());
     signer_ = std::make_unique<audit::Signer>(*audit::Signer::Load((dir_ / "k").string()));
   }
   void TearDown() override {
@@ -51,8 +53,9 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
 
   // Runs SQL behind the store's back with the database's own client (sqlite3 or psql).
   int Sql(const std::string& sql) {
-    std::string cmd = GetParam() == "sqlite" ? "sqlite3 '" + (dir_ / "store.db").string() + "' \"" + sql + "\""
-                                              : testing::PostgresServer::Shared().Psql(db_, sql);
+    std::string cmd = GetParam() == "sqlite"
+                          ? "sqlite3 '" + (dir_ / "store.db").string() + "' \"" + sql + "\""
+                          : testing::PostgresServer::Shared().Psql(db_, sql);
     return std::system((cmd + " >/dev/null 2>&1").c_str());
   }
 
@@ -80,11 +83,13 @@ TEST_P(StoreConformance, AppendProveVerify) {
     for (uint64_t i = 0; i < sth.tree_size; i += 3) {
       auto proof = audit::InclusionProof(*store_, i, sth.tree_size);
       ASSERT_TRUE(proof.ok());
-      EXPECT_TRUE(audit::VerifyInclusion(store_->Entry(i)->leaf, i, sth.tree_size, *proof, sth.root));
+      EXPECT_TRUE(
+          audit::VerifyInclusion(store_->Entry(i)->leaf, i, sth.tree_size, *proof, sth.root));
     }
   auto c = audit::ConsistencyProof(*store_, heads[1].tree_size, heads[4].tree_size);
   ASSERT_TRUE(c.ok());
-  EXPECT_TRUE(audit::VerifyConsistency(heads[1].tree_size, heads[4].tree_size, heads[1].root, heads[4].root, *c));
+  EXPECT_TRUE(audit::VerifyConsistency(heads[1].tree_size, heads[4].tree_size, heads[1].root,
+                                       heads[4].root, *c));
   auto report = audit::VerifyLog(*store_, signer_->public_key());
   EXPECT_TRUE(report.ok) << report.message;
   EXPECT_EQ(report.entries, 65u);
@@ -114,7 +119,8 @@ TEST_P(StoreConformance, GroupCommitAndSeveralWriters) {
   }
   std::sort(got.begin(), got.end());
   ASSERT_EQ(got.size(), 600u);
-  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], i) << "indices must be unique and dense";
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(got[i], i) << "indices must be unique and dense";
   auto report = audit::VerifyLog(*store_, signer_->public_key());
   EXPECT_TRUE(report.ok) << report.message;
 }
@@ -147,13 +153,15 @@ TEST_P(StoreConformance, TamperingBehindTheStoresBackIsNamed) {
 }
 
 TEST_P(StoreConformance, NewerSchemaIsRefusedAndNothingChanges) {
-  ASSERT_EQ(Sql("INSERT INTO schema_migrations (version) VALUES (99)") == 0 ||
-                Sql("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')") == 0,
-            true);
+  ASSERT_EQ(
+      Sql("INSERT INTO schema_migrations (version) VALUES (99)") == 0 ||
+          Sql("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')") == 0,
+      true);
   store_.reset();
   auto again = store::OpenStore(url_, false);
   ASSERT_FALSE(again.ok());
-  EXPECT_NE(again.status().message().find("newer than this Concordat"), std::string::npos) << again.status().ToString();
+  EXPECT_NE(again.status().message().find("newer than this Concordat"), std::string::npos)
+      << again.status().ToString();
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("sqlite", "postgres"),

@@ -11,7 +11,9 @@
 
 namespace concordat::testing {
 
-inline std::string SourcePath(const std::string& rel) { return std::string(CONCORDAT_SOURCE_DIR) + "/" + rel; }
+inline std::string SourcePath(const std::string& rel) {
+  return std::string(CONCORDAT_SOURCE_DIR) + "/" + rel;
+}
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -40,7 +40,9 @@ std::string Set(const std::vector<std::string>& v) {
   return o + "]";
 }
 
-std::string Key(const model::Protocol& p) { return p.id + "@" + p.version; }
+std::string Key(const model::Protocol& p) {
+  return p.id + "@" + p.version;
+}
 
 bool CriminalBasis(const model::LegalBasis& b) {
   for (const auto& c : b.dpa_part3.values)
@@ -53,28 +55,36 @@ bool CriminalBasis(const model::LegalBasis& b) {
 
 // The membership record of one partner in one protocol version.
 std::string Membership(const model::Protocol& p, const model::Partner& x) {
-  int64_t signed_from = x.signatory && x.signatory->signed_on ? x.signatory->signed_on->StartInstant() : INT64_MAX / 2;
-  int64_t rights_end = x.withdrawal_notice ? x.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)).StartInstant()
-                                           : INT64_MAX / 2;
+  int64_t signed_from = x.signatory && x.signatory->signed_on
+                            ? x.signatory->signed_on->StartInstant()
+                            : INT64_MAX / 2;
+  int64_t rights_end =
+      x.withdrawal_notice
+          ? x.withdrawal_notice->AddDays(p.withdrawal_notice_days.value_or(0)).StartInstant()
+          : INT64_MAX / 2;
   model::LegalBasis b = model::EffectiveBasis(x);
   bool art6 = b.article6.HasBasis(), art9 = b.article9.HasBasis(), crim = CriminalBasis(b);
   std::vector<std::string> receives, provides, ok, rule_keys;
   for (const auto& d : p.data) {
     bool all_to = std::count(d.recipients.begin(), d.recipients.end(), model::kAllPartners) > 0;
-    if (all_to || std::count(d.recipients.begin(), d.recipients.end(), x.id)) receives.push_back(d.id);
+    if (all_to || std::count(d.recipients.begin(), d.recipients.end(), x.id))
+      receives.push_back(d.id);
     if (d.provider == x.id || d.provider == model::kAllPartners) provides.push_back(d.id);
-    bool good = d.kind == model::DataKind::kAggregate || (d.kind == model::DataKind::kPersonal && art6) ||
+    bool good = d.kind == model::DataKind::kAggregate ||
+                (d.kind == model::DataKind::kPersonal && art6) ||
                 (d.kind == model::DataKind::kSpecialCategory && art6 && art9) ||
                 (d.kind == model::DataKind::kCriminalOffence && crim);
     if (good) ok.push_back(d.id);
   }
   for (const auto& r : p.access)
-    if (r.partner == x.id && p.FindPartner(r.provider)) rule_keys.push_back(r.provider + "|" + std::string(model::Name(r.format)));
+    if (r.partner == x.id && p.FindPartner(r.provider))
+      rule_keys.push_back(r.provider + "|" + std::string(model::Name(r.format)));
   std::ostringstream o;
   o << "{\"signed_from\":" << signed_from << ",\"rights_end\":" << rights_end
     << ",\"accesses\":" << (x.accesses.value_or(false) ? "true" : "false")
-    << ",\"provides\":" << (x.provides.value_or(false) ? "true" : "false") << ",\"receives\":" << Set(receives)
-    << ",\"provides_cats\":" << Set(provides) << ",\"ok\":" << Set(ok) << ",\"rule_keys\":" << Set(rule_keys) << "}";
+    << ",\"provides\":" << (x.provides.value_or(false) ? "true" : "false")
+    << ",\"receives\":" << Set(receives) << ",\"provides_cats\":" << Set(provides)
+    << ",\"ok\":" << Set(ok) << ",\"rule_keys\":" << Set(rule_keys) << "}";
   return o.str();
 }
 
@@ -83,14 +93,16 @@ std::string General(const model::Protocol& p, const std::vector<const model::Pro
   const std::string k = Q(Key(p));
   const std::string a = "principal.m[" + k + "]", b = "resource.m[" + k + "]";
   std::ostringstream o;
-  o << "(context.protocol == " << Q(p.id) << " || (context.protocol == \"\" && context.distinct)) &&\n"
+  o << "(context.protocol == " << Q(p.id)
+    << " || (context.protocol == \"\" && context.distinct)) &&\n"
     << "  context.at >= " << p.commences->StartInstant();
   for (const auto* h : higher) o << " && context.at < " << h->commences->StartInstant();
   o << " &&\n  principal.m has " << k << " && resource.m has " << k << " &&\n"
     << "  " << a << ".signed_from <= context.at && " << b << ".signed_from <= context.at &&\n"
     << "  " << a << ".rights_end > context.at && " << b << ".rights_end > context.at &&\n"
     << "  " << a << ".accesses && " << b << ".provides &&\n"
-    << "  " << a << ".receives.containsAll(context.data) && " << b << ".provides_cats.containsAll(context.data) &&\n"
+    << "  " << a << ".receives.containsAll(context.data) && " << b
+    << ".provides_cats.containsAll(context.data) &&\n"
     << "  " << a << ".ok.containsAll(context.data) && " << b << ".ok.containsAll(context.data) &&\n"
     << "  " << Set(p.purpose.tags) << ".contains(context.purpose)";
   std::vector<std::string> formats;
@@ -127,20 +139,26 @@ int main(int argc, char** argv) {
         if (model::CompareVersions(q->version, p->version) > 0) higher.push_back(q);
       const std::string gen = General(*p, higher);
       const std::string k = Q(Key(*p));
-      pol << "@id(" << Q(Key(*p) + "/general") << ")\npermit(principal, action == Action::\"share\", resource)\nwhen {\n  "
-          << gen << " &&\n  !principal.m[" << k << "].rule_keys.contains(context.pf)\n};\n\n";
+      pol << "@id(" << Q(Key(*p) + "/general")
+          << ")\npermit(principal, action == Action::\"share\", resource)\nwhen {\n  " << gen
+          << " &&\n  !principal.m[" << k << "].rule_keys.contains(context.pf)\n};\n\n";
       ++policies;
       for (const auto& r : p->access) {
         if (!p->FindPartner(r.partner) || !p->FindPartner(r.provider)) continue;
         pol << "@id(" << Q(Key(*p) + "/" + r.id) << ")\npermit(principal == Org::" << Q(r.partner)
-            << ", action == Action::\"share\", resource == Org::" << Q(r.provider) << ")\nwhen {\n  " << gen
-            << " &&\n  context.format == " << Q(model::Name(r.format));
+            << ", action == Action::\"share\", resource == Org::" << Q(r.provider)
+            << ")\nwhen {\n  " << gen << " &&\n  context.format == " << Q(model::Name(r.format));
         if (!r.users.empty() || !r.roles.empty())
-          pol << " &&\n  (" << Set(r.users) << ".contains(context.user) || context.roles.containsAny(" << Set(r.roles) << "))";
-        if (!r.locations.empty()) pol << " &&\n  " << Set(r.locations) << ".contains(context.location)";
+          pol << " &&\n  (" << Set(r.users)
+              << ".contains(context.user) || context.roles.containsAny(" << Set(r.roles) << "))";
+        if (!r.locations.empty())
+          pol << " &&\n  " << Set(r.locations) << ".contains(context.location)";
         if (!r.devices.empty()) pol << " &&\n  " << Set(r.devices) << ".contains(context.device)";
-        if (!r.purposes.empty()) pol << " &&\n  " << Set(r.purposes) << ".contains(context.purpose)";
-        for (auto q : r.require) pol << (q == model::Requirement::kJustification ? " &&\n  context.justified" : " &&\n  context.audited");
+        if (!r.purposes.empty())
+          pol << " &&\n  " << Set(r.purposes) << ".contains(context.purpose)";
+        for (auto q : r.require)
+          pol << (q == model::Requirement::kJustification ? " &&\n  context.justified"
+                                                          : " &&\n  context.audited");
         if (!r.data.empty()) pol << " &&\n  " << Set(r.data) << ".containsAll(context.data)";
         if (r.mode == model::AccessMode::kReadOnly) pol << " &&\n  context.action == \"read\"";
         pol << "\n};\n\n";
@@ -173,22 +191,28 @@ int main(int argc, char** argv) {
         const model::Partner* b = p->FindPartner(r.provider);
         if (!a || !b) continue;
         ma += (ma.empty() ? "" : ",") + Q(Key(*p)) + ":" + Membership(*p, *a);
-        if (r.requester.org != r.provider) mb += (mb.empty() ? "" : ",") + Q(Key(*p)) + ":" + Membership(*p, *b);
+        if (r.requester.org != r.provider)
+          mb += (mb.empty() ? "" : ",") + Q(Key(*p)) + ":" + Membership(*p, *b);
       }
     }
-    std::string entities = "[{\"uid\":{\"type\":\"Org\",\"id\":" + Q(r.requester.org) + "},\"attrs\":{\"m\":{" + ma +
-                           "}},\"parents\":[]}";
+    std::string entities = "[{\"uid\":{\"type\":\"Org\",\"id\":" + Q(r.requester.org) +
+                           "},\"attrs\":{\"m\":{" + ma + "}},\"parents\":[]}";
     if (r.requester.org != r.provider)
-      entities += ",{\"uid\":{\"type\":\"Org\",\"id\":" + Q(r.provider) + "},\"attrs\":{\"m\":{" + mb + "}},\"parents\":[]}";
+      entities += ",{\"uid\":{\"type\":\"Org\",\"id\":" + Q(r.provider) + "},\"attrs\":{\"m\":{" +
+                  mb + "}},\"parents\":[]}";
     entities += "]";
     std::ostringstream c;
-    c << "{\"principal\":{\"type\":\"Org\",\"id\":" << Q(r.requester.org) << "},\"action\":{\"type\":\"Action\",\"id\":\"share\"},"
+    c << "{\"principal\":{\"type\":\"Org\",\"id\":" << Q(r.requester.org)
+      << "},\"action\":{\"type\":\"Action\",\"id\":\"share\"},"
       << "\"resource\":{\"type\":\"Org\",\"id\":" << Q(r.provider) << "},\"context\":{"
-      << "\"protocol\":" << Q(r.protocol) << ",\"distinct\":" << (r.requester.org != r.provider ? "true" : "false")
-      << ",\"at\":" << at << ",\"user\":" << Q(r.requester.user) << ",\"roles\":" << Set(r.requester.roles)
+      << "\"protocol\":" << Q(r.protocol)
+      << ",\"distinct\":" << (r.requester.org != r.provider ? "true" : "false") << ",\"at\":" << at
+      << ",\"user\":" << Q(r.requester.user) << ",\"roles\":" << Set(r.requester.roles)
       << ",\"location\":" << Q(r.requester.location) << ",\"device\":" << Q(r.requester.device)
-      << ",\"data\":" << Set(r.data) << ",\"purpose\":" << Q(decide::IsGiven(r.purpose) ? r.purpose : "")
-      << ",\"format\":" << Q(model::Name(r.format)) << ",\"pf\":" << Q(r.provider + "|" + std::string(model::Name(r.format)))
+      << ",\"data\":" << Set(r.data)
+      << ",\"purpose\":" << Q(decide::IsGiven(r.purpose) ? r.purpose : "")
+      << ",\"format\":" << Q(model::Name(r.format))
+      << ",\"pf\":" << Q(r.provider + "|" + std::string(model::Name(r.format)))
       << ",\"action\":" << (r.action == decide::Action::kWrite ? "\"write\"" : "\"read\"")
       << ",\"justified\":" << (decide::IsGiven(r.justification) ? "true" : "false")
       << ",\"audited\":" << (decide::IsGiven(r.audit_reference) ? "true" : "false") << "},"

@@ -34,7 +34,9 @@ CREATE TABLE protocol_versions (
 );
 )sql";
 
-uint64_t LastLeaf(int level, uint64_t index) { return ((index + 1) << level) - 1; }
+uint64_t LastLeaf(int level, uint64_t index) {
+  return ((index + 1) << level) - 1;
+}
 
 struct Res {
   PGresult* r;
@@ -69,7 +71,9 @@ std::string Hex(const void* p, size_t n) {
 }
 
 // COPY text format: escape backslash, tab, newline, carriage return.
-void AppendCopyBytea(std::string* o, const void* p, size_t n) { o->append(Hex(p, n)); }
+void AppendCopyBytea(std::string* o, const void* p, size_t n) {
+  o->append(Hex(p, n));
+}
 
 }  // namespace
 
@@ -87,7 +91,10 @@ class PgWriteTransaction : public audit::LogWriteTransaction {
     if (Status s = store_->Exec("BEGIN"); !s.ok()) return s;
     open_ = true;
     store_->in_write_ = true;
-    if (Status s = store_->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")"); !s.ok()) return s;
+    if (Status s =
+            store_->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")");
+        !s.ok())
+      return s;
     auto n = store_->Size();
     if (!n.ok()) return n.status();
     size_ = *n;
@@ -120,16 +127,19 @@ class PgWriteTransaction : public audit::LogWriteTransaction {
   }
 
   Status PutSth(const audit::SignedTreeHead& sth) override {
-    sth_ = "INSERT INTO log_sth (tree_size, timestamp, root, signature) VALUES (" + std::to_string(sth.tree_size) +
-           ", " + std::to_string(sth.timestamp_ms) + ", '" + Hex(sth.root.data(), 32).substr(1) + "', '" +
-           Hex(sth.signature.data(), 64).substr(1) + "') ON CONFLICT (tree_size) DO UPDATE SET timestamp = "
+    sth_ = "INSERT INTO log_sth (tree_size, timestamp, root, signature) VALUES (" +
+           std::to_string(sth.tree_size) + ", " + std::to_string(sth.timestamp_ms) + ", '" +
+           Hex(sth.root.data(), 32).substr(1) + "', '" + Hex(sth.signature.data(), 64).substr(1) +
+           "') ON CONFLICT (tree_size) DO UPDATE SET timestamp = "
            "EXCLUDED.timestamp, root = EXCLUDED.root, signature = EXCLUDED.signature";
     return Status::Ok();
   }
 
   Status Commit() override {
-    if (Status s = Copy("COPY log_entries (idx, entry, leaf) FROM STDIN", entries_); !s.ok()) return s;
-    if (Status s = Copy("COPY log_nodes (last_leaf, level, hash) FROM STDIN", nodes_); !s.ok()) return s;
+    if (Status s = Copy("COPY log_entries (idx, entry, leaf) FROM STDIN", entries_); !s.ok())
+      return s;
+    if (Status s = Copy("COPY log_nodes (last_leaf, level, hash) FROM STDIN", nodes_); !s.ok())
+      return s;
     if (!sth_.empty())
       if (Status s = store_->Exec(sth_); !s.ok()) return s;
     Status s = store_->Exec("COMMIT");
@@ -175,8 +185,9 @@ class PgEntryCursor : public audit::EntryCursor {
       if (done_) return false;
       PQclear(page_);
       page_ = nullptr;
-      auto r = store_->Query("SELECT idx, entry, leaf FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT 10000",
-                             {std::to_string(next_)});
+      auto r = store_->Query(
+          "SELECT idx, entry, leaf FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT 10000",
+          {std::to_string(next_)});
       if (!r.ok()) return r.status();
       page_ = *r;
       row_ = 0;
@@ -184,7 +195,8 @@ class PgEntryCursor : public audit::EntryCursor {
       if (PQntuples(page_) == 0) return false;
     }
     out->index = static_cast<uint64_t>(GetInt(page_, row_, 0));
-    out->encoded.assign(PQgetvalue(page_, row_, 1), static_cast<size_t>(PQgetlength(page_, row_, 1)));
+    out->encoded.assign(PQgetvalue(page_, row_, 1),
+                        static_cast<size_t>(PQgetlength(page_, row_, 1)));
     if (!GetHash(page_, row_, 2, &out->leaf)) out->leaf.fill(0);
     next_ = out->index + 1;
     ++row_;
@@ -209,7 +221,8 @@ class PgNodeCursor : public audit::NodeCursor {
       PQclear(page_);
       page_ = nullptr;
       auto r = store_->Query(
-          "SELECT last_leaf, level, hash FROM log_nodes WHERE (last_leaf, level) > ($1::bigint, $2::int) "
+          "SELECT last_leaf, level, hash FROM log_nodes WHERE (last_leaf, level) > ($1::bigint, "
+          "$2::int) "
           "ORDER BY last_leaf, level LIMIT 10000",
           {std::to_string(last_leaf_), std::to_string(level_)});
       if (!r.ok()) return r.status();
@@ -221,7 +234,8 @@ class PgNodeCursor : public audit::NodeCursor {
     last_leaf_ = GetInt(page_, row_, 0);
     level_ = static_cast<int>(GetInt(page_, row_, 1));
     out->level = level_;
-    out->index = level_ >= 0 && level_ < 64 ? ((static_cast<uint64_t>(last_leaf_) + 1) >> level_) - 1 : 0;
+    out->index =
+        level_ >= 0 && level_ < 64 ? ((static_cast<uint64_t>(last_leaf_) + 1) >> level_) - 1 : 0;
     if (!GetHash(page_, row_, 2, &out->hash)) out->hash.fill(0);
     ++row_;
     return true;
@@ -253,13 +267,16 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
     if (!r.ok()) return r.status();
     Res res(*r);
     if (PQntuples(res.r) != 1 || PQgetvalue(res.r, 0, 0)[0] == 0)
-      return Status::NotFound("the PostgreSQL database has no Concordat store (run concordat init --store URL)");
+      return Status::NotFound(
+          "the PostgreSQL database has no Concordat store (run concordat init --store URL)");
   }
   if (Status st = s->Migrate(); !st.ok()) return st;
   return s;
 }
 
-PostgresStore::~PostgresStore() { PQfinish(conn_); }
+PostgresStore::~PostgresStore() {
+  PQfinish(conn_);
+}
 
 Status PostgresStore::Error(const std::string& what) const {
   std::string msg = PQerrorMessage(conn_);
@@ -274,10 +291,12 @@ Status PostgresStore::Exec(const std::string& sql) const {
   return Status::Ok();
 }
 
-Result<PGresult*> PostgresStore::Query(const char* sql, const std::vector<std::string>& params) const {
+Result<PGresult*> PostgresStore::Query(const char* sql,
+                                       const std::vector<std::string>& params) const {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
-  PGresult* r = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+  PGresult* r = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                             nullptr, nullptr,
                              /*resultFormat=*/1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     PQclear(r);
@@ -294,8 +313,11 @@ Status PostgresStore::Migrate() {
     return s;
   };
   // Serialise migrations between processes starting together.
-  if (Status s = Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock + 1) + ")"); !s.ok()) return rollback(s);
-  if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+  if (Status s = Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock + 1) + ")");
+      !s.ok())
+    return rollback(s);
+  if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                      "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
       !s.ok())
     return rollback(s);
   auto r = Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
@@ -306,11 +328,13 @@ Status PostgresStore::Migrate() {
     current = static_cast<int>(GetInt(res.r, 0, 0));
   }
   if (current > kSchemaVersion)
-    return rollback(Status::InvalidArgument("the store has schema version " + std::to_string(current) +
-                                            ", newer than this Concordat; upgrade Concordat, nothing was changed"));
+    return rollback(Status::InvalidArgument(
+        "the store has schema version " + std::to_string(current) +
+        ", newer than this Concordat; upgrade Concordat, nothing was changed"));
   if (current < 1) {
     if (Status s = Exec(kMigration1); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (1)"); !s.ok()) return rollback(s);
+    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (1)"); !s.ok())
+      return rollback(s);
   }
   return Exec("COMMIT");
 }
@@ -323,30 +347,36 @@ Result<int> PostgresStore::SchemaVersion() {
   return static_cast<int>(GetInt(res.r, 0, 0));
 }
 
-Status PostgresStore::PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
-                                         const std::string& canonical) {
+Status PostgresStore::PutProtocolVersion(const std::string& id, const std::string& version,
+                                         const std::string& hash, const std::string& canonical) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   auto existing = ProtocolVersionHash(id, version);
   if (!existing.ok()) return existing.status();
   if (*existing) {
     if (**existing == hash) return Status::Ok();
-    return Status::InvalidArgument("protocol " + id + " version " + version + " is already stored with hash " +
-                                   **existing + "; a version never changes, give the new text a new version");
+    return Status::InvalidArgument("protocol " + id + " version " + version +
+                                   " is already stored with hash " + **existing +
+                                   "; a version never changes, give the new text a new version");
   }
   const char* values[4] = {id.c_str(), version.c_str(), hash.c_str(), canonical.c_str()};
-  Res r(PQexecParams(conn_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES ($1, $2, $3, $4)", 4,
-                     nullptr, values, nullptr, nullptr, 0));
-  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) return Error("storing protocol " + id + " version " + version);
+  Res r(PQexecParams(
+      conn_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES ($1, $2, $3, $4)",
+      4, nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK)
+    return Error("storing protocol " + id + " version " + version);
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> PostgresStore::ProtocolVersionHash(const std::string& id, const std::string& version) {
+Result<std::optional<std::string>> PostgresStore::ProtocolVersionHash(const std::string& id,
+                                                                      const std::string& version) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto r = Query("SELECT hash FROM protocol_versions WHERE id = $1 AND version = $2", {id, version});
+  auto r =
+      Query("SELECT hash FROM protocol_versions WHERE id = $1 AND version = $2", {id, version});
   if (!r.ok()) return r.status();
   Res res(*r);
   if (PQntuples(res.r) == 0) return std::optional<std::string>();
-  return std::optional<std::string>(std::string(PQgetvalue(res.r, 0, 0), static_cast<size_t>(PQgetlength(res.r, 0, 0))));
+  return std::optional<std::string>(
+      std::string(PQgetvalue(res.r, 0, 0), static_cast<size_t>(PQgetlength(res.r, 0, 0))));
 }
 
 Result<std::unique_ptr<audit::LogWriteTransaction>> PostgresStore::BeginWrite() {
@@ -368,11 +398,13 @@ Result<audit::StoredEntry> PostgresStore::Entry(uint64_t index) {
   auto r = Query("SELECT entry, leaf FROM log_entries WHERE idx = $1", {std::to_string(index)});
   if (!r.ok()) return r.status();
   Res res(*r);
-  if (PQntuples(res.r) == 0) return Status::NotFound("entry " + std::to_string(index) + " is not in the log");
+  if (PQntuples(res.r) == 0)
+    return Status::NotFound("entry " + std::to_string(index) + " is not in the log");
   audit::StoredEntry e;
   e.index = index;
   e.encoded.assign(PQgetvalue(res.r, 0, 0), static_cast<size_t>(PQgetlength(res.r, 0, 0)));
-  if (!GetHash(res.r, 0, 1, &e.leaf)) return Status::Corruption("entry " + std::to_string(index) + " has a malformed leaf hash");
+  if (!GetHash(res.r, 0, 1, &e.leaf))
+    return Status::Corruption("entry " + std::to_string(index) + " has a malformed leaf hash");
   return e;
 }
 
@@ -396,8 +428,8 @@ Result<audit::Hash> PostgresStore::Node(int level, uint64_t index) const {
   Res res(*r);
   audit::Hash h;
   if (PQntuples(res.r) != 1 || !GetHash(res.r, 0, 0, &h))
-    return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " + std::to_string(index) +
-                              " is missing from the PostgreSQL store");
+    return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " +
+                              std::to_string(index) + " is missing from the PostgreSQL store");
   if (cacheable && node_cache_.size() < (1u << 21)) node_cache_.emplace(key, h);
   return h;
 }
@@ -411,7 +443,8 @@ Result<std::optional<audit::SignedTreeHead>> PostgresStore::LatestSth() {
 
 Result<std::vector<audit::SignedTreeHead>> PostgresStore::Sths() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto r = Query("SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size", {});
+  auto r =
+      Query("SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size", {});
   if (!r.ok()) return r.status();
   Res res(*r);
   std::vector<audit::SignedTreeHead> out;
@@ -420,7 +453,8 @@ Result<std::vector<audit::SignedTreeHead>> PostgresStore::Sths() {
     s.tree_size = static_cast<uint64_t>(GetInt(res.r, i, 0));
     s.timestamp_ms = GetInt(res.r, i, 1);
     if (!GetHash(res.r, i, 2, &s.root) || PQgetlength(res.r, i, 3) != 64)
-      return Status::Corruption("the signed tree head for " + std::to_string(s.tree_size) + " entries is malformed");
+      return Status::Corruption("the signed tree head for " + std::to_string(s.tree_size) +
+                                " entries is malformed");
     std::memcpy(s.signature.data(), PQgetvalue(res.r, i, 3), 64);
     out.push_back(s);
   }

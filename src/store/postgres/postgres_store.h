@@ -22,9 +22,10 @@ class PostgresStore : public Store {
   ~PostgresStore() override;
 
   Result<int> SchemaVersion() override;
-  Status PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
-                            const std::string& canonical) override;
-  Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id, const std::string& version) override;
+  Status PutProtocolVersion(const std::string& id, const std::string& version,
+                            const std::string& hash, const std::string& canonical) override;
+  Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
+                                                         const std::string& version) override;
   std::string Url() const override { return url_; }
 
   Result<std::unique_ptr<audit::LogWriteTransaction>> BeginWrite() override;

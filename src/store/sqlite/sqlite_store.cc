@@ -18,8 +18,12 @@ class Stmt {
   bool ok() const { return rc_ == SQLITE_OK; }
   sqlite3_stmt* get() const { return s_; }
   void BindInt(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
-  void BindText(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
-  void BindBlob(int i, const void* p, size_t n) { sqlite3_bind_blob(s_, i, p, static_cast<int>(n), SQLITE_TRANSIENT); }
+  void BindText(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int i, const void* p, size_t n) {
+    sqlite3_bind_blob(s_, i, p, static_cast<int>(n), SQLITE_TRANSIENT);
+  }
   int Step() { return sqlite3_step(s_); }
   void Reset() {
     sqlite3_reset(s_);
@@ -32,12 +36,15 @@ class Stmt {
 };
 
 bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
-  if (sqlite3_column_type(s, col) != SQLITE_BLOB || sqlite3_column_bytes(s, col) != 32) return false;
+  if (sqlite3_column_type(s, col) != SQLITE_BLOB || sqlite3_column_bytes(s, col) != 32)
+    return false;
   std::memcpy(out->data(), sqlite3_column_blob(s, col), 32);
   return true;
 }
 
-uint64_t LastLeaf(int level, uint64_t index) { return ((index + 1) << level) - 1; }
+uint64_t LastLeaf(int level, uint64_t index) {
+  return ((index + 1) << level) - 1;
+}
 
 const char* kMigration1 = R"sql(
 CREATE TABLE log_entries (
@@ -77,10 +84,13 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
         lock_(store->mu_),
         put_entry_(store->db_, "INSERT INTO log_entries (idx, entry, leaf) VALUES (?, ?, ?)"),
         put_node_(store->db_, "INSERT INTO log_nodes (last_leaf, level, hash) VALUES (?, ?, ?)"),
-        put_sth_(store->db_, "INSERT OR REPLACE INTO log_sth (tree_size, timestamp, root, signature) VALUES (?, ?, ?, ?)") {}
+        put_sth_(store->db_,
+                 "INSERT OR REPLACE INTO log_sth (tree_size, timestamp, root, signature) VALUES "
+                 "(?, ?, ?, ?)") {}
 
   Status Begin() {
-    if (!put_entry_.ok() || !put_node_.ok() || !put_sth_.ok()) return store_->Error("preparing statements");
+    if (!put_entry_.ok() || !put_node_.ok() || !put_sth_.ok())
+      return store_->Error("preparing statements");
     for (auto& c : recent_leaves_) c.first = UINT64_MAX;  // nothing cached yet
     if (Status s = store_->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     open_ = true;
@@ -144,7 +154,8 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
     if (level == 0) {
       const auto& cached = recent_leaves_[index & 63];
       if (cached.first == index) return cached.second;
-    } else if (auto it = written_.find((static_cast<uint64_t>(level) << 56) | index); it != written_.end()) {
+    } else if (auto it = written_.find((static_cast<uint64_t>(level) << 56) | index);
+               it != written_.end()) {
       return it->second;
     }
     return store_->Node(level, index);  // reads see this transaction's writes
@@ -164,7 +175,8 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
 
 class SqliteEntryCursor : public audit::EntryCursor {
  public:
-  SqliteEntryCursor(sqlite3* db, uint64_t begin) : stmt_(db, "SELECT idx, entry, leaf FROM log_entries WHERE idx >= ? ORDER BY idx") {
+  SqliteEntryCursor(sqlite3* db, uint64_t begin)
+      : stmt_(db, "SELECT idx, entry, leaf FROM log_entries WHERE idx >= ? ORDER BY idx") {
     stmt_.BindInt(1, static_cast<int64_t>(begin));
   }
   Result<bool> Next(audit::StoredEntry* out) override {
@@ -178,7 +190,8 @@ class SqliteEntryCursor : public audit::EntryCursor {
     if (rc != SQLITE_ROW) return Status::IoError("reading the log's entries failed");
     out->index = static_cast<uint64_t>(sqlite3_column_int64(stmt_.get(), 0));
     const void* p = sqlite3_column_blob(stmt_.get(), 1);
-    out->encoded.assign(static_cast<const char*>(p ? p : ""), static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), 1)));
+    out->encoded.assign(static_cast<const char*>(p ? p : ""),
+                        static_cast<size_t>(sqlite3_column_bytes(stmt_.get(), 1)));
     if (!ReadHash(stmt_.get(), 2, &out->leaf)) out->leaf.fill(0);
     return true;
   }
@@ -190,7 +203,8 @@ class SqliteEntryCursor : public audit::EntryCursor {
 
 class SqliteNodeCursor : public audit::NodeCursor {
  public:
-  explicit SqliteNodeCursor(sqlite3* db) : stmt_(db, "SELECT last_leaf, level, hash FROM log_nodes ORDER BY last_leaf, level") {}
+  explicit SqliteNodeCursor(sqlite3* db)
+      : stmt_(db, "SELECT last_leaf, level, hash FROM log_nodes ORDER BY last_leaf, level") {}
   Result<bool> Next(audit::StoredNode* out) override {
     if (!stmt_.ok()) return Status::IoError("cannot read the log's subtree hashes");
     if (done_) return false;
@@ -217,7 +231,9 @@ class SqliteNodeCursor : public audit::NodeCursor {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, bool create) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
-  if (!exists && !create) return Status::NotFound(path + ": no store here (run concordat init --store sqlite:" + path + ")");
+  if (!exists && !create)
+    return Status::NotFound(path + ": no store here (run concordat init --store sqlite:" + path +
+                            ")");
   if (!exists) {
     auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
@@ -232,8 +248,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   sqlite3_busy_timeout(db, 30000);
   if (!exists) ::chmod(path.c_str(), 0600);  // personal data at rest: owner only
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA mmap_size=2147418112", "PRAGMA cache_size=-65536"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+        "PRAGMA mmap_size=2147418112", "PRAGMA cache_size=-65536"}) {
     if (Status s = store->Exec(pragma); !s.ok()) return s;
   }
   if (Status s = store->Migrate(); !s.ok()) return s;
@@ -266,7 +283,8 @@ Status SqliteStore::Migrate() {
     Exec("ROLLBACK");
     return s;
   };
-  if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                      "applied_at TEXT NOT NULL)");
       !s.ok())
     return rollback(s);
   int current = 0;
@@ -276,12 +294,14 @@ Status SqliteStore::Migrate() {
     current = sqlite3_column_int(q.get(), 0);
   }
   if (current > kSchemaVersion)
-    return rollback(Status::InvalidArgument(path_ + ": the store has schema version " + std::to_string(current) +
-                                            ", newer than this Concordat (" + std::to_string(kSchemaVersion) +
-                                            "); upgrade Concordat, nothing was changed"));
+    return rollback(Status::InvalidArgument(
+        path_ + ": the store has schema version " + std::to_string(current) +
+        ", newer than this Concordat (" + std::to_string(kSchemaVersion) +
+        "); upgrade Concordat, nothing was changed"));
   if (current < 1) {
     if (Status s = Exec(kMigration1); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
+    if (Status s = Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (1, "
+                        "strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
         !s.ok())
       return rollback(s);
   }
@@ -295,15 +315,16 @@ Result<int> SqliteStore::SchemaVersion() {
   return sqlite3_column_int(q.get(), 0);
 }
 
-Status SqliteStore::PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
-                                       const std::string& canonical) {
+Status SqliteStore::PutProtocolVersion(const std::string& id, const std::string& version,
+                                       const std::string& hash, const std::string& canonical) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   auto existing = ProtocolVersionHash(id, version);
   if (!existing.ok()) return existing.status();
   if (*existing) {
     if (**existing == hash) return Status::Ok();
-    return Status::InvalidArgument("protocol " + id + " version " + version + " is already stored with hash " +
-                                   **existing + "; a version never changes, give the new text a new version");
+    return Status::InvalidArgument("protocol " + id + " version " + version +
+                                   " is already stored with hash " + **existing +
+                                   "; a version never changes, give the new text a new version");
   }
   Stmt s(db_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES (?, ?, ?, ?)");
   if (!s.ok()) return Error("preparing");
@@ -315,7 +336,8 @@ Status SqliteStore::PutProtocolVersion(const std::string& id, const std::string&
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> SqliteStore::ProtocolVersionHash(const std::string& id, const std::string& version) {
+Result<std::optional<std::string>> SqliteStore::ProtocolVersionHash(const std::string& id,
+                                                                    const std::string& version) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Stmt s(db_, "SELECT hash FROM protocol_versions WHERE id = ? AND version = ?");
   if (!s.ok()) return Error("preparing");
@@ -345,13 +367,16 @@ Result<audit::StoredEntry> SqliteStore::Entry(uint64_t index) {
   Stmt q(db_, "SELECT entry, leaf FROM log_entries WHERE idx = ?");
   q.BindInt(1, static_cast<int64_t>(index));
   int rc = q.Step();
-  if (rc == SQLITE_DONE) return Status::NotFound("entry " + std::to_string(index) + " is not in the log");
+  if (rc == SQLITE_DONE)
+    return Status::NotFound("entry " + std::to_string(index) + " is not in the log");
   if (rc != SQLITE_ROW) return Error("reading entry " + std::to_string(index));
   audit::StoredEntry e;
   e.index = index;
   const void* p = sqlite3_column_blob(q.get(), 0);
-  e.encoded.assign(static_cast<const char*>(p ? p : ""), static_cast<size_t>(sqlite3_column_bytes(q.get(), 0)));
-  if (!ReadHash(q.get(), 1, &e.leaf)) return Status::Corruption("entry " + std::to_string(index) + " has a malformed leaf hash");
+  e.encoded.assign(static_cast<const char*>(p ? p : ""),
+                   static_cast<size_t>(sqlite3_column_bytes(q.get(), 0)));
+  if (!ReadHash(q.get(), 1, &e.leaf))
+    return Status::Corruption("entry " + std::to_string(index) + " has a malformed leaf hash");
   return e;
 }
 
@@ -371,7 +396,8 @@ Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
     if (auto it = node_cache_.find(cache_key); it != node_cache_.end()) return it->second;
   }
   if (!node_query_)
-    sqlite3_prepare_v2(db_, "SELECT hash FROM log_nodes WHERE last_leaf = ? AND level = ?", -1, &node_query_, nullptr);
+    sqlite3_prepare_v2(db_, "SELECT hash FROM log_nodes WHERE last_leaf = ? AND level = ?", -1,
+                       &node_query_, nullptr);
   sqlite3_stmt* q = node_query_;
   if (!q) return Error("preparing a subtree hash query");
   sqlite3_bind_int64(q, 1, static_cast<int64_t>(LastLeaf(level, index)));
@@ -381,15 +407,17 @@ Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
   bool found = rc == SQLITE_ROW && ReadHash(q, 0, &h);
   sqlite3_reset(q);
   if (!found)
-    return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " + std::to_string(index) +
-                              " is missing from " + path_);
+    return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " +
+                              std::to_string(index) + " is missing from " + path_);
   if (cacheable && node_cache_.size() < (1u << 21)) node_cache_.emplace(cache_key, h);
   return h;
 }
 
 Result<std::optional<audit::SignedTreeHead>> SqliteStore::LatestSth() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(db_, "SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size DESC LIMIT 1");
+  Stmt q(
+      db_,
+      "SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size DESC LIMIT 1");
   int rc = q.Step();
   if (rc == SQLITE_DONE) return std::optional<audit::SignedTreeHead>();
   if (rc != SQLITE_ROW) return Error("reading the signed tree head");
@@ -411,7 +439,8 @@ Result<std::vector<audit::SignedTreeHead>> SqliteStore::Sths() {
     s.tree_size = static_cast<uint64_t>(sqlite3_column_int64(q.get(), 0));
     s.timestamp_ms = sqlite3_column_int64(q.get(), 1);
     if (!ReadHash(q.get(), 2, &s.root) || sqlite3_column_bytes(q.get(), 3) != 64)
-      return Status::Corruption("the signed tree head for " + std::to_string(s.tree_size) + " entries is malformed");
+      return Status::Corruption("the signed tree head for " + std::to_string(s.tree_size) +
+                                " entries is malformed");
     std::memcpy(s.signature.data(), sqlite3_column_blob(q.get(), 3), 64);
     out.push_back(s);
   }

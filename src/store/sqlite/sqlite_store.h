@@ -7,8 +7,8 @@
 
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 #include "store/store.h"
 
@@ -20,9 +20,10 @@ class SqliteStore : public Store {
   ~SqliteStore() override;
 
   Result<int> SchemaVersion() override;
-  Status PutProtocolVersion(const std::string& id, const std::string& version, const std::string& hash,
-                            const std::string& canonical) override;
-  Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id, const std::string& version) override;
+  Status PutProtocolVersion(const std::string& id, const std::string& version,
+                            const std::string& hash, const std::string& canonical) override;
+  Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
+                                                         const std::string& version) override;
   std::string Url() const override { return "sqlite:" + path_; }
 
   Result<std::unique_ptr<audit::LogWriteTransaction>> BeginWrite() override;
@@ -52,7 +53,8 @@ class SqliteStore : public Store {
   // are kept in memory after their first read.
   static constexpr int kCachedFromLevel = 3;
   mutable std::unordered_map<uint64_t, audit::Hash> node_cache_;
-  bool in_write_ = false;  // reads inside an uncommitted transaction are never cached  // one connection, used by one thread at a time
+  bool in_write_ = false;  // reads inside an uncommitted transaction are never cached  // one
+                           // connection, used by one thread at a time
 };
 
 }  // namespace concordat::store
