@@ -240,8 +240,10 @@ TEST_F(AuditStore, AcknowledgedEntriesSurviveSigkill) {
       _exit(127);
     }
     close(pipefd[1]);
-    // Read acknowledgements for a random while, then kill.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100 + rng() % 600);
+    // Read acknowledgements; once the first arrives, kill after a random while (so the kill
+    // lands mid-stream however fast or slow this build is).
+    const auto delay = std::chrono::milliseconds(rng() % 400);
+    auto deadline = std::chrono::steady_clock::time_point::max();
     std::set<uint64_t> acked;
     std::string pending;
     fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
@@ -255,7 +257,11 @@ TEST_F(AuditStore, AcknowledgedEntriesSurviveSigkill) {
         while ((nl = pending.find('\n')) != std::string::npos) {
           std::string line = pending.substr(0, nl);
           pending.erase(0, nl + 1);
-          if (line.rfind("ack ", 0) == 0) acked.insert(std::stoull(line.substr(4)));
+          if (line.rfind("ack ", 0) == 0) {
+            acked.insert(std::stoull(line.substr(4)));
+            if (deadline == std::chrono::steady_clock::time_point::max())
+              deadline = std::chrono::steady_clock::now() + delay;
+          }
         }
       } else if (n == 0) {
         break;  // the writer finished before the deadline
