@@ -228,7 +228,7 @@ class SqliteNodeCursor : public audit::NodeCursor {
 
 // --- the store ---------------------------------------------------------------------------
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, bool create) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, bool create, const char* vfs) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists && !create)
@@ -240,7 +240,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   }
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags, vfs) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return Status::IoError(path + ": cannot open the store: " + msg);

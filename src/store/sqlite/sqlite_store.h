@@ -16,7 +16,8 @@ namespace concordat::store {
 
 class SqliteStore : public Store {
  public:
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, bool create);
+  // `vfs` names an SQLite VFS to use instead of the default (tests inject faults this way).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, bool create, const char* vfs = nullptr);
   ~SqliteStore() override;
 
   Result<int> SchemaVersion() override;
