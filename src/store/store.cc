@@ -5,6 +5,19 @@
 
 namespace concordat::store {
 
+Status Store::PutProtocolVersion(const std::string& id, const std::string& version,
+                                 const std::string& hash, const std::string& canonical) {
+  auto existing = ProtocolVersionHash(id, version);
+  if (!existing.ok()) return existing.status();
+  if (*existing) {
+    if (**existing == hash) return Status::Ok();
+    return Status::InvalidArgument("protocol " + id + " version " + version +
+                                   " is already stored with hash " + **existing +
+                                   "; a version never changes, give the new text a new version");
+  }
+  return InsertProtocolVersion(id, version, hash, canonical);
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {
   if (url.rfind("sqlite:", 0) == 0) {
     std::string path = url.substr(7);

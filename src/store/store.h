@@ -22,13 +22,19 @@ class Store : public audit::LogBackend {
   virtual Result<int> SchemaVersion() = 0;
 
   // Protocol versions by id and version: their canonical text and content hash. Putting an
-  // existing (id, version) with a different hash is refused: a version never changes.
-  virtual Status PutProtocolVersion(const std::string& id, const std::string& version,
-                                    const std::string& hash, const std::string& canonical) = 0;
+  // existing (id, version) again with the same hash does nothing; with a different hash it is
+  // refused: a version never changes.
+  Status PutProtocolVersion(const std::string& id, const std::string& version,
+                            const std::string& hash, const std::string& canonical);
   virtual Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
                                                                  const std::string& version) = 0;
 
   virtual std::string Url() const = 0;
+
+ protected:
+  // Stores a protocol version known not to be stored yet.
+  virtual Status InsertProtocolVersion(const std::string& id, const std::string& version,
+                                       const std::string& hash, const std::string& canonical) = 0;
 };
 
 // Opens (creating and migrating when `create`) the store at `url`.

@@ -347,17 +347,9 @@ Result<int> PostgresStore::SchemaVersion() {
   return static_cast<int>(GetInt(res.r, 0, 0));
 }
 
-Status PostgresStore::PutProtocolVersion(const std::string& id, const std::string& version,
-                                         const std::string& hash, const std::string& canonical) {
+Status PostgresStore::InsertProtocolVersion(const std::string& id, const std::string& version,
+                                            const std::string& hash, const std::string& canonical) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto existing = ProtocolVersionHash(id, version);
-  if (!existing.ok()) return existing.status();
-  if (*existing) {
-    if (**existing == hash) return Status::Ok();
-    return Status::InvalidArgument("protocol " + id + " version " + version +
-                                   " is already stored with hash " + **existing +
-                                   "; a version never changes, give the new text a new version");
-  }
   const char* values[4] = {id.c_str(), version.c_str(), hash.c_str(), canonical.c_str()};
   Res r(PQexecParams(
       conn_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES ($1, $2, $3, $4)",

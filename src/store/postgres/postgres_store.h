@@ -22,8 +22,6 @@ class PostgresStore : public Store {
   ~PostgresStore() override;
 
   Result<int> SchemaVersion() override;
-  Status PutProtocolVersion(const std::string& id, const std::string& version,
-                            const std::string& hash, const std::string& canonical) override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
                                                          const std::string& version) override;
   std::string Url() const override { return url_; }
@@ -36,6 +34,10 @@ class PostgresStore : public Store {
   Result<std::optional<audit::SignedTreeHead>> LatestSth() override;
   Result<std::vector<audit::SignedTreeHead>> Sths() override;
   Result<audit::Hash> Node(int level, uint64_t index) const override;
+
+ protected:
+  Status InsertProtocolVersion(const std::string& id, const std::string& version,
+                               const std::string& hash, const std::string& canonical) override;
 
  private:
   friend class PgWriteTransaction;

@@ -228,7 +228,8 @@ class SqliteNodeCursor : public audit::NodeCursor {
 
 // --- the store ---------------------------------------------------------------------------
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, bool create, const char* vfs) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, bool create,
+                                                       const char* vfs) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists && !create)
@@ -315,17 +316,9 @@ Result<int> SqliteStore::SchemaVersion() {
   return sqlite3_column_int(q.get(), 0);
 }
 
-Status SqliteStore::PutProtocolVersion(const std::string& id, const std::string& version,
-                                       const std::string& hash, const std::string& canonical) {
+Status SqliteStore::InsertProtocolVersion(const std::string& id, const std::string& version,
+                                          const std::string& hash, const std::string& canonical) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto existing = ProtocolVersionHash(id, version);
-  if (!existing.ok()) return existing.status();
-  if (*existing) {
-    if (**existing == hash) return Status::Ok();
-    return Status::InvalidArgument("protocol " + id + " version " + version +
-                                   " is already stored with hash " + **existing +
-                                   "; a version never changes, give the new text a new version");
-  }
   Stmt s(db_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES (?, ?, ?, ?)");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, id);

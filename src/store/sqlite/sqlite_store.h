@@ -17,12 +17,11 @@ namespace concordat::store {
 class SqliteStore : public Store {
  public:
   // `vfs` names an SQLite VFS to use instead of the default (tests inject faults this way).
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, bool create, const char* vfs = nullptr);
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, bool create,
+                                                   const char* vfs = nullptr);
   ~SqliteStore() override;
 
   Result<int> SchemaVersion() override;
-  Status PutProtocolVersion(const std::string& id, const std::string& version,
-                            const std::string& hash, const std::string& canonical) override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
                                                          const std::string& version) override;
   std::string Url() const override { return "sqlite:" + path_; }
@@ -38,6 +37,10 @@ class SqliteStore : public Store {
   Result<audit::Hash> Node(int level, uint64_t index) const override;
 
   sqlite3* db() const { return db_; }
+
+ protected:
+  Status InsertProtocolVersion(const std::string& id, const std::string& version,
+                               const std::string& hash, const std::string& canonical) override;
 
  private:
   friend class SqliteWriteTransaction;
