@@ -84,13 +84,13 @@ class PgWriteTransaction : public audit::LogWriteTransaction {
   explicit PgWriteTransaction(PostgresStore* s) : store_(s), lock_(s->mu_) {}
   ~PgWriteTransaction() override {
     if (open_) store_->Exec("ROLLBACK");
-    store_->in_write_ = false;
+    store_->subtree_cache_.set_writing(false);
   }
 
   Status Begin() {
     if (Status s = store_->Exec("BEGIN"); !s.ok()) return s;
     open_ = true;
-    store_->in_write_ = true;
+    store_->subtree_cache_.set_writing(true);
     if (Status s =
             store_->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) + ")");
         !s.ok())
@@ -410,10 +410,7 @@ Result<std::unique_ptr<audit::NodeCursor>> PostgresStore::Nodes() {
 
 Result<audit::Hash> PostgresStore::Node(int level, uint64_t index) const {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  const uint64_t key = (static_cast<uint64_t>(level) << 56) | index;
-  const bool cacheable = level >= kCachedFromLevel && !in_write_;
-  if (cacheable)
-    if (auto it = node_cache_.find(key); it != node_cache_.end()) return it->second;
+  if (auto cached = subtree_cache_.Find(level, index)) return *cached;
   auto r = Query("SELECT hash FROM log_nodes WHERE last_leaf = $1 AND level = $2",
                  {std::to_string(LastLeaf(level, index)), std::to_string(level)});
   if (!r.ok()) return r.status();
@@ -422,7 +419,7 @@ Result<audit::Hash> PostgresStore::Node(int level, uint64_t index) const {
   if (PQntuples(res.r) != 1 || !GetHash(res.r, 0, 0, &h))
     return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " +
                               std::to_string(index) + " is missing from the PostgreSQL store");
-  if (cacheable && node_cache_.size() < (1u << 21)) node_cache_.emplace(key, h);
+  subtree_cache_.Remember(level, index, h);
   return h;
 }
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "store/store.h"
+#include "store/subtree_cache.h"
 
 namespace concordat::store {
 
@@ -53,9 +54,7 @@ class PostgresStore : public Store {
   PGconn* conn_;
   std::string url_;
   mutable std::recursive_mutex mu_;
-  static constexpr int kCachedFromLevel = 3;
-  mutable std::unordered_map<uint64_t, audit::Hash> node_cache_;
-  bool in_write_ = false;
+  mutable SubtreeCache subtree_cache_;  // committed upper-level hashes (subtree_cache.h)
 };
 
 }  // namespace concordat::store

@@ -94,7 +94,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
     for (auto& c : recent_leaves_) c.first = UINT64_MAX;  // nothing cached yet
     if (Status s = store_->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     open_ = true;
-    store_->in_write_ = true;
+    store_->subtree_cache_.set_writing(true);
     auto n = store_->Size();
     if (!n.ok()) return n.status();
     size_ = *n;
@@ -103,7 +103,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
 
   ~SqliteWriteTransaction() override {
     if (open_) store_->Exec("ROLLBACK");
-    store_->in_write_ = false;
+    store_->subtree_cache_.set_writing(false);
   }
 
   Result<uint64_t> Size() override { return size_; }
@@ -383,11 +383,7 @@ Result<std::unique_ptr<audit::NodeCursor>> SqliteStore::Nodes() {
 
 Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  const uint64_t cache_key = (static_cast<uint64_t>(level) << 56) | index;
-  const bool cacheable = level >= kCachedFromLevel && !in_write_;
-  if (cacheable) {
-    if (auto it = node_cache_.find(cache_key); it != node_cache_.end()) return it->second;
-  }
+  if (auto cached = subtree_cache_.Find(level, index)) return *cached;
   if (!node_query_)
     sqlite3_prepare_v2(db_, "SELECT hash FROM log_nodes WHERE last_leaf = ? AND level = ?", -1,
                        &node_query_, nullptr);
@@ -402,7 +398,7 @@ Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
   if (!found)
     return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " +
                               std::to_string(index) + " is missing from " + path_);
-  if (cacheable && node_cache_.size() < (1u << 21)) node_cache_.emplace(cache_key, h);
+  subtree_cache_.Remember(level, index, h);
   return h;
 }
 

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "store/store.h"
+#include "store/subtree_cache.h"
 
 namespace concordat::store {
 
@@ -51,14 +52,9 @@ class SqliteStore : public Store {
 
   sqlite3* db_;
   std::string path_;
-  mutable std::recursive_mutex mu_;
+  mutable std::recursive_mutex mu_;             // one connection, used by one thread at a time
   mutable sqlite3_stmt* node_query_ = nullptr;  // prepared on first use, finalised on close
-  // Subtree hashes never change once written: upper levels (few, and on every proof's path)
-  // are kept in memory after their first read.
-  static constexpr int kCachedFromLevel = 3;
-  mutable std::unordered_map<uint64_t, audit::Hash> node_cache_;
-  bool in_write_ = false;  // reads inside an uncommitted transaction are never cached  // one
-                           // connection, used by one thread at a time
+  mutable SubtreeCache subtree_cache_;          // committed upper-level hashes
 };
 
 }  // namespace concordat::store
