@@ -1,5 +1,6 @@
 #include "audit/log.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace concordat::audit {
@@ -63,40 +64,50 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
-std::future<Result<uint64_t>> GroupCommitter::Submit(LogEntry entry) {
-  Pending p{std::move(entry), {}};
-  auto f = p.done.get_future();
+GroupCommitter::Receipt GroupCommitter::Submit(LogEntry entry) {
+  std::shared_ptr<Batch> batch;
+  size_t position;
+  bool first;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(p));
+    if (queue_.empty() || queue_.back()->entries.size() >= max_batch_) {
+      queue_.push_back(std::make_shared<Batch>());
+      queue_.back()->entries.reserve(std::min<size_t>(max_batch_, 1024));
+    }
+    batch = queue_.back();
+    position = batch->entries.size();
+    first = position == 0;
+    batch->entries.push_back(std::move(entry));
   }
-  cv_.notify_one();
-  return f;
+  if (first) cv_.notify_one();  // the writer waits only for an empty queue to fill
+  return Receipt(std::move(batch), position);
+}
+
+Result<uint64_t> GroupCommitter::Receipt::get() const {
+  if (!batch_) return Status::Internal("an empty receipt");
+  std::unique_lock<std::mutex> lock(batch_->mu);
+  batch_->cv.wait(lock, [this] { return batch_->done; });
+  if (!batch_->status.ok()) return batch_->status;
+  return batch_->entries[position_].index;
 }
 
 void GroupCommitter::Run() {
   for (;;) {
-    std::vector<Pending> batch;
+    std::shared_ptr<Batch> batch;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      batch = std::move(queue_.front());
+      queue_.pop_front();  // closed: later submissions start a new batch
     }
-    std::vector<LogEntry> entries;
-    entries.reserve(batch.size());
-    for (auto& p : batch) entries.push_back(std::move(p.entry));
-    auto sth = log_->Append(&entries, NowMillis());
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (sth.ok()) {
-        batch[i].done.set_value(entries[i].index);
-      } else {
-        batch[i].done.set_value(sth.status());
-      }
+    auto sth = log_->Append(&batch->entries, NowMillis());
+    {
+      std::lock_guard<std::mutex> lock(batch->mu);
+      batch->status = sth.ok() ? Status::Ok() : sth.status();
+      batch->done = true;
     }
+    batch->cv.notify_all();
   }
 }
 

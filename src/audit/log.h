@@ -8,7 +8,7 @@
 
 #include <condition_variable>
 #include <deque>
-#include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -35,25 +35,47 @@ class Log {
 };
 
 // Group commit: Submit() from any thread; a writer thread appends whatever is waiting as one
-// batch. The future resolves to the entry's index once its batch is durable.
+// batch (one transaction, one fsync, one signed tree head). Entries submitted while a batch is
+// being written gather in the next one. The receipt's get() blocks until the entry's batch is
+// durable and returns its index, or the batch's error (then none of the batch was written).
 class GroupCommitter {
+  struct Batch;
+
  public:
+  class Receipt {
+   public:
+    Receipt() = default;
+    Result<uint64_t> get() const;
+
+   private:
+    friend class GroupCommitter;
+    Receipt(std::shared_ptr<Batch> batch, size_t position)
+        : batch_(std::move(batch)), position_(position) {}
+    std::shared_ptr<Batch> batch_;
+    size_t position_ = 0;
+  };
+
   GroupCommitter(Log* log, size_t max_batch = 4096);
   ~GroupCommitter();  // drains what was submitted
 
-  std::future<Result<uint64_t>> Submit(LogEntry entry);
+  Receipt Submit(LogEntry entry);
 
  private:
-  void Run();
-  struct Pending {
-    LogEntry entry;
-    std::promise<Result<uint64_t>> done;
+  // One batch's entries and its outcome, shared by the writer and every receipt: one wake-up
+  // per batch rather than one per entry.
+  struct Batch {
+    std::vector<LogEntry> entries;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
   };
+  void Run();
   Log* log_;
   size_t max_batch_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;
+  std::deque<std::shared_ptr<Batch>> queue_;  // the back one is open for more entries
   bool stop_ = false;
   std::thread thread_;
 };

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,17 @@ bool FromHex(std::string_view hex, Hash* out);
 // [index * 2^level, (index + 1) * 2^level), all of which exist.
 class NodeSource {
  public:
+  // While a ReadScope lives, the source's reads see one state of the log and share one read
+  // transaction (many reads then cost one lock, not one each). Use it on one thread.
+  class ReadScope {
+   public:
+    virtual ~ReadScope() = default;
+  };
+
   virtual ~NodeSource() = default;
   virtual Result<Hash> Node(int level, uint64_t index) const = 0;
+  // A scope for a run of reads; nullptr where the source needs none.
+  virtual std::unique_ptr<ReadScope> OpenReadScope() const { return nullptr; }
 };
 
 // The tree hash of leaves [begin, end).

@@ -57,6 +57,11 @@ std::string HashList(const std::vector<audit::Hash>& v) {
 
 // --- init ----------------------------------------------------------------------------------
 
+std::string SchemaOf(store::Store& s) {
+  auto v = s.SchemaVersion();
+  return v.ok() ? std::to_string(*v) : "unknown";
+}
+
 int RunInit(const Common& c) {
   auto st = store::OpenStore(c.store, true);
   if (!st.ok()) return Fail(st.status().message());
@@ -65,14 +70,14 @@ int RunInit(const Common& c) {
   if (std::ifstream(key).good()) {
     auto signer = audit::Signer::Load(key);
     if (!signer.ok()) return Fail(signer.status().message());
-    std::cout << "store " << c.store << " is ready (schema " << store::Store::kSchemaVersion
-              << "); signing key " << key << " already exists and was kept\n";
+    std::cout << "store " << c.store << " is ready (schema " << SchemaOf(**st) << "); signing key "
+              << key << " already exists and was kept\n";
     return kExitOk;
   }
   if (Status s = audit::Signer::CreateKeyFiles(key, c.PublicKeyPath()); !s.ok())
     return Fail(s.message());
   auto pk = audit::LoadPublicKey(c.PublicKeyPath());
-  std::cout << "store " << c.store << " is ready (schema " << store::Store::kSchemaVersion << ")\n"
+  std::cout << "store " << c.store << " is ready (schema " << SchemaOf(**st) << ")\n"
             << "signing key " << key << " created (mode 0600); public key " << c.PublicKeyPath()
             << ": " << (pk.ok() ? audit::KeyToHex(pk->data(), pk->size()) : "?") << "\n";
   return kExitOk;

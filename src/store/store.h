@@ -17,9 +17,10 @@ namespace concordat::store {
 
 class Store : public audit::LogBackend {
  public:
-  // The schema version this build writes, and the one the store holds.
-  static constexpr int kSchemaVersion = 1;
+  // The schema version the store holds, and the latest this build migrates to (each kind of
+  // store numbers its own migrations).
   virtual Result<int> SchemaVersion() = 0;
+  virtual int LatestSchemaVersion() const = 0;
 
   // Protocol versions by id and version: their canonical text and content hash. Putting an
   // existing (id, version) again with the same hash does nothing; with a different hash it is

@@ -1,6 +1,7 @@
 // The log on the SQLite store: append, proofs read from the store, verification, group
 // commit from many threads, migrations, protocol versions, bad input.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <thread>
@@ -182,7 +183,7 @@ TEST(AuditLog, BadEntryInputIsRefusedWithTheField) {
 
 TEST(Store, MigrationsProtocolVersionsAndReopen) {
   Fixture f;
-  EXPECT_EQ(*f.store->SchemaVersion(), store::Store::kSchemaVersion);
+  EXPECT_EQ(*f.store->SchemaVersion(), f.store->LatestSchemaVersion());
   ASSERT_TRUE(
       f.store->PutProtocolVersion("essex-police-mosaic", "1.0", "sha256:aa", "canonical").ok());
   EXPECT_TRUE(f.store->PutProtocolVersion("essex-police-mosaic", "1.0", "sha256:aa", "canonical")
@@ -200,6 +201,97 @@ TEST(Store, MigrationsProtocolVersionsAndReopen) {
   EXPECT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("run concordat init"), std::string::npos);
   EXPECT_FALSE(store::OpenStore("mysql://x", false).ok());
+}
+
+}  // namespace
+}  // namespace concordat
+
+namespace concordat {
+namespace {
+
+// Runs SQL on the store's file through a second connection, as an old version or an intruder
+// would.
+void Sql(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "") << "\n" << sql;
+  sqlite3_free(err);
+  sqlite3_close(h);
+}
+
+TEST(Store, AVersionOneStoreMovesItsNodesIntoTilesAndStillProves) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  std::vector<audit::LogEntry> batch;
+  for (int i = 0; i < 300; ++i) batch.push_back(Entry(i));
+  auto sth = log.Append(&batch, 1000);
+  ASSERT_TRUE(sth.ok());
+  // Every node the tree has, as schema version 1 kept them: one row each.
+  std::string rows;
+  for (int level = 0; (uint64_t{1} << level) <= 300; ++level)
+    for (uint64_t i = 0; ((i + 1) << level) <= 300; ++i) {
+      auto h = f.store->Node(level, i);
+      ASSERT_TRUE(h.ok());
+      rows += "INSERT INTO log_nodes VALUES (" + std::to_string(((i + 1) << level) - 1) + ", " +
+              std::to_string(level) + ", X'" + audit::ToHex(*h) + "');\n";
+    }
+  std::vector<audit::Hash> before = *log.InclusionProofFor(137, 300);
+  const fs::path db = f.dir / "log.db";
+  f.store.reset();
+  Sql(db,
+      "BEGIN; CREATE TABLE log_nodes (last_leaf INTEGER NOT NULL, level INTEGER NOT NULL, hash "
+      "BLOB NOT NULL, PRIMARY KEY (last_leaf, level)) WITHOUT ROWID;\n" +
+          rows + "DROP TABLE log_tiles; DELETE FROM schema_migrations WHERE version = 2; COMMIT;");
+  auto reopened = store::OpenStore("sqlite:" + db.string(), false);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  f.store = std::move(*reopened);
+  EXPECT_EQ(*f.store->SchemaVersion(), 2);
+  audit::Log again(f.store.get(), f.signer.get());
+  EXPECT_EQ(*again.InclusionProofFor(137, 300), before);
+  EXPECT_TRUE(audit::VerifyLog(*f.store, f.pk).ok);
+  std::vector<audit::LogEntry> more{Entry(300), Entry(301)};
+  ASSERT_TRUE(again.Append(&more, 2000).ok());
+  auto report = audit::VerifyLog(*f.store, f.pk);
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.entries, 302u);
+}
+
+TEST(Store, AMalformedOrShortenedTileIsNamed) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  std::vector<audit::LogEntry> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(Entry(i));
+  ASSERT_TRUE(log.Append(&batch, 1000).ok());
+  const fs::path db = f.dir / "log.db";
+  f.store.reset();
+  // Level 1, tile 0 holds 50 hashes; cut the last 3 bytes.
+  const std::string level1 = std::to_string(uint64_t{1} << 56);
+  Sql(db, "UPDATE log_tiles SET hashes = substr(hashes, 1, 1597) WHERE id = " + level1);
+  f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
+  auto report = audit::VerifyLog(*f.store, f.pk);
+  EXPECT_FALSE(report.ok);
+  EXPECT_NE(report.message.find("subtree hashes at level 1, tile 0 are malformed"),
+            std::string::npos)
+      << report.message;
+}
+
+TEST(Store, HashesDroppedFromATileAreNamed) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  std::vector<audit::LogEntry> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(Entry(i));
+  ASSERT_TRUE(log.Append(&batch, 1000).ok());
+  const fs::path db = f.dir / "log.db";
+  f.store.reset();
+  // Level 0's second tile (leaves 64 to 99) cut to its first 10 hashes.
+  Sql(db, "UPDATE log_tiles SET hashes = substr(hashes, 1, 320) WHERE id = 1");
+  f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
+  auto report = audit::VerifyLog(*f.store, f.pk);
+  EXPECT_FALSE(report.ok);
+  ASSERT_TRUE(report.first_bad.has_value()) << report.message;
+  EXPECT_EQ(*report.first_bad, 64u + 10u) << report.message;
 }
 
 }  // namespace

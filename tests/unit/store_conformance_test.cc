@@ -128,12 +128,12 @@ TEST_P(StoreConformance, GroupCommitAndSeveralWriters) {
 TEST_P(StoreConformance, ProtocolVersionsAndReopen) {
   ASSERT_TRUE(store_->PutProtocolVersion("p", "1.0", "sha256:aa", "text").ok());
   EXPECT_FALSE(store_->PutProtocolVersion("p", "1.0", "sha256:bb", "other").ok());
-  EXPECT_EQ(*store_->SchemaVersion(), store::Store::kSchemaVersion);
+  EXPECT_EQ(*store_->SchemaVersion(), store_->LatestSchemaVersion());
   store_.reset();
   auto again = store::OpenStore(url_, false);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(**(*again)->ProtocolVersionHash("p", "1.0"), "sha256:aa");
-  EXPECT_EQ(*(*again)->SchemaVersion(), store::Store::kSchemaVersion);
+  EXPECT_EQ(*(*again)->SchemaVersion(), (*again)->LatestSchemaVersion());
 }
 
 TEST_P(StoreConformance, TamperingBehindTheStoresBackIsNamed) {

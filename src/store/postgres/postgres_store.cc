@@ -5,6 +5,8 @@
 namespace concordat::store {
 namespace {
 
+constexpr int kSchemaVersion = 1;  // the latest migration below
+
 constexpr int64_t kWriterLock = 0x436f6e636f7264;  // "Concord": the log's writer lock
 
 const char* kMigration1 = R"sql(
@@ -337,6 +339,10 @@ Status PostgresStore::Migrate() {
       return rollback(s);
   }
   return Exec("COMMIT");
+}
+
+int PostgresStore::LatestSchemaVersion() const {
+  return kSchemaVersion;
 }
 
 Result<int> PostgresStore::SchemaVersion() {

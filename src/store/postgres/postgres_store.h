@@ -23,6 +23,7 @@ class PostgresStore : public Store {
   ~PostgresStore() override;
 
   Result<int> SchemaVersion() override;
+  int LatestSchemaVersion() const override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
                                                          const std::string& version) override;
   std::string Url() const override { return url_; }

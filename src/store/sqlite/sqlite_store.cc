@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -42,8 +43,17 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-uint64_t LastLeaf(int level, uint64_t index) {
-  return ((index + 1) << level) - 1;
+constexpr int kSchemaVersion = 2;  // the latest migration below
+
+// Subtree hashes are kept in tiles: row (level, tile) holds the hashes of nodes
+// (level, tile * kTileWidth) onwards, 32 bytes each, in index order. A tile fills as the log
+// grows; a batch rewrites only the partial tile at the end of each level it touches. One row
+// per 64 hashes keeps appends and verification from paying SQLite's per-row cost per hash.
+constexpr uint64_t kTileWidth = 64;
+constexpr size_t kTileBytes = kTileWidth * 32;
+
+uint64_t TileKey(int level, uint64_t tile) {
+  return (static_cast<uint64_t>(level) << 56) | tile;
 }
 
 const char* kMigration1 = R"sql(
@@ -73,6 +83,16 @@ CREATE TABLE protocol_versions (
 );
 )sql";
 
+// Version 2: subtree hashes move from one row each (log_nodes) into tiles (log_tiles).
+const char* kMigration2 = R"sql(
+CREATE TABLE log_tiles (
+  id     INTEGER PRIMARY KEY,  -- level * 2^56 + tile: one B-tree search per read
+  hashes BLOB NOT NULL,
+  level  INTEGER GENERATED ALWAYS AS (id >> 56) VIRTUAL,
+  tile   INTEGER GENERATED ALWAYS AS (id & 72057594037927935) VIRTUAL
+);
+)sql";
+
 }  // namespace
 
 // --- the writer's transaction ------------------------------------------------------------
@@ -83,18 +103,18 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
       : store_(store),
         lock_(store->mu_),
         put_entry_(store->db_, "INSERT INTO log_entries (idx, entry, leaf) VALUES (?, ?, ?)"),
-        put_node_(store->db_, "INSERT INTO log_nodes (last_leaf, level, hash) VALUES (?, ?, ?)"),
+        get_tile_(store->db_, "SELECT hashes FROM log_tiles WHERE id = ?"),
+        put_tile_(store->db_, "INSERT OR REPLACE INTO log_tiles (id, hashes) VALUES (?, ?)"),
         put_sth_(store->db_,
                  "INSERT OR REPLACE INTO log_sth (tree_size, timestamp, root, signature) VALUES "
                  "(?, ?, ?, ?)") {}
 
   Status Begin() {
-    if (!put_entry_.ok() || !put_node_.ok() || !put_sth_.ok())
+    if (!put_entry_.ok() || !get_tile_.ok() || !put_tile_.ok() || !put_sth_.ok())
       return store_->Error("preparing statements");
-    for (auto& c : recent_leaves_) c.first = UINT64_MAX;  // nothing cached yet
     if (Status s = store_->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     open_ = true;
-    store_->subtree_cache_.set_writing(true);
+    store_->writing_ = true;
     auto n = store_->Size();
     if (!n.ok()) return n.status();
     size_ = *n;
@@ -103,7 +123,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
 
   ~SqliteWriteTransaction() override {
     if (open_) store_->Exec("ROLLBACK");
-    store_->subtree_cache_.set_writing(false);
+    store_->writing_ = false;
   }
 
   Result<uint64_t> Size() override { return size_; }
@@ -117,19 +137,18 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
     put_entry_.Reset();
     if (rc != SQLITE_DONE) return store_->Error("writing entry " + std::to_string(index));
     ++size_;
-    recent_leaves_[index & 63] = {index, leaf};
-    // The leaf is also node (0, index): proofs then read one compact, clustered table.
+    // The leaf is also node (0, index): proofs then read the compact tiles only.
     return PutNode(0, index, leaf);
   }
 
   Status PutNode(int level, uint64_t index, const audit::Hash& hash) override {
-    put_node_.BindInt(1, static_cast<int64_t>(LastLeaf(level, index)));
-    put_node_.BindInt(2, level);
-    put_node_.BindBlob(3, hash.data(), hash.size());
-    int rc = put_node_.Step();
-    put_node_.Reset();
-    if (rc != SQLITE_DONE) return store_->Error("writing a subtree hash");
-    if (level > 0) written_[(static_cast<uint64_t>(level) << 56) | index] = hash;
+    auto tile = Tile(level, index / kTileWidth);
+    if (!tile.ok()) return tile.status();
+    std::string& bytes = **tile;
+    if (bytes.size() != (index % kTileWidth) * 32)
+      return Status::Internal("subtree hashes must be put in order (level " +
+                              std::to_string(level) + ", index " + std::to_string(index) + ")");
+    bytes.append(reinterpret_cast<const char*>(hash.data()), hash.size());
     return Status::Ok();
   }
 
@@ -145,30 +164,58 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
   }
 
   Status Commit() override {
+    for (const auto& [key, bytes] : tiles_) {
+      put_tile_.BindInt(1, static_cast<int64_t>(key));
+      put_tile_.BindBlob(2, bytes.data(), bytes.size());
+      int rc = put_tile_.Step();
+      put_tile_.Reset();
+      if (rc != SQLITE_DONE) return store_->Error("writing subtree hashes");
+    }
     Status s = store_->Exec("COMMIT");
     if (s.ok()) open_ = false;
     return s;
   }
 
   Result<audit::Hash> Node(int level, uint64_t index) const override {
-    if (level == 0) {
-      const auto& cached = recent_leaves_[index & 63];
-      if (cached.first == index) return cached.second;
-    } else if (auto it = written_.find((static_cast<uint64_t>(level) << 56) | index);
-               it != written_.end()) {
-      return it->second;
+    if (auto it = tiles_.find(TileKey(level, index / kTileWidth)); it != tiles_.end()) {
+      const size_t at = (index % kTileWidth) * 32;
+      if (it->second.size() >= at + 32) {
+        audit::Hash h;
+        std::memcpy(h.data(), it->second.data() + at, 32);
+        return h;
+      }
     }
-    return store_->Node(level, index);  // reads see this transaction's writes
+    return store_->Node(level, index);  // committed before this transaction
   }
 
  private:
+  // The tile being written at (level, tile): loaded once, kept until Commit() writes it.
+  Result<std::string*> Tile(int level, uint64_t tile) {
+    auto [it, added] = tiles_.try_emplace(TileKey(level, tile));
+    if (added) {
+      it->second.reserve(kTileBytes);
+      get_tile_.BindInt(1, static_cast<int64_t>(TileKey(level, tile)));
+      int rc = get_tile_.Step();
+      if (rc == SQLITE_ROW) {
+        const void* p = sqlite3_column_blob(get_tile_.get(), 0);
+        it->second.assign(static_cast<const char*>(p ? p : ""),
+                          static_cast<size_t>(sqlite3_column_bytes(get_tile_.get(), 0)));
+      }
+      get_tile_.Reset();
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        tiles_.erase(it);
+        return store_->Error("reading subtree hashes");
+      }
+    }
+    return &it->second;
+  }
+
   SqliteStore* store_;
   std::unique_lock<std::recursive_mutex> lock_;
-  Stmt put_entry_, put_node_, put_sth_;
+  Stmt put_entry_, get_tile_, put_tile_, put_sth_;
   bool open_ = false;
   uint64_t size_ = 0;
-  std::array<std::pair<uint64_t, audit::Hash>, 64> recent_leaves_{};
-  std::unordered_map<uint64_t, audit::Hash> written_;  // subtree hashes put in this transaction
+  std::unordered_map<uint64_t, std::string> tiles_;  // tiles written in this transaction
 };
 
 // --- cursors -----------------------------------------------------------------------------
@@ -201,29 +248,109 @@ class SqliteEntryCursor : public audit::EntryCursor {
   bool done_ = false;
 };
 
+// Nodes in the order verification wants them (by the last leaf they cover, then level),
+// merged from one ordered read of the tiles per level.
 class SqliteNodeCursor : public audit::NodeCursor {
  public:
-  explicit SqliteNodeCursor(sqlite3* db)
-      : stmt_(db, "SELECT last_leaf, level, hash FROM log_nodes ORDER BY last_leaf, level") {}
-  Result<bool> Next(audit::StoredNode* out) override {
-    if (!stmt_.ok()) return Status::IoError("cannot read the log's subtree hashes");
-    if (done_) return false;
-    int rc = stmt_.Step();
-    if (rc == SQLITE_DONE) {
-      done_ = true;
-      return false;
+  explicit SqliteNodeCursor(sqlite3* db) {
+    Stmt levels(db, "SELECT COALESCE(MAX(id) >> 56, -1) FROM log_tiles");
+    if (!levels.ok() || levels.Step() != SQLITE_ROW) {
+      error_ = true;
+      return;
     }
-    if (rc != SQLITE_ROW) return Status::IoError("reading the log's subtree hashes failed");
-    uint64_t last = static_cast<uint64_t>(sqlite3_column_int64(stmt_.get(), 0));
-    out->level = sqlite3_column_int(stmt_.get(), 1);
-    out->index = out->level >= 0 && out->level < 64 ? ((last + 1) >> out->level) - 1 : 0;
-    if (!ReadHash(stmt_.get(), 2, &out->hash)) out->hash.fill(0);
+    const int top = std::min(sqlite3_column_int(levels.get(), 0), 62);
+    for (int level = 0; level <= top; ++level) {
+      auto stream = std::make_unique<Level>(db, level);
+      if (!stream->stmt.ok()) {
+        error_ = true;
+        return;
+      }
+      stream->stmt.BindInt(1, static_cast<int64_t>(TileKey(level, 0)));
+      stream->stmt.BindInt(2, static_cast<int64_t>(TileKey(level + 1, 0)));
+      streams_.push_back(std::move(stream));
+    }
+    heads_.assign(streams_.size(), UINT64_MAX);
+  }
+
+  Result<bool> Next(audit::StoredNode* out) override {
+    if (error_) return Status::IoError("cannot read the log's subtree hashes");
+    if (!started_) {
+      for (size_t i = 0; i < streams_.size(); ++i)
+        if (Status s = Advance(i); !s.ok()) return s;
+      started_ = true;
+    } else if (last_ < streams_.size()) {
+      if (Status s = Advance(last_); !s.ok()) return s;
+    }
+    // The smallest last leaf; on a tie the lower level (scanned first) wins. Exhausted
+    // streams hold UINT64_MAX, which no node has.
+    size_t best = streams_.size();
+    uint64_t best_leaf = UINT64_MAX;
+    for (size_t i = 0; i < heads_.size(); ++i) {
+      if (heads_[i] < best_leaf) {
+        best = i;
+        best_leaf = heads_[i];
+      }
+    }
+    last_ = best;
+    if (best == streams_.size()) return false;
+    Level& l = *streams_[best];
+    out->level = l.level;
+    out->index = l.index;
+    std::memcpy(out->hash.data(), l.bytes.data() + l.pos, 32);
     return true;
   }
 
  private:
-  Stmt stmt_;
-  bool done_ = false;
+  struct Level {
+    Level(sqlite3* db, int l)
+        : stmt(db, "SELECT id, hashes FROM log_tiles WHERE id >= ? AND id < ? ORDER BY id"),
+          level(l) {}
+    Stmt stmt;
+    int level;
+    std::string bytes;  // the current tile
+    size_t pos = 0;     // the next hash in it
+    uint64_t index = 0;
+    bool started = false, exhausted = false;
+  };
+
+  // Moves stream i to its next node (reading its next tile when the current one is used up)
+  // and records that node's last leaf in heads_[i].
+  Status Advance(size_t i) {
+    Level& l = *streams_[i];
+    if (l.exhausted) return Status::Ok();
+    if (l.started) {
+      l.pos += 32;
+      ++l.index;
+    }
+    l.started = true;
+    while (l.pos >= l.bytes.size()) {
+      int rc = l.stmt.Step();
+      if (rc == SQLITE_DONE) {
+        l.exhausted = true;
+        heads_[i] = UINT64_MAX;
+        return Status::Ok();
+      }
+      if (rc != SQLITE_ROW) return Status::IoError("reading the log's subtree hashes failed");
+      const int64_t tile = sqlite3_column_int64(l.stmt.get(), 0) & ((int64_t{1} << 56) - 1);
+      const void* p = sqlite3_column_blob(l.stmt.get(), 1);
+      const size_t n = static_cast<size_t>(sqlite3_column_bytes(l.stmt.get(), 1));
+      if (n % 32 != 0 || n > kTileBytes)
+        return Status::Corruption("the subtree hashes at level " + std::to_string(l.level) +
+                                  ", tile " + std::to_string(tile) + " are malformed (altered)");
+      l.bytes.assign(static_cast<const char*>(p ? p : ""), n);
+      l.pos = 0;
+      l.index = static_cast<uint64_t>(tile) * kTileWidth;
+    }
+    heads_[i] = l.level < 63 && l.index < (uint64_t{1} << (63 - l.level))
+                    ? ((l.index + 1) << l.level) - 1
+                    : UINT64_MAX - 1;
+    return Status::Ok();
+  }
+
+  std::vector<std::unique_ptr<Level>> streams_;
+  std::vector<uint64_t> heads_;  // the last leaf of each stream's current node
+  size_t last_ = 0;              // the stream whose node was handed out last
+  bool started_ = false, error_ = false;
 };
 
 // --- the store ---------------------------------------------------------------------------
@@ -299,14 +426,67 @@ Status SqliteStore::Migrate() {
         path_ + ": the store has schema version " + std::to_string(current) +
         ", newer than this Concordat (" + std::to_string(kSchemaVersion) +
         "); upgrade Concordat, nothing was changed"));
+  auto record = [&](int version) {
+    return Exec(("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                 std::to_string(version) + ", strftime('%Y-%m-%dT%H:%M:%SZ','now'))")
+                    .c_str());
+  };
   if (current < 1) {
     if (Status s = Exec(kMigration1); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (1, "
-                        "strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
-        !s.ok())
-      return rollback(s);
+    if (Status s = record(1); !s.ok()) return rollback(s);
+  }
+  if (current < 2) {
+    if (Status s = Exec(kMigration2); !s.ok()) return rollback(s);
+    if (Status s = MoveNodesIntoTiles(); !s.ok()) return rollback(s);
+    if (Status s = record(2); !s.ok()) return rollback(s);
   }
   return Exec("COMMIT");
+}
+
+// Migration 2's data step: every row of log_nodes (version 1) into its tile, in order.
+Status SqliteStore::MoveNodesIntoTiles() {
+  {
+    Stmt read(db_, "SELECT last_leaf, level, hash FROM log_nodes ORDER BY level, last_leaf");
+    Stmt put(db_, "INSERT INTO log_tiles (id, hashes) VALUES (?, ?)");
+    if (!read.ok() || !put.ok()) return Error("preparing the move to tiles");
+    int level = -1;
+    uint64_t tile = 0;
+    std::string bytes;
+    auto flush = [&]() -> Status {
+      if (bytes.empty()) return Status::Ok();
+      put.BindInt(1, static_cast<int64_t>(TileKey(level, tile)));
+      put.BindBlob(2, bytes.data(), bytes.size());
+      int rc = put.Step();
+      put.Reset();
+      bytes.clear();
+      return rc == SQLITE_DONE ? Status::Ok() : Error("writing subtree hash tiles");
+    };
+    for (int rc; (rc = read.Step()) == SQLITE_ROW;) {
+      const int l = sqlite3_column_int(read.get(), 1);
+      const uint64_t last = static_cast<uint64_t>(sqlite3_column_int64(read.get(), 0));
+      const uint64_t index = l >= 0 && l < 63 ? ((last + 1) >> l) - 1 : 0;
+      audit::Hash h;
+      if (l < 0 || l >= 63 || !ReadHash(read.get(), 2, &h))
+        return Status::Corruption(path_ + ": a malformed subtree hash row in log_nodes (level " +
+                                  std::to_string(l) + "); nothing was changed");
+      if (l != level || index / kTileWidth != tile) {
+        if (Status s = flush(); !s.ok()) return s;
+        level = l;
+        tile = index / kTileWidth;
+      }
+      if (bytes.size() != (index % kTileWidth) * 32)
+        return Status::Corruption(path_ + ": log_nodes is missing the subtree hash before level " +
+                                  std::to_string(l) + " index " + std::to_string(index) +
+                                  "; nothing was changed (run audit verify with the old version)");
+      bytes.append(reinterpret_cast<const char*>(h.data()), 32);
+    }
+    if (Status s = flush(); !s.ok()) return s;
+  }
+  return Exec("DROP TABLE log_nodes");
+}
+
+int SqliteStore::LatestSchemaVersion() const {
+  return kSchemaVersion;
 }
 
 Result<int> SqliteStore::SchemaVersion() {
@@ -381,24 +561,62 @@ Result<std::unique_ptr<audit::NodeCursor>> SqliteStore::Nodes() {
   return std::unique_ptr<audit::NodeCursor>(new SqliteNodeCursor(db_));
 }
 
+// One read transaction for the scope's life (the connection is held meanwhile). Inside a
+// write transaction it adds nothing: the reads already share that one.
+class SqliteReadScope : public audit::NodeSource::ReadScope {
+ public:
+  explicit SqliteReadScope(const SqliteStore* store) : store_(store), lock_(store->mu_) {
+    if (sqlite3_get_autocommit(store_->db_) && store_->Exec("BEGIN").ok()) open_ = true;
+  }
+  ~SqliteReadScope() override {
+    if (open_) store_->Exec("COMMIT");
+  }
+
+ private:
+  const SqliteStore* store_;
+  std::unique_lock<std::recursive_mutex> lock_;
+  bool open_ = false;
+};
+
+std::unique_ptr<audit::NodeSource::ReadScope> SqliteStore::OpenReadScope() const {
+  return std::make_unique<SqliteReadScope>(this);
+}
+
 Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (auto cached = subtree_cache_.Find(level, index)) return *cached;
+  const uint64_t key = TileKey(level, index / kTileWidth);
+  const size_t at = (index % kTileWidth) * 32;
+  audit::Hash h;
+  if (auto it = full_tiles_.find(key); it != full_tiles_.end()) {
+    std::memcpy(h.data(), it->second.data() + at, 32);
+    return h;
+  }
   if (!node_query_)
-    sqlite3_prepare_v2(db_, "SELECT hash FROM log_nodes WHERE last_leaf = ? AND level = ?", -1,
-                       &node_query_, nullptr);
+    sqlite3_prepare_v2(db_, "SELECT hashes FROM log_tiles WHERE id = ?", -1, &node_query_, nullptr);
   sqlite3_stmt* q = node_query_;
   if (!q) return Error("preparing a subtree hash query");
-  sqlite3_bind_int64(q, 1, static_cast<int64_t>(LastLeaf(level, index)));
-  sqlite3_bind_int(q, 2, level);
+  sqlite3_bind_int64(q, 1, static_cast<int64_t>(key));
   int rc = sqlite3_step(q);
-  audit::Hash h;
-  bool found = rc == SQLITE_ROW && ReadHash(q, 0, &h);
+  const size_t n = rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB
+                       ? static_cast<size_t>(sqlite3_column_bytes(q, 0))
+                       : 0;
+  const char* bytes = n ? static_cast<const char*>(sqlite3_column_blob(q, 0)) : nullptr;
+  const bool found = n >= at + 32;
+  if (found) {
+    std::memcpy(h.data(), bytes + at, 32);
+    // A full tile never changes once committed; keep the upper levels' (few, and on every
+    // proof's path). Nothing is kept while a write is open: it may still roll back.
+    if (n == kTileBytes && level >= kCachedFromLevel && !writing_ &&
+        full_tiles_.size() < kMaxCachedTiles) {
+      std::array<uint8_t, kTileBytes> tile;
+      std::memcpy(tile.data(), bytes, kTileBytes);
+      full_tiles_.emplace(key, tile);
+    }
+  }
   sqlite3_reset(q);
   if (!found)
     return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " +
                               std::to_string(index) + " is missing from " + path_);
-  subtree_cache_.Remember(level, index, h);
   return h;
 }
 

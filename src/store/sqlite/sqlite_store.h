@@ -5,13 +5,14 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "store/store.h"
-#include "store/subtree_cache.h"
 
 namespace concordat::store {
 
@@ -23,6 +24,7 @@ class SqliteStore : public Store {
   ~SqliteStore() override;
 
   Result<int> SchemaVersion() override;
+  int LatestSchemaVersion() const override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
                                                          const std::string& version) override;
   std::string Url() const override { return "sqlite:" + path_; }
@@ -36,6 +38,7 @@ class SqliteStore : public Store {
   Result<std::optional<audit::SignedTreeHead>> LatestSth() override;
   Result<std::vector<audit::SignedTreeHead>> Sths() override;
   Result<audit::Hash> Node(int level, uint64_t index) const override;
+  std::unique_ptr<ReadScope> OpenReadScope() const override;
 
   sqlite3* db() const { return db_; }
 
@@ -45,8 +48,10 @@ class SqliteStore : public Store {
 
  private:
   friend class SqliteWriteTransaction;
+  friend class SqliteReadScope;
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Status Migrate();
+  Status MoveNodesIntoTiles();
   Status Exec(const char* sql) const;
   Status Error(const std::string& what) const;
 
@@ -54,7 +59,13 @@ class SqliteStore : public Store {
   std::string path_;
   mutable std::recursive_mutex mu_;             // one connection, used by one thread at a time
   mutable sqlite3_stmt* node_query_ = nullptr;  // prepared on first use, finalised on close
-  mutable SubtreeCache subtree_cache_;          // committed upper-level hashes
+  // Committed, full tiles of subtree hashes at the upper levels, kept after their first read:
+  // at most kMaxCachedTiles of 2 KiB (about 128 MiB, enough for every level >= 3 of a
+  // 16-million-entry log).
+  static constexpr int kCachedFromLevel = 3;
+  static constexpr size_t kMaxCachedTiles = 65536;
+  mutable std::unordered_map<uint64_t, std::array<uint8_t, 2048>> full_tiles_;
+  bool writing_ = false;  // a write transaction is open
 };
 
 }  // namespace concordat::store
