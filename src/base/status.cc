@@ -22,6 +22,9 @@ std::string Status::ToString() const {
     case Code::kInternal:
       name = "internal error";
       break;
+    case Code::kAlreadyExists:
+      name = "already exists";
+      break;
   }
   return std::string(name) + ": " + message_;
 }

@@ -15,8 +15,22 @@
 
 namespace concordat::store {
 
+// A person who uses Concordat: their organisation and roles come from here, never from a
+// request. Only the SHA-256 of their bearer token is kept.
+struct User {
+  std::string id;            // unique, e.g. "u-4411"
+  std::string organisation;  // a partner id
+  std::string name;          // display name; may be empty
+  std::vector<std::string> roles;
+  std::string token_hash;  // "sha256:<hex>" of the bearer token
+};
+
 class Store : public audit::LogBackend {
  public:
+  // Users. AddUser refuses an id or token hash already present and changes nothing then.
+  virtual Status AddUser(const User& user) = 0;
+  virtual Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) = 0;
+
   // The schema version the store holds, and the latest this build migrates to (each kind of
   // store numbers its own migrations).
   virtual Result<int> SchemaVersion() = 0;

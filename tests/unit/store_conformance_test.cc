@@ -164,6 +164,28 @@ TEST_P(StoreConformance, NewerSchemaIsRefusedAndNothingChanges) {
       << again.status().ToString();
 }
 
+TEST_P(StoreConformance, UsersAreFoundByTokenHashOnlyAndNeverDuplicated) {
+  store::User u{"u-4411", "essex-police", "A. Officer",
+                {"intelligence-support-officer", "analyst"}, "sha256:aa11"};
+  ASSERT_TRUE(store_->AddUser(u).ok());
+  auto found = store_->UserByTokenHash("sha256:aa11");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, "u-4411");
+  EXPECT_EQ((*found)->organisation, "essex-police");
+  EXPECT_EQ((*found)->name, "A. Officer");
+  EXPECT_EQ((*found)->roles, u.roles);
+  EXPECT_FALSE(store_->UserByTokenHash("sha256:bb22")->has_value());
+  store::User same_id = u;
+  same_id.token_hash = "sha256:cc33";
+  Status dup = store_->AddUser(same_id);
+  EXPECT_EQ(dup.code(), Status::Code::kAlreadyExists) << dup.ToString();
+  store::User same_token{"u-9", "essex-cc", "", {"x"}, "sha256:aa11"};
+  EXPECT_EQ(store_->AddUser(same_token).code(), Status::Code::kAlreadyExists);
+  EXPECT_FALSE(store_->UserByTokenHash("sha256:cc33")->has_value());
+  EXPECT_EQ((*store_->UserByTokenHash("sha256:aa11"))->id, "u-4411");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

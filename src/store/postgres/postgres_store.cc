@@ -5,9 +5,21 @@
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 1;  // the latest migration below
+constexpr int kSchemaVersion = 2;  // the latest migration below
 
 constexpr int64_t kWriterLock = 0x436f6e636f7264;  // "Concord": the log's writer lock
+
+// Version 2: the people who use the server.
+const char* kMigration2 = R"sql(
+CREATE TABLE users (
+  id           TEXT PRIMARY KEY,
+  organisation TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  roles        TEXT NOT NULL,
+  token_hash   TEXT NOT NULL UNIQUE,
+  created_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql";
 
 const char* kMigration1 = R"sql(
 CREATE TABLE log_entries (
@@ -338,7 +350,52 @@ Status PostgresStore::Migrate() {
     if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (1)"); !s.ok())
       return rollback(s);
   }
+  if (current < 2) {
+    if (Status s = Exec(kMigration2); !s.ok()) return rollback(s);
+    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (2)"); !s.ok())
+      return rollback(s);
+  }
   return Exec("COMMIT");
+}
+
+Status PostgresStore::AddUser(const User& user) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::string roles;
+  for (const auto& r : user.roles) roles += (roles.empty() ? "" : ",") + r;
+  const char* values[5] = {user.id.c_str(), user.organisation.c_str(), user.name.c_str(),
+                           roles.c_str(), user.token_hash.c_str()};
+  Res r(PQexecParams(conn_,
+                     "INSERT INTO users (id, organisation, name, roles, token_hash) VALUES ($1, "
+                     "$2, $3, $4, $5)",
+                     5, nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) {
+    const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
+    if (state && std::string(state) == "23505")
+      return Status::AlreadyExists("user " + user.id + " already exists; nothing was changed");
+    return Error("adding user " + user.id);
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<User>> PostgresStore::UserByTokenHash(const std::string& token_hash) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query("SELECT id, organisation, name, roles FROM users WHERE token_hash = $1",
+                 {token_hash});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  if (PQntuples(res.r) == 0) return std::optional<User>();
+  auto col = [&](int i) {
+    return std::string(PQgetvalue(res.r, 0, i), static_cast<size_t>(PQgetlength(res.r, 0, i)));
+  };
+  User u{col(0), col(1), col(2), {}, token_hash};
+  const std::string all = col(3);
+  for (size_t start = 0; start < all.size();) {
+    size_t comma = all.find(',', start);
+    if (comma == std::string::npos) comma = all.size();
+    u.roles.push_back(all.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return std::optional<User>(std::move(u));
 }
 
 int PostgresStore::LatestSchemaVersion() const {

@@ -22,6 +22,8 @@ class PostgresStore : public Store {
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, bool create);
   ~PostgresStore() override;
 
+  Status AddUser(const User& user) override;
+  Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) override;
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,

@@ -43,7 +43,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 2;  // the latest migration below
+constexpr int kSchemaVersion = 3;  // the latest migration below
 
 // Subtree hashes are kept in tiles: row (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. A tile fills as the log
@@ -92,6 +92,35 @@ CREATE TABLE log_tiles (
   tile   INTEGER GENERATED ALWAYS AS (id & 72057594037927935) VIRTUAL
 );
 )sql";
+
+// Version 3: the people who use the server.
+const char* kMigration3 = R"sql(
+CREATE TABLE users (
+  id           TEXT PRIMARY KEY,
+  organisation TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  roles        TEXT NOT NULL,  -- comma-separated role ids
+  token_hash   TEXT NOT NULL UNIQUE,
+  created_at   TEXT NOT NULL
+);
+)sql";
+
+std::string JoinRoles(const std::vector<std::string>& roles) {
+  std::string out;
+  for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
+  return out;
+}
+
+std::vector<std::string> SplitRoles(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    size_t comma = s.find(',');
+    out.emplace_back(s.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -440,6 +469,10 @@ Status SqliteStore::Migrate() {
     if (Status s = MoveNodesIntoTiles(); !s.ok()) return rollback(s);
     if (Status s = record(2); !s.ok()) return rollback(s);
   }
+  if (current < 3) {
+    if (Status s = Exec(kMigration3); !s.ok()) return rollback(s);
+    if (Status s = record(3); !s.ok()) return rollback(s);
+  }
   return Exec("COMMIT");
 }
 
@@ -483,6 +516,40 @@ Status SqliteStore::MoveNodesIntoTiles() {
     if (Status s = flush(); !s.ok()) return s;
   }
   return Exec("DROP TABLE log_nodes");
+}
+
+Status SqliteStore::AddUser(const User& user) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO users (id, organisation, name, roles, token_hash, created_at) VALUES (?, ?, "
+         "?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, user.id);
+  s.BindText(2, user.organisation);
+  s.BindText(3, user.name);
+  s.BindText(4, JoinRoles(user.roles));
+  s.BindText(5, user.token_hash);
+  int rc = s.Step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status::AlreadyExists("user " + user.id + " already exists; nothing was changed");
+  if (rc != SQLITE_DONE) return Error("adding user " + user.id);
+  return Status::Ok();
+}
+
+Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& token_hash) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, "SELECT id, organisation, name, roles FROM users WHERE token_hash = ?");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, token_hash);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<User>();
+  if (rc != SQLITE_ROW) return Error("reading users");
+  auto col = [&](int i) {
+    const unsigned char* t = sqlite3_column_text(s.get(), i);
+    return std::string(t ? reinterpret_cast<const char*>(t) : "");
+  };
+  User u{col(0), col(1), col(2), SplitRoles(col(3)), token_hash};
+  return std::optional<User>(std::move(u));
 }
 
 int SqliteStore::LatestSchemaVersion() const {

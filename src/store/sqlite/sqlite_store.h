@@ -23,6 +23,8 @@ class SqliteStore : public Store {
                                                    const char* vfs = nullptr);
   ~SqliteStore() override;
 
+  Status AddUser(const User& user) override;
+  Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) override;
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
