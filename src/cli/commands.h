@@ -19,5 +19,6 @@ void RegisterCanonical(CLI::App& app, int* exit_code);
 void RegisterDecide(CLI::App& app, int* exit_code);    // decide and explain
 void RegisterGenerate(CLI::App& app, int* exit_code);  // gen-registry and gen-requests
 void RegisterAudit(CLI::App& app, int* exit_code);     // init and audit ...
+void RegisterUser(CLI::App& app, int* exit_code);      // user add
 
 }  // namespace concordat::cli

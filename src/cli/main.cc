@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   concordat::cli::RegisterDecide(app, &exit_code);
   concordat::cli::RegisterGenerate(app, &exit_code);
   concordat::cli::RegisterAudit(app, &exit_code);
+  concordat::cli::RegisterUser(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "audit/merkle.h"
+#include "base/sha256.h"
 
 namespace concordat {
 namespace {
@@ -289,6 +290,34 @@ TEST_F(AuditStore, AcknowledgedEntriesSurviveSigkill) {
     ASSERT_EQ(v.code, 0) << "round " << round << ": " << v.out;
   }
   EXPECT_GT(acked_total, 100u) << "the writer must have made progress before being killed";
+}
+
+}  // namespace
+}  // namespace concordat
+
+namespace concordat {
+namespace {
+
+TEST_F(AuditStore, UserAddPrintsATokenOnceAndStoresOnlyItsHash) {
+  ShellRun added =
+      C("user add --id u-4411 --org essex-police --roles "
+        "intelligence-support-officer,intelligence-coordinator --name 'A Officer'");
+  ASSERT_EQ(added.code, 0) << added.out;
+  const size_t at = added.out.find("cct_");
+  ASSERT_NE(at, std::string::npos) << added.out;
+  const std::string token = added.out.substr(at, 4 + 64);
+  ShellRun row = Sql("SELECT organisation, roles, token_hash FROM users WHERE id = 'u-4411'");
+  EXPECT_EQ(row.out, "essex-police|intelligence-support-officer,intelligence-coordinator|sha256:" +
+                         Sha256Hex(token) + "\n");
+  ShellRun dump = Sh("sqlite3 '" + db_ + "' .dump");
+  EXPECT_EQ(dump.out.find(token), std::string::npos) << "the token itself is stored";
+  ShellRun again = C("user add --id u-4411 --org essex-police --roles x");
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.out.find("user u-4411 already exists; nothing was changed"), std::string::npos);
+  ShellRun bad = C("user add --id u-1 --org 'Essex Police' --roles x");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("--org 'Essex Police'"), std::string::npos) << bad.out;
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM users").out, "1\n");
 }
 
 }  // namespace

@@ -243,7 +243,9 @@ TEST(Store, AVersionOneStoreMovesItsNodesIntoTilesAndStillProves) {
   Sql(db,
       "BEGIN; CREATE TABLE log_nodes (last_leaf INTEGER NOT NULL, level INTEGER NOT NULL, hash "
       "BLOB NOT NULL, PRIMARY KEY (last_leaf, level)) WITHOUT ROWID;\n" +
-          rows + "DROP TABLE log_tiles; DROP TABLE users; DELETE FROM schema_migrations WHERE version >= 2; "
+          rows +
+          "DROP TABLE log_tiles; DROP TABLE users; DELETE FROM schema_migrations WHERE version >= "
+          "2; "
           "COMMIT;");
   auto reopened = store::OpenStore("sqlite:" + db.string(), false);
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();

@@ -28,7 +28,8 @@ audit::LogEntry Entry(uint64_t i) {
 TEST(PowerCut, UnsyncedWritesAreLostAcknowledgedEntriesAreNot) {
   auto& vfs = testing::CrashVfs::Get();
   std::mt19937 rng(2026);
-  const fs::path dir = fs::temp_directory_path() / ("concordat-powercut-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("concordat-powercut-" + std::to_string(::getpid()));
   int crashes = 0;
   uint64_t total_acked = 0;
   for (int round = 0; round < 25; ++round) {
@@ -47,7 +48,8 @@ TEST(PowerCut, UnsyncedWritesAreLostAcknowledgedEntriesAreNot) {
       const int before = static_cast<int>(rng() % 20);
       for (int b = 0; b < before; ++b) {
         std::vector<audit::LogEntry> batch;
-        for (int i = 0; i < 1 + static_cast<int>(rng() % 40); ++i) batch.push_back(Entry(acked + batch.size()));
+        for (int i = 0; i < 1 + static_cast<int>(rng() % 40); ++i)
+          batch.push_back(Entry(acked + batch.size()));
         auto r = log.Append(&batch, 1);
         ASSERT_TRUE(r.ok()) << r.status().ToString();
         acked = r->tree_size;
@@ -55,7 +57,8 @@ TEST(PowerCut, UnsyncedWritesAreLostAcknowledgedEntriesAreNot) {
       vfs.ArmAtSync(1 + static_cast<int>(rng() % 4));
       for (int b = 0; b < 50 && !vfs.crashed(); ++b) {
         std::vector<audit::LogEntry> batch;
-        for (int i = 0; i < 1 + static_cast<int>(rng() % 40); ++i) batch.push_back(Entry(acked + batch.size()));
+        for (int i = 0; i < 1 + static_cast<int>(rng() % 40); ++i)
+          batch.push_back(Entry(acked + batch.size()));
         auto r = log.Append(&batch, 1);
         if (r.ok()) acked = r->tree_size;  // committed and synced: acknowledged
       }
@@ -66,7 +69,8 @@ TEST(PowerCut, UnsyncedWritesAreLostAcknowledgedEntriesAreNot) {
     ASSERT_TRUE(reopened.ok()) << "round " << round << ": " << reopened.status().ToString();
     auto size = (*reopened)->Size();
     ASSERT_TRUE(size.ok());
-    EXPECT_EQ(*size, acked) << "round " << round << ": every acknowledged entry, and nothing unacknowledged";
+    EXPECT_EQ(*size, acked) << "round " << round
+                            << ": every acknowledged entry, and nothing unacknowledged";
     auto report = audit::VerifyLog(**reopened, signer.public_key());
     EXPECT_TRUE(report.ok) << "round " << round << ": " << report.message;
     total_acked += acked;

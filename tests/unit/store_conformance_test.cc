@@ -165,8 +165,11 @@ TEST_P(StoreConformance, NewerSchemaIsRefusedAndNothingChanges) {
 }
 
 TEST_P(StoreConformance, UsersAreFoundByTokenHashOnlyAndNeverDuplicated) {
-  store::User u{"u-4411", "essex-police", "A. Officer",
-                {"intelligence-support-officer", "analyst"}, "sha256:aa11"};
+  store::User u{"u-4411",
+                "essex-police",
+                "A. Officer",
+                {"intelligence-support-officer", "analyst"},
+                "sha256:aa11"};
   ASSERT_TRUE(store_->AddUser(u).ok());
   auto found = store_->UserByTokenHash("sha256:aa11");
   ASSERT_TRUE(found.ok()) << found.status().ToString();

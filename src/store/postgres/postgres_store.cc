@@ -379,8 +379,8 @@ Status PostgresStore::AddUser(const User& user) {
 
 Result<std::optional<User>> PostgresStore::UserByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto r = Query("SELECT id, organisation, name, roles FROM users WHERE token_hash = $1",
-                 {token_hash});
+  auto r =
+      Query("SELECT id, organisation, name, roles FROM users WHERE token_hash = $1", {token_hash});
   if (!r.ok()) return r.status();
   Res res(*r);
   if (PQntuples(res.r) == 0) return std::optional<User>();

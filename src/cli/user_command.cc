@@ -1,0 +1,84 @@
+// concordat user add: a person who may use the server. Prints their bearer token once; the
+// store keeps only its SHA-256.
+#include <sodium.h>
+
+#include <iostream>
+#include <set>
+
+#include "base/sha256.h"
+#include "cli/commands.h"
+#include "store/store.h"
+
+namespace concordat::cli {
+namespace {
+
+bool IsId(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+struct UserAdd {
+  std::string store = "sqlite:var/concordat.db";
+  std::string id, org, name, roles;
+};
+
+int RunUserAdd(const UserAdd& a) {
+  auto fail = [](const std::string& what) {
+    std::cerr << "concordat user add: " << what << "\n";
+    return kExitBadInput;
+  };
+  if (!IsId(a.id)) return fail("--id '" + a.id + "': expected lowercase letters, digits, - _ .");
+  if (!IsId(a.org))
+    return fail("--org '" + a.org + "': expected a partner id such as essex-police");
+  store::User u{a.id, a.org, a.name, {}, ""};
+  std::set<std::string> seen;
+  for (size_t start = 0; start <= a.roles.size();) {
+    size_t comma = a.roles.find(',', start);
+    if (comma == std::string::npos) comma = a.roles.size();
+    std::string role = a.roles.substr(start, comma - start);
+    if (!IsId(role)) return fail("--roles: '" + role + "' is not a role id");
+    if (seen.insert(role).second) u.roles.push_back(role);
+    start = comma + 1;
+  }
+  if (sodium_init() < 0) return fail("libsodium could not start");
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  static const char kHex[] = "0123456789abcdef";
+  std::string token = "cct_";
+  for (unsigned char b : raw) {
+    token.push_back(kHex[b >> 4]);
+    token.push_back(kHex[b & 15]);
+  }
+  sodium_memzero(raw, sizeof raw);
+  u.token_hash = "sha256:" + Sha256Hex(token);
+  auto st = store::OpenStore(a.store, false);
+  if (!st.ok()) return fail(st.status().message());
+  if (Status s = (*st)->AddUser(u); !s.ok()) return fail(s.message());
+  std::cerr << "user " << u.id << " (" << u.organisation << ") added; the token below is shown "
+            << "once and not stored: keep it safe\n";
+  std::cout << token << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterUser(CLI::App& app, int* exit_code) {
+  auto* user = app.add_subcommand("user", "People who may use the server");
+  user->require_subcommand(1);
+  auto a = std::make_shared<UserAdd>();
+  auto* add =
+      user->add_subcommand("add", "Add a user; prints their bearer token once (standard output)");
+  add->add_option("--store", a->store, "Store URL (default sqlite:var/concordat.db)");
+  add->add_option("--id", a->id, "User id, e.g. u-4411")->required();
+  add->add_option("--org", a->org, "Their organisation's partner id")->required();
+  add->add_option("--roles", a->roles, "Comma-separated roles, e.g. intelligence-support-officer")
+      ->required();
+  add->add_option("--name", a->name, "Display name");
+  add->callback([a, exit_code] { *exit_code = RunUserAdd(*a); });
+}
+
+}  // namespace concordat::cli
