@@ -102,7 +102,8 @@ Status ParseRequester(element e, Request* out) {
   return Status::Ok();
 }
 
-Status ParseObject(element root, Request* out) {
+Status ParseObject(element root, Request* out, RequesterSource source) {
+  const bool from_connection = source == RequesterSource::kConnection;
   simdjson::dom::object o;
   if (root.get(o) != simdjson::SUCCESS)
     return Bad("request", "expected a JSON object, found " + TypeName(root.type()));
@@ -111,7 +112,12 @@ Status ParseObject(element root, Request* out) {
     std::string_view k = field.key;
     element v = field.value;
     Status s;
-    if (k == "at") {
+    if (from_connection && (k == "at" || k == "requester")) {
+      return Bad(std::string(k), k == "at"
+                                     ? "set by the server: decisions are made at the server's clock"
+                                     : "set by the server from your token, site network and client "
+                                       "certificate; remove it from the request");
+    } else if (k == "at") {
       if (!v.is_null()) {
         std::string text;
         s = String(v, "at", &text);
@@ -172,7 +178,7 @@ Status ParseObject(element root, Request* out) {
     }
     if (!s.ok()) return s;
   }
-  if (!has_requester)
+  if (!has_requester && !from_connection)
     return Bad("requester", "required: {\"org\": ..., \"user\": ..., \"roles\": [...]}");
   if (!has_provider || out->provider.empty())
     return Bad("provider", "required: the providing organisation's partner id");
@@ -182,7 +188,7 @@ Status ParseObject(element root, Request* out) {
 
 }  // namespace
 
-Status RequestParser::Parse(std::string_view json, Request* out) {
+Status RequestParser::Parse(std::string_view json, Request* out, RequesterSource source) {
   out->Clear();
   element root;
   std::string& buf = impl_->scratch;
@@ -193,7 +199,7 @@ Status RequestParser::Parse(std::string_view json, Request* out) {
   if (error)
     return Status::InvalidArgument(std::string("malformed JSON: ") +
                                    simdjson::error_message(error));
-  Status s = ParseObject(root, out);
+  Status s = ParseObject(root, out, source);
   if (!s.ok()) out->Clear();
   return s;
 }

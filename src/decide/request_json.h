@@ -14,6 +14,11 @@
 
 namespace concordat::decide {
 
+// Where the requester comes from. kBody: the request names it (the CLI, the library).
+// kConnection: the server establishes it from the token, the site network and the client
+// certificate; a body that sets `requester` or `at` is refused, naming the field.
+enum class RequesterSource { kBody, kConnection };
+
 class RequestParser {
  public:
   RequestParser();
@@ -21,7 +26,8 @@ class RequestParser {
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;
 
-  Status Parse(std::string_view json, Request* out);
+  Status Parse(std::string_view json, Request* out,
+               RequesterSource source = RequesterSource::kBody);
 
  private:
   struct Impl;

@@ -1,0 +1,250 @@
+#include "server/https_server.h"
+
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "server/tls_identity.h"
+
+namespace concordat::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+struct HttpsServer::Impl {
+  ServerConfig config;
+  Service* service;
+  LogLines* log;
+  net::io_context ioc;
+  ssl::context tls{ssl::context::tls_server};
+  tcp::acceptor acceptor{ioc};
+  net::thread_pool workers;
+  net::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+
+  Impl(const ServerConfig& c, Service* s, LogLines* l)
+      : config(c), service(s), log(l), workers(static_cast<size_t>(c.worker_threads)) {}
+  void Accept();
+  void BeginDrain();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpsServer::Impl* server)
+      : stream_(std::move(socket), server->tls), server_(server) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Handshake(); });
+  }
+
+ private:
+  void Handshake() {
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) {
+      auto addr = ep.address();
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+        addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+      peer_ = addr.to_string();
+    }
+    beast::get_lowest_layer(stream_).expires_after(Timeout());
+    stream_.async_handshake(
+        ssl::stream_base::server, [self = shared_from_this()](beast::error_code e) {
+          if (e) return;  // not TLS, or gave up: nothing to answer
+          if (X509* cert = SSL_get1_peer_certificate(self->stream_.native_handle())) {
+            self->fingerprint_ = Fingerprint(cert);
+            X509_free(cert);
+          }
+          self->Read();
+        });
+  }
+
+  std::chrono::seconds Timeout() const {
+    return std::chrono::seconds(server_->config.request_timeout_seconds);
+  }
+
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(server_->config.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    beast::get_lowest_layer(stream_).expires_after(Timeout());
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return Close();
+    if (ec == http::error::body_limit)
+      return Answer(
+          Problem(413, "PAYLOAD_TOO_LARGE",
+                  "the body is larger than " + std::to_string(server_->config.max_body_bytes) +
+                      " bytes; nothing was done"),
+          false, false);
+    if (ec == beast::error::timeout) return Close();
+    if (ec) {
+      if (ec.category() == http::make_error_code(http::error::bad_target).category())
+        return Answer(Problem(400, "MALFORMED_HTTP", "malformed HTTP request: " + ec.message()),
+                      false, false);
+      return;  // the connection failed
+    }
+    auto req = parser_->release();
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    r.authorization = std::string(req[http::field::authorization]);
+    r.content_type = std::string(req[http::field::content_type]);
+    r.body = std::move(req.body());
+    r.peer_address = peer_;
+    r.client_fingerprint = fingerprint_;
+    const bool keep = req.keep_alive() && !server_->draining;
+    ++server_->in_flight;
+    net::post(server_->workers, [self = shared_from_this(), r = std::move(r), keep]() mutable {
+      const auto t0 = std::chrono::steady_clock::now();
+      HttpResponse resp = self->server_->service->Handle(r);
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
+      LogLines::Fields f = {{"method", r.method},
+                            {"path", r.target.substr(0, r.target.find('?'))},
+                            {"#status", std::to_string(resp.status)},
+                            {"#ms", std::to_string(us / 1000.0)}};
+      if (!resp.log_user.empty()) f.emplace_back("user", resp.log_user);
+      if (!resp.log_org.empty()) f.emplace_back("org", resp.log_org);
+      if (!resp.log_outcome.empty()) f.emplace_back("outcome", resp.log_outcome);
+      if (!self->fingerprint_.empty()) f.emplace_back("client_cert", self->fingerprint_);
+      self->server_->log->Write(resp.status >= 500 ? Level::kError : Level::kInfo, "request", f);
+      net::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep]() mutable {
+        self->Answer(std::move(resp), keep, true);
+      });
+    });
+  }
+
+  void Answer(HttpResponse resp, bool keep, bool counted) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(resp.status), 11);
+    res->set(http::field::server, "concordatd");
+    res->set(http::field::content_type, resp.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->set("Strict-Transport-Security", "max-age=31536000");
+    res->keep_alive(keep);
+    res->body() = std::move(resp.body);
+    res->prepare_payload();
+    response_ = res;
+    beast::get_lowest_layer(stream_).expires_after(Timeout());
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), keep, counted](beast::error_code ec, size_t) {
+                        if (counted) --self->server_->in_flight;
+                        if (ec) return;
+                        if (!keep) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+  }
+
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  HttpsServer::Impl* server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<void> response_;
+  std::string peer_, fingerprint_;
+};
+
+}  // namespace
+
+void HttpsServer::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) return;  // closed: draining
+    std::make_shared<Session>(std::move(socket), this)->Start();
+    Accept();
+  });
+}
+
+void HttpsServer::Impl::BeginDrain() {
+  if (draining.exchange(true)) return;
+  log->Write(Level::kInfo, "stopping: no new connections; answering requests in flight",
+             {{"#in_flight", std::to_string(in_flight.load())}});
+  beast::error_code ec;
+  acceptor.close(ec);
+  auto timer = std::make_shared<net::steady_timer>(ioc);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [this, timer, deadline, poll] {
+    if (in_flight.load() == 0 || std::chrono::steady_clock::now() > deadline) {
+      log->Write(Level::kInfo, "stopped", {{"#unanswered", std::to_string(in_flight.load())}});
+      ioc.stop();
+      return;
+    }
+    timer->expires_after(std::chrono::milliseconds(20));
+    timer->async_wait([poll](beast::error_code) { (*poll)(); });
+  };
+  (*poll)();
+}
+
+HttpsServer::HttpsServer(const ServerConfig& config, Service* service, LogLines* log)
+    : impl_(std::make_unique<Impl>(config, service, log)) {}
+
+HttpsServer::~HttpsServer() {
+  impl_->workers.join();
+}
+
+Status HttpsServer::Listen() {
+  Impl& s = *impl_;
+  beast::error_code ec;
+  s.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  s.tls.use_certificate_chain_file(s.config.tls.certificate, ec);
+  if (ec) return Status::InvalidArgument(s.config.tls.certificate + ": " + ec.message());
+  s.tls.use_private_key_file(s.config.tls.private_key, ssl::context::pem, ec);
+  if (ec) return Status::InvalidArgument(s.config.tls.private_key + ": " + ec.message());
+  // Ask for a client certificate; accept any: devices are recognised by pinned fingerprint,
+  // and TLS itself proves the client holds the certificate's key.
+  s.tls.set_verify_mode(ssl::verify_peer);
+  s.tls.set_verify_callback([](bool, ssl::verify_context&) { return true; });
+  auto address = net::ip::make_address(s.config.host(), ec);
+  if (ec) return Status::InvalidArgument("listen: '" + s.config.host() + "' is not an address");
+  tcp::endpoint ep(address, s.config.port());
+  s.acceptor.open(ep.protocol(), ec);
+  if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(ep, ec);
+  if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IoError("cannot listen on " + s.config.listen + ": " + ec.message());
+  return Status::Ok();
+}
+
+void HttpsServer::Run() {
+  Impl& s = *impl_;
+  s.signals.async_wait([&s](beast::error_code ec, int) {
+    if (!ec) s.BeginDrain();
+  });
+  s.Accept();
+  const unsigned n = std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < n; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpsServer::Stop() {
+  net::post(impl_->ioc, [this] { impl_->BeginDrain(); });
+}
+
+}  // namespace concordat::server

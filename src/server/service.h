@@ -1,0 +1,83 @@
+// What concordatd does with one HTTP request, independent of the transport: authenticate,
+// establish site and device from the connection, route, decide, audit, answer. The HTTPS layer
+// (https_server.h) fills an HttpRequest from the connection and writes the HttpResponse back.
+//
+// Every answer that is not a success is a JSON problem document
+// {"status": N, "code": "...", "message": "..."} naming the field concerned. Handle() is safe
+// to call from many threads; it blocks while an audit entry is made durable.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "audit/log.h"
+#include "decide/index.h"
+#include "server/config.h"
+#include "server/log_lines.h"
+#include "server/site_networks.h"
+#include "store/store.h"
+
+namespace concordat::server {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;         // path and query
+  std::string authorization;  // the Authorization header, as sent
+  std::string content_type;
+  std::string body;
+  // Established by the server from the connection, never from the request.
+  std::string peer_address;        // e.g. "127.0.0.2"
+  std::string client_fingerprint;  // "sha256:..." of the client certificate, or ""
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // For the request log line (never personal data): who and what was decided.
+  std::string log_user, log_org, log_outcome;
+};
+
+class Service {
+ public:
+  static Result<std::unique_ptr<Service>> Open(const ServerConfig& config, LogLines* log);
+  ~Service();
+
+  HttpResponse Handle(const HttpRequest& request);
+  bool Ready();  // the store answers
+
+  // The site and device the server establishes for a connection.
+  std::string SiteOf(const std::string& peer_address) const { return sites_.SiteOf(peer_address); }
+  std::string DeviceOf(const std::string& fingerprint) const;
+
+ private:
+  Service() = default;
+  struct Caller;
+  Result<store::User> Authenticate(const HttpRequest& r);
+  HttpResponse Decide(const HttpRequest& r, const store::User& user);
+  HttpResponse Protocols(const HttpRequest& r, const store::User* user);
+  HttpResponse Protocol(const std::string& id, const store::User* user);
+  HttpResponse Sth();
+  HttpResponse Proof(const std::string& index_text);
+
+  ServerConfig config_;
+  LogLines* log_ = nullptr;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<audit::Signer> signer_;
+  std::unique_ptr<audit::Log> audit_log_;
+  std::unique_ptr<audit::GroupCommitter> committer_;
+  std::shared_ptr<const decide::CompiledRegistry> registry_;
+  SiteNetworks sites_;
+  std::unordered_map<std::string, std::string> devices_;  // fingerprint -> device
+  std::mutex users_mu_;
+  std::unordered_map<std::string, store::User> users_;  // by token hash, once seen
+};
+
+// A JSON problem document.
+HttpResponse Problem(int status, const std::string& code, const std::string& message);
+
+}  // namespace concordat::server

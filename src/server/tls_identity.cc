@@ -1,0 +1,132 @@
+#include "server/tls_identity.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace concordat::server {
+namespace {
+
+struct FileCloser {
+  void operator()(FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using File = std::unique_ptr<FILE, FileCloser>;
+
+std::string Hex(const unsigned char* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(kHex[p[i] >> 4]);
+    s.push_back(kHex[p[i] & 15]);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string Fingerprint(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  X509_digest(cert, EVP_sha256(), md, &n);
+  return "sha256:" + Hex(md, n);
+}
+
+std::string NormaliseFingerprint(const std::string& pin) {
+  std::string out = "sha256:";
+  for (char c : pin.substr(pin.rfind("sha256:", 0) == 0 ? 7 : 0))
+    if (c != ':') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+Result<std::string> FingerprintOfFile(const std::string& cert_path) {
+  File f(std::fopen(cert_path.c_str(), "rb"));
+  if (!f) return Status::NotFound(cert_path + ": cannot read the certificate");
+  X509* cert = PEM_read_X509(f.get(), nullptr, nullptr, nullptr);
+  if (!cert) return Status::InvalidArgument(cert_path + ": not a PEM certificate");
+  std::string fp = Fingerprint(cert);
+  X509_free(cert);
+  return fp;
+}
+
+Result<std::string> EnsureSelfSigned(const std::string& cert_path, const std::string& key_path,
+                                     const std::string& host, bool* created) {
+  *created = false;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool have_cert = fs::exists(cert_path, ec), have_key = fs::exists(key_path, ec);
+  if (have_cert && have_key) return FingerprintOfFile(cert_path);
+  if (have_cert != have_key)
+    return Status::InvalidArgument("only one of " + cert_path + " and " + key_path +
+                                   " exists; restore the other or remove both to make a new pair");
+  for (const auto& p : {cert_path, key_path})
+    if (auto dir = fs::path(p).parent_path(); !dir.empty()) fs::create_directories(dir, ec);
+
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  if (!key) return Status::Internal("cannot generate a key");
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  unsigned char serial[16];
+  FILE* ur = std::fopen("/dev/urandom", "rb");
+  if (!ur || std::fread(serial, 1, sizeof serial, ur) != sizeof serial) {
+    if (ur) std::fclose(ur);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    return Status::IoError("cannot read /dev/urandom");
+  }
+  std::fclose(ur);
+  serial[0] &= 0x7f;
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 825L * 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("Concordat"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(host.c_str()), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  std::string san = "DNS:localhost,IP:127.0.0.1";
+  if (host != "127.0.0.1" && host != "localhost")
+    san += host.find_first_not_of("0123456789.:") == std::string::npos ? ",IP:" + host
+                                                                       : ",DNS:" + host;
+  if (X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str())) {
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert, key, EVP_sha256());
+
+  Status result = Status::Ok();
+  {
+    const mode_t old = ::umask(077);  // the key is never readable by others, not even briefly
+    File kf(std::fopen(key_path.c_str(), "wb"));
+    ::umask(old);
+    if (!kf || !PEM_write_PrivateKey(kf.get(), key, nullptr, nullptr, 0, nullptr, nullptr))
+      result = Status::IoError(key_path + ": cannot write the private key");
+  }
+  if (result.ok()) {
+    File cf(std::fopen(cert_path.c_str(), "wb"));
+    if (!cf || !PEM_write_X509(cf.get(), cert))
+      result = Status::IoError(cert_path + ": cannot write the certificate");
+  }
+  std::string fp = Fingerprint(cert);
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  if (!result.ok()) return result;
+  *created = true;
+  return fp;
+}
+
+}  // namespace concordat::server
