@@ -252,9 +252,10 @@ HttpResponse Service::Protocol(const std::string& id, const store::User* user) {
   const bool visible = latest && (latest->status == model::ProtocolStatus::kApproved ||
                                   (user && latest->FindPartner(user->organisation)));
   if (!visible) {
-    if (!user)
+    if (!user)  // the same answer whether it exists or not
       return Problem(401, "UNAUTHENTICATED",
-                     "protocol " + id + " is not published; partners see it with their token");
+                     "no published protocol " + id +
+                         "; with a bearer token you also see your organisation's others");
     return Problem(404, "NOT_FOUND", "no protocol " + id + " that you can see");
   }
   HttpResponse r = Json(200, model::ToCanonicalYaml(*latest));

@@ -1,0 +1,373 @@
+// concordatd as partners meet it: the real binary over real HTTPS (libcurl as the client,
+// verifying the server's certificate), source addresses on loopback standing for sites, and
+// client certificates made with the openssl tool standing for issued laptops.
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/shell.h"
+
+namespace concordat {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using testing_support::Sh;
+using testing_support::ShellRun;
+
+struct Reply {
+  long status = 0;
+  std::string body;
+  json Json() const { return json::parse(body, nullptr, false); }
+};
+
+struct Call {
+  std::string method = "GET";
+  std::string path;
+  std::string body;
+  std::string token;
+  std::string from = "127.0.0.1";  // source address
+  std::string cert, key;           // client certificate
+  std::string content_type = "application/json";
+};
+
+size_t Collect(char* p, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(p, size * n);
+  return size * n;
+}
+
+class Server : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("concordat-server-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    port_ = 20000 + ::getpid() % 30000;
+    // Two client certificates: the issued laptop (pinned) and a personal one (not).
+    for (const char* name : {"laptop", "personal"}) {
+      ShellRun r = Sh("cd '" + dir_.string() +
+                      "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                      "-keyout " +
+                      name + ".key -out " + name + ".crt -days 30 -subj /CN=" + name);
+      ASSERT_EQ(r.code, 0) << r.out;
+    }
+    ShellRun fp =
+        Sh("openssl x509 -in '" + (dir_ / "laptop.crt").string() + "' -noout -fingerprint -sha256");
+    ASSERT_EQ(fp.code, 0);
+    const std::string pin = "sha256:" + fp.out.substr(fp.out.find('=') + 1, 95);
+    std::ofstream(dir_ / "concordatd.yaml")
+        << "store: sqlite:" << (dir_ / "var/concordat.db").string() << "\n"
+        << "registry: " << CONCORDAT_SOURCE_DIR << "/protocols\n"
+        << "listen: 127.0.0.1:" << port_ << "\n"
+        << "sites:\n  essex-police-hq: [127.0.0.2/32]\n  ecc-cf-hub: [127.0.0.3/32]\n"
+        << "devices:\n  ecc-issued-laptop: [\"" << pin << "\"]\n"
+        << "max_body_bytes: 4096\nrequest_timeout_seconds: 2\n";
+    ASSERT_EQ(Sh(Cli("init")).code, 0);
+    officer_ = AddUser("u-4411", "essex-police", "intelligence-support-officer");
+    analyst_ = AddUser("u-5000", "essex-police", "crime-analyst");
+    ecc_ = AddUser("u-7001", "essex-cc", "social-worker");
+    Start();
+  }
+
+  static void TearDownTestSuite() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int st = 0;
+      ::waitpid(pid_, &st, 0);
+    }
+    fs::remove_all(dir_);
+  }
+
+  static std::string Cli(const std::string& args) {
+    return std::string(CONCORDAT_BINARY) + " " + args +
+           " --store sqlite:" + (dir_ / "var/concordat.db").string();
+  }
+
+  static std::string AddUser(const std::string& id, const std::string& org,
+                             const std::string& roles) {
+    ShellRun r = Sh(Cli("user add --id " + id + " --org " + org + " --roles " + roles));
+    EXPECT_EQ(r.code, 0) << r.out;
+    auto at = r.out.find("cct_");
+    return at == std::string::npos ? "" : r.out.substr(at, 68);
+  }
+
+  static void Start() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string log = (dir_ / "concordatd.log").string();
+      FILE* f = std::freopen(log.c_str(), "a", stderr);
+      (void)f;
+      ::chdir(dir_.c_str());
+      ::execl(CONCORDATD_BINARY, CONCORDATD_BINARY, "--config", (dir_ / "concordatd.yaml").c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200; ++i) {
+      if (fs::exists(dir_ / "var/tls/server.crt") && Https({.path = "/healthz"}).status == 200)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL() << "concordatd did not start:\n"
+           << Sh("cat '" + (dir_ / "concordatd.log").string() + "'").out;
+  }
+
+  static Reply Https(const Call& c) {
+    Reply r;
+    CURL* h = curl_easy_init();
+    std::string url = "https://127.0.0.1:" + std::to_string(port_) + c.path;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    const std::string ca = (dir_ / "var/tls/server.crt").string();
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());  // the server's certificate is checked
+    curl_easy_setopt(h, CURLOPT_INTERFACE, c.from.c_str());
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c.method.c_str());
+    if (c.method == "POST") {
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, c.body.c_str());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(c.body.size()));
+    }
+    std::string cert_path, key_path;
+    if (!c.cert.empty()) {
+      cert_path = (dir_ / (c.cert + ".crt")).string();
+      key_path = (dir_ / (c.cert + ".key")).string();
+      curl_easy_setopt(h, CURLOPT_SSLCERT, cert_path.c_str());
+      curl_easy_setopt(h, CURLOPT_SSLKEY, key_path.c_str());
+    }
+    curl_slist* headers = nullptr;
+    std::string auth = "Authorization: Bearer " + c.token;
+    if (!c.token.empty()) headers = curl_slist_append(headers, auth.c_str());
+    std::string type = "Content-Type: " + c.content_type;
+    headers = curl_slist_append(headers, type.c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+    if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(h);
+    return r;
+  }
+
+  // The Mosaic look-up of section 1 of the seed: everything right unless changed.
+  static std::string MosaicCheck(const std::string& extra = "") {
+    return "{\"protocol\":\"essex-police-mosaic\",\"provider\":\"essex-cc\","
+           "\"data\":[\"cf-case-status\"],\"purpose\":\"online-child-sexual-abuse\","
+           "\"format\":\"self_service\",\"justification\":\"POLIT referral 77\"" +
+           extra + "}";
+  }
+  static Call Decide(const std::string& body) {
+    return {.method = "POST",
+            .path = "/v1/decide",
+            .body = body,
+            .token = officer_,
+            .from = "127.0.0.2",
+            .cert = "laptop"};
+  }
+  static uint64_t TreeSize() {
+    return Https({.path = "/v1/audit/sth", .token = officer_}).Json().value("tree_size", 0ull);
+  }
+
+  static fs::path dir_;
+  static int port_;
+  static pid_t pid_;
+  static std::string officer_, analyst_, ecc_;
+};
+
+fs::path Server::dir_;
+int Server::port_ = 0;
+pid_t Server::pid_ = -1;
+std::string Server::officer_, Server::analyst_, Server::ecc_;
+
+TEST_F(Server, TheMosaicCheckIsPermittedAtHqOnTheLaptopAndEachDecisionIsAudited) {
+  const uint64_t before = TreeSize();
+  Reply r = Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-2024-0091\"")));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json d = r.Json();
+  EXPECT_EQ(d["decision"], "permit") << r.body;
+  EXPECT_EQ(d["rule"], "polit-checks");
+  EXPECT_EQ(d["obligations"]["mode"], "read_only");
+  EXPECT_FALSE(d["obligations"]["fields"].empty());
+  const uint64_t index = d["audit_index"];
+  EXPECT_EQ(index, before);
+  EXPECT_EQ(TreeSize(), before + 1);
+  // The entry is in the signed log, proved against the signed head.
+  Reply proof = Https({.path = "/v1/audit/proof/" + std::to_string(index), .token = officer_});
+  ASSERT_EQ(proof.status, 200) << proof.body;
+  EXPECT_EQ(proof.Json()["index"], index);
+  // What the log holds: the requester as the server established it, not as anyone claimed.
+  ShellRun tail = Sh(Cli("audit tail --count 1"));
+  json entry = json::parse(tail.out, nullptr, false);
+  ASSERT_FALSE(entry.is_discarded()) << tail.out;
+  EXPECT_EQ(entry["index"], index);
+  EXPECT_EQ(entry["decision"], "permit");
+  EXPECT_EQ(entry["actor"], "u-4411");
+  json logged = json::parse(entry["request"].get<std::string>());
+  EXPECT_EQ(logged["requester"]["location"], "essex-police-hq");
+  EXPECT_EQ(logged["requester"]["device"], "ecc-issued-laptop");
+  EXPECT_EQ(logged["requester"]["org"], "essex-police");
+  EXPECT_EQ(logged["audit_reference"], "AR-2024-0091");
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
+TEST_F(Server, EachMissingConditionOfTheMosaicRuleDeniesWithItsCode) {
+  struct Case {
+    std::string name;
+    Call call;
+    std::string code;
+  };
+  const std::string ok = MosaicCheck(",\"audit_reference\":\"AR-1\"");
+  Call from_home = Decide(ok);
+  from_home.from = "127.0.0.1";
+  Call no_cert = Decide(ok);
+  no_cert.cert = "";
+  Call personal_cert = Decide(ok);
+  personal_cert.cert = "personal";
+  Call wrong_role = Decide(ok);
+  wrong_role.token = analyst_;
+  for (const Case& c : std::vector<Case>{
+           {"from another address", from_home, "LOCATION_NOT_ALLOWED"},
+           {"without a client certificate", no_cert, "DEVICE_NOT_ALLOWED"},
+           {"with a certificate that is not the laptop's", personal_cert, "DEVICE_NOT_ALLOWED"},
+           {"without an audit reference", Decide(MosaicCheck()), "AUDIT_REFERENCE_REQUIRED"},
+           {"a write", Decide(MosaicCheck(",\"audit_reference\":\"AR-1\",\"action\":\"write\"")),
+            "READ_ONLY"},
+           {"by a role the rule does not name", wrong_role, "ROLE_NOT_AUTHORISED"}}) {
+    const uint64_t before = TreeSize();
+    Reply r = Https(c.call);
+    ASSERT_EQ(r.status, 200) << c.name << ": " << r.body;
+    json d = r.Json();
+    EXPECT_EQ(d["decision"], "deny") << c.name;
+    bool found = false;
+    for (const auto& reason : d["reasons"]) found = found || reason["code"] == c.code;
+    EXPECT_TRUE(found) << c.name << ": expected " << c.code << " in " << r.body;
+    EXPECT_EQ(TreeSize(), before + 1) << c.name << ": a deny is audited too";
+  }
+}
+
+TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
+  const std::vector<Call> calls = {
+      {.method = "POST", .path = "/v1/decide", .body = MosaicCheck()},
+      {.path = "/v1/audit/sth"},
+      {.path = "/v1/audit/proof/0"},
+      {.path = "/v1/protocols/essex-prison-release-housing"},
+  };
+  const uint64_t before = TreeSize();
+  for (Call c : calls) {
+    for (const std::string token : {"", "cct_0000", "not-a-token"}) {
+      c.token = token;
+      Reply r = Https(c);
+      EXPECT_EQ(r.status, 401) << c.path << " token '" << token << "': " << r.body;
+      json p = r.Json();
+      EXPECT_EQ(p["code"], "UNAUTHENTICATED") << r.body;
+      for (const char* secret : {"essex-cc", "tree_size", "u-4411", "draft", "partners"}) {
+        EXPECT_EQ(r.body.find(secret), std::string::npos) << c.path << ": " << r.body;
+      }
+    }
+  }
+  // A bad token is refused even where anonymous reading is allowed.
+  EXPECT_EQ(Https({.path = "/v1/protocols", .token = "cct_0000"}).status, 401);
+  EXPECT_EQ(TreeSize(), before);
+}
+
+TEST_F(Server, PublishedProtocolsAreOpenAndTheRestOnlyForPartners) {
+  Reply anon = Https({.path = "/v1/protocols"});
+  ASSERT_EQ(anon.status, 200);
+  std::set<std::string> ids;
+  const json listed_anon = anon.Json();
+  for (const auto& p : listed_anon["protocols"]) ids.insert(p["id"].get<std::string>());
+  EXPECT_TRUE(ids.count("essex-police-mosaic")) << anon.body;
+  EXPECT_FALSE(ids.count("essex-prison-release-housing")) << "a draft is not published";
+  // The draft prison protocol: its partners see it; Essex Police is not one.
+  Reply partner = Https({.path = "/v1/protocols/essex-prison-release-housing", .token = ecc_});
+  EXPECT_EQ(partner.status, 200);
+  EXPECT_NE(partner.body.find("status: draft"), std::string::npos) << partner.body;
+  Reply other = Https({.path = "/v1/protocols/essex-prison-release-housing", .token = officer_});
+  EXPECT_EQ(other.status, 404) << other.body;
+  EXPECT_EQ(other.body.find("essex-cc"), std::string::npos);
+  Reply listed = Https({.path = "/v1/protocols", .token = ecc_});
+  EXPECT_NE(listed.body.find("essex-prison-release-housing"), std::string::npos);
+  EXPECT_EQ(Https({.path = "/v1/protocols/essex-police-mosaic"}).status, 200);
+}
+
+TEST_F(Server, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
+  struct Case {
+    std::string body;
+    long status;
+    std::string message;
+    std::string content_type = "application/json";
+  };
+  const std::string huge = MosaicCheck(",\"subject\":\"" + std::string(8000, 'x') + "\"");
+  for (const Case& c : std::vector<Case>{
+           {"{\"protocol\":", 400, "malformed JSON"},
+           {MosaicCheck(",\"colour\":\"red\""), 400, "unknown field 'colour'"},
+           {MosaicCheck(",\"requester\":{\"org\":\"essex-police\",\"user\":\"u-1\"}"), 400,
+            "requester: set by the server"},
+           {MosaicCheck(",\"at\":\"2024-09-01T10:00:00Z\""), 400, "at: set by the server"},
+           {"{\"provider\":\"essex-cc\",\"format\":\"smoke_signals\"}", 400,
+            "format: 'smoke_signals' is not allowed"},
+           {"[1,2,3]", 400, "expected a JSON object"},
+           {huge, 413, "larger than 4096 bytes"},
+           {MosaicCheck(), 415, "must be application/json", "text/plain"}}) {
+    const uint64_t before = TreeSize();
+    Call call = Decide(c.body);
+    call.content_type = c.content_type;
+    Reply r = Https(call);
+    EXPECT_EQ(r.status, c.status) << c.body.substr(0, 80) << " -> " << r.body;
+    EXPECT_NE(r.body.find(c.message), std::string::npos) << r.body;
+    EXPECT_EQ(r.Json()["status"], c.status) << r.body;
+    EXPECT_EQ(TreeSize(), before) << "nothing is written for bad input";
+  }
+  EXPECT_EQ(Https({.path = "/v1/nothing-here", .token = officer_}).status, 404);
+  EXPECT_EQ(Https({.method = "DELETE", .path = "/v1/decide", .token = officer_}).status, 405);
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
+TEST_F(Server, ASlowClientIsDisconnectedAndOthersAreStillServed) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port_));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const char partial[] = "\x16\x03\x01";  // the start of a TLS hello, then nothing
+  ASSERT_EQ(::send(fd, partial, 3, 0), 3);
+  EXPECT_EQ(Https({.path = "/healthz"}).status, 200) << "served while a client dawdles";
+  timeval tv{6, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[16];
+  const auto t0 = std::chrono::steady_clock::now();
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_LE(n, 0) << "the server closed the connection";
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "closed after request_timeout_seconds (2)";
+  ::close(fd);
+}
+
+TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {
+  Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-LOG\",\"subject\":\"MOSAIC-123456\"")));
+  std::ifstream f(dir_ / "concordatd.log");
+  std::string line;
+  int requests = 0;
+  while (std::getline(f, line)) {
+    json j = json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg")) << line;
+    if (j["msg"] == "request") ++requests;
+    for (const std::string& secret :
+         {officer_, analyst_, ecc_, std::string("MOSAIC-123456"), std::string("POLIT referral")})
+      EXPECT_EQ(line.find(secret), std::string::npos) << line;
+  }
+  EXPECT_GT(requests, 0);
+}
+
+}  // namespace
+}  // namespace concordat
