@@ -1,0 +1,91 @@
+// concordatd's configuration: defaults, every error named with file, line and key, and the
+// documentation listing every key the loader accepts.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "server/config.h"
+
+namespace concordat::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Write(const std::string& text) {
+  static int n = 0;
+  fs::path p = fs::temp_directory_path() /
+               ("concordatd-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".yaml");
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(ServerConfig, AnEmptyFileGivesTheDefaults) {
+  auto c = LoadConfig(Write(""));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->store, "sqlite:var/concordat.db");
+  EXPECT_EQ(c->listen, "127.0.0.1:8443");
+  EXPECT_EQ(c->port(), 8443);
+  EXPECT_EQ(c->SigningKeyPath(), "var/concordat.db.signing-key");
+  EXPECT_FALSE(c->tls.named);
+}
+
+TEST(ServerConfig, AFullFileIsRead) {
+  auto c =
+      LoadConfig(Write("store: postgresql:///concordat\nregistry: /etc/p\nlisten: '[::1]:9443'\n"
+                       "tls: {certificate: a.crt, private_key: a.key}\n"
+                       "sites:\n  hq: [10.0.0.0/8]\n  hub: 192.168.1.0/24\n"
+                       "devices:\n  laptop: ['sha256:" +
+                       std::string(64, 'a') + "']\nlog_level: debug\nmax_body_bytes: 2048\n"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->host(), "::1");
+  EXPECT_EQ(c->port(), 9443);
+  EXPECT_TRUE(c->tls.named);
+  EXPECT_EQ(c->sites.at("hub"), std::vector<std::string>{"192.168.1.0/24"});
+  EXPECT_EQ(c->SigningKeyPath(), "var/concordat.signing-key");
+  EXPECT_EQ(c->max_body_bytes, 2048u);
+}
+
+TEST(ServerConfig, ErrorsNameTheFileLineAndKey) {
+  struct Case {
+    std::string text, message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"listen: 127.0.0.1\n", "listen: '127.0.0.1' is not host:port"},
+           {"listen: example.org:443\n", "listen: 'example.org' is not an IP address"},
+           {"colour: red\n", ":1:1: colour: unknown key"},
+           {"store: a\nstore: b\n", ":2:1: store: appears twice"},
+           {"max_body_bytes: 10\n", ":1:17: max_body_bytes: expected a whole number from 1024"},
+           {"log_level: loud\n", "log_level: 'loud' is not one of debug, info, warn, error"},
+           {"sites:\n  hq: [10.0.0.1/8]\n", "sites.hq[0]: '10.0.0.1/8' has host bits set"},
+           {"devices:\n  laptop: [abc]\n", "devices.laptop[0]: 'abc' is not a certificate"},
+           {"tls: {cert: x}\n", "tls.cert: unknown key"},
+           {"store: [1, 2\n", "end of sequence"}}) {
+    auto r = LoadConfig(Write(c.text));
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos)
+        << c.text << " -> " << r.status().message();
+  }
+  EXPECT_EQ(LoadConfig("/nonexistent/concordatd.yaml").status().code(), Status::Code::kNotFound);
+}
+
+TEST(ServerConfig, TheDocumentationListsEveryKey) {
+  std::ifstream f(std::string(CONCORDAT_SOURCE_DIR) + "/docs/configuration.md");
+  std::stringstream doc;
+  doc << f.rdbuf();
+  for (const char* key : {"`store`", "`signing_key`", "`registry`", "`listen`", "`tls.certificate`",
+                          "`tls.private_key`", "`sites`", "`devices`", "`log_level`",
+                          "`max_body_bytes`", "`request_timeout_seconds`", "`worker_threads`"})
+    EXPECT_NE(doc.str().find(std::string("| ") + key + " |"), std::string::npos) << key;
+  // And the loader's list of keys in its error message is the same set.
+  auto r = LoadConfig(Write("nope: 1\n"));
+  for (const char* key :
+       {"store", "signing_key", "registry", "listen", "tls", "sites", "devices", "log_level",
+        "max_body_bytes", "request_timeout_seconds", "worker_threads"})
+    EXPECT_NE(r.status().message().find(key), std::string::npos) << key;
+}
+
+}  // namespace
+}  // namespace concordat::server
