@@ -25,8 +25,31 @@ struct User {
   std::string token_hash;  // "sha256:<hex>" of the bearer token
 };
 
+// Personal data that left a provider: who sent what to whom, when, under which protocol
+// version. The content is encrypted with a key of its own (wrapped_key holds it, encrypted
+// with the master key); subject_tag is a keyed hash of the subject reference, so rights
+// requests can find a subject's disclosures without the store holding the reference in clear.
+struct Disclosure {
+  std::string id;  // 32 hex digits
+  int64_t at_ms = 0;
+  std::string from_org, to_org, to_user;
+  std::string protocol, version;
+  std::string subject_tag;
+  std::vector<std::string> fields;
+  std::string retain_until;  // YYYY-MM-DD, or "" when the protocol sets none
+  std::string nonce, ciphertext, wrapped_key;  // empty in listings
+  uint64_t audit_index = 0;                    // the log entry that records it
+};
+
 class Store : public audit::LogBackend {
  public:
+  // Disclosures. Listing returns metadata only (no nonce, ciphertext or key), newest first,
+  // those the organisation sent or received.
+  virtual Status PutDisclosure(const Disclosure& d) = 0;
+  virtual Result<std::vector<Disclosure>> DisclosuresOf(const std::string& org,
+                                                        size_t limit) = 0;
+  virtual Result<std::optional<Disclosure>> DisclosureById(const std::string& id) = 0;
+
   // Users. AddUser refuses an id or token hash already present and changes nothing then.
   virtual Status AddUser(const User& user) = 0;
   virtual Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) = 0;

@@ -189,6 +189,47 @@ TEST_P(StoreConformance, UsersAreFoundByTokenHashOnlyAndNeverDuplicated) {
   EXPECT_EQ((*store_->UserByTokenHash("sha256:aa11"))->id, "u-4411");
 }
 
+TEST_P(StoreConformance, DisclosuresAreListedForTheirTwoOrganisationsOnly) {
+  auto make = [](std::string id, int64_t at, std::string from, std::string to) {
+    store::Disclosure d;
+    d.id = std::move(id);
+    d.at_ms = at;
+    d.from_org = std::move(from);
+    d.to_org = std::move(to);
+    d.to_user = "u-1";
+    d.protocol = "essex-police-mosaic";
+    d.version = "1.0";
+    d.subject_tag = "tag";
+    d.fields = {"name", "case_status"};
+    d.retain_until = "2032-01-01";
+    d.nonce = std::string("\0\1\2", 3);
+    d.ciphertext = std::string("secret\0bytes", 12);
+    d.wrapped_key = std::string(72, '\0');
+    d.audit_index = static_cast<uint64_t>(at);
+    return d;
+  };
+  ASSERT_TRUE(store_->PutDisclosure(make("d1", 1, "essex-cc", "essex-police")).ok());
+  ASSERT_TRUE(store_->PutDisclosure(make("d2", 2, "essex-police", "essex-cc")).ok());
+  ASSERT_TRUE(store_->PutDisclosure(make("d3", 3, "southend-ccc", "thurrock-council")).ok());
+  EXPECT_EQ(store_->PutDisclosure(make("d1", 9, "x", "y")).code(), Status::Code::kAlreadyExists);
+  auto police = store_->DisclosuresOf("essex-police", 10);
+  ASSERT_TRUE(police.ok()) << police.status().ToString();
+  ASSERT_EQ(police->size(), 2u);
+  EXPECT_EQ((*police)[0].id, "d2");  // newest first
+  EXPECT_EQ((*police)[1].id, "d1");
+  EXPECT_TRUE((*police)[0].ciphertext.empty()) << "a listing carries no content";
+  EXPECT_EQ((*police)[1].fields, (std::vector<std::string>{"name", "case_status"}));
+  EXPECT_EQ(store_->DisclosuresOf("essex-police", 1)->size(), 1u);
+  EXPECT_TRUE(store_->DisclosuresOf("basildon-bc", 10)->empty());
+  auto one = store_->DisclosureById("d1");
+  ASSERT_TRUE(one.ok() && one->has_value());
+  EXPECT_EQ((*one)->ciphertext, std::string("secret\0bytes", 12));
+  EXPECT_EQ((*one)->nonce, std::string("\0\1\2", 3));
+  EXPECT_EQ((*one)->wrapped_key.size(), 72u);
+  EXPECT_EQ((*one)->retain_until, "2032-01-01");
+  EXPECT_FALSE(store_->DisclosureById("nope")->has_value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

@@ -5,7 +5,7 @@
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 2;  // the latest migration below
+constexpr int kSchemaVersion = 3;  // the latest migration below
 
 constexpr int64_t kWriterLock = 0x436f6e636f7264;  // "Concord": the log's writer lock
 
@@ -19,6 +19,29 @@ CREATE TABLE users (
   token_hash   TEXT NOT NULL UNIQUE,
   created_at   TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+)sql";
+
+// Version 3: disclosures, their content encrypted (see store.h).
+const char* kMigration3 = R"sql(
+CREATE TABLE disclosures (
+  id           TEXT PRIMARY KEY,
+  at_ms        BIGINT NOT NULL,
+  from_org     TEXT NOT NULL,
+  to_org       TEXT NOT NULL,
+  to_user      TEXT NOT NULL,
+  protocol     TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  subject_tag  TEXT NOT NULL,
+  fields       TEXT NOT NULL,
+  retain_until TEXT NOT NULL,
+  nonce        BYTEA NOT NULL,
+  ciphertext   BYTEA NOT NULL,
+  wrapped_key  BYTEA NOT NULL,
+  audit_index  BIGINT NOT NULL
+);
+CREATE INDEX disclosures_from ON disclosures (from_org, at_ms);
+CREATE INDEX disclosures_to ON disclosures (to_org, at_ms);
+CREATE INDEX disclosures_subject ON disclosures (subject_tag);
 )sql";
 
 const char* kMigration1 = R"sql(
@@ -355,7 +378,101 @@ Status PostgresStore::Migrate() {
     if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (2)"); !s.ok())
       return rollback(s);
   }
+  if (current < 3) {
+    if (Status s = Exec(kMigration3); !s.ok()) return rollback(s);
+    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (3)"); !s.ok())
+      return rollback(s);
+  }
   return Exec("COMMIT");
+}
+
+Status PostgresStore::PutDisclosure(const Disclosure& d) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::string fields;
+  for (const auto& f : d.fields) fields += (fields.empty() ? "" : ",") + f;
+  const std::string at = std::to_string(d.at_ms), index = std::to_string(d.audit_index);
+  const std::string* text[] = {&d.id, &at, &d.from_org, &d.to_org, &d.to_user,
+                               &d.protocol, &d.version, &d.subject_tag, &fields, &d.retain_until,
+                               &d.nonce, &d.ciphertext, &d.wrapped_key, &index};
+  const char* values[14];
+  int lengths[14], formats[14];
+  for (int i = 0; i < 14; ++i) {
+    values[i] = text[i]->data();
+    lengths[i] = static_cast<int>(text[i]->size());
+    formats[i] = i >= 10 && i <= 12 ? 1 : 0;  // the bytea columns go as binary
+  }
+  Res r(PQexecParams(conn_,
+                     "INSERT INTO disclosures (id, at_ms, from_org, to_org, to_user, protocol, "
+                     "version, subject_tag, fields, retain_until, nonce, ciphertext, wrapped_key, "
+                     "audit_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                     "$13, $14)",
+                     14, nullptr, values, lengths, formats, 0));
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) {
+    const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
+    if (state && std::string(state) == "23505")
+      return Status::AlreadyExists("disclosure " + d.id + " already exists; nothing was changed");
+    return Error("storing disclosure " + d.id);
+  }
+  return Status::Ok();
+}
+
+namespace {
+Disclosure ReadDisclosure(PGresult* r, int row, bool content) {
+  auto col = [&](int i) {
+    return std::string(PQgetvalue(r, row, i), static_cast<size_t>(PQgetlength(r, row, i)));
+  };
+  Disclosure d;
+  d.id = col(0);
+  d.at_ms = GetInt(r, row, 1);
+  d.from_org = col(2);
+  d.to_org = col(3);
+  d.to_user = col(4);
+  d.protocol = col(5);
+  d.version = col(6);
+  d.subject_tag = col(7);
+  const std::string fields = col(8);
+  for (size_t start = 0; start < fields.size();) {
+    size_t comma = fields.find(',', start);
+    if (comma == std::string::npos) comma = fields.size();
+    d.fields.push_back(fields.substr(start, comma - start));
+    start = comma + 1;
+  }
+  d.retain_until = col(9);
+  d.audit_index = static_cast<uint64_t>(GetInt(r, row, 10));
+  if (content) {
+    d.nonce = col(11);
+    d.ciphertext = col(12);
+    d.wrapped_key = col(13);
+  }
+  return d;
+}
+}  // namespace
+
+Result<std::vector<Disclosure>> PostgresStore::DisclosuresOf(const std::string& org,
+                                                             size_t limit) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query(
+      "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
+      "retain_until, audit_index FROM disclosures WHERE from_org = $1 OR to_org = $1 ORDER BY "
+      "at_ms DESC, id LIMIT $2::bigint",
+      {org, std::to_string(limit)});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  std::vector<Disclosure> out;
+  for (int i = 0; i < PQntuples(res.r); ++i) out.push_back(ReadDisclosure(res.r, i, false));
+  return out;
+}
+
+Result<std::optional<Disclosure>> PostgresStore::DisclosureById(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query(
+      "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
+      "retain_until, audit_index, nonce, ciphertext, wrapped_key FROM disclosures WHERE id = $1",
+      {id});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  if (PQntuples(res.r) == 0) return std::optional<Disclosure>();
+  return std::optional<Disclosure>(ReadDisclosure(res.r, 0, true));
 }
 
 Status PostgresStore::AddUser(const User& user) {

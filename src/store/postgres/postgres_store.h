@@ -22,6 +22,9 @@ class PostgresStore : public Store {
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, bool create);
   ~PostgresStore() override;
 
+  Status PutDisclosure(const Disclosure& d) override;
+  Result<std::vector<Disclosure>> DisclosuresOf(const std::string& org, size_t limit) override;
+  Result<std::optional<Disclosure>> DisclosureById(const std::string& id) override;
   Status AddUser(const User& user) override;
   Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) override;
   Result<int> SchemaVersion() override;

@@ -43,7 +43,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 3;  // the latest migration below
+constexpr int kSchemaVersion = 4;  // the latest migration below
 
 // Subtree hashes are kept in tiles: row (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. A tile fills as the log
@@ -103,6 +103,29 @@ CREATE TABLE users (
   token_hash   TEXT NOT NULL UNIQUE,
   created_at   TEXT NOT NULL
 );
+)sql";
+
+// Version 4: disclosures, their content encrypted (see store.h).
+const char* kMigration4 = R"sql(
+CREATE TABLE disclosures (
+  id           TEXT PRIMARY KEY,
+  at_ms        INTEGER NOT NULL,
+  from_org     TEXT NOT NULL,
+  to_org       TEXT NOT NULL,
+  to_user      TEXT NOT NULL,
+  protocol     TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  subject_tag  TEXT NOT NULL,
+  fields       TEXT NOT NULL,  -- comma-separated
+  retain_until TEXT NOT NULL,
+  nonce        BLOB NOT NULL,
+  ciphertext   BLOB NOT NULL,
+  wrapped_key  BLOB NOT NULL,
+  audit_index  INTEGER NOT NULL
+);
+CREATE INDEX disclosures_from ON disclosures (from_org, at_ms);
+CREATE INDEX disclosures_to ON disclosures (to_org, at_ms);
+CREATE INDEX disclosures_subject ON disclosures (subject_tag);
 )sql";
 
 std::string JoinRoles(const std::vector<std::string>& roles) {
@@ -473,6 +496,10 @@ Status SqliteStore::Migrate() {
     if (Status s = Exec(kMigration3); !s.ok()) return rollback(s);
     if (Status s = record(3); !s.ok()) return rollback(s);
   }
+  if (current < 4) {
+    if (Status s = Exec(kMigration4); !s.ok()) return rollback(s);
+    if (Status s = record(4); !s.ok()) return rollback(s);
+  }
   return Exec("COMMIT");
 }
 
@@ -516,6 +543,96 @@ Status SqliteStore::MoveNodesIntoTiles() {
     if (Status s = flush(); !s.ok()) return s;
   }
   return Exec("DROP TABLE log_nodes");
+}
+
+Status SqliteStore::PutDisclosure(const Disclosure& d) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO disclosures (id, at_ms, from_org, to_org, to_user, protocol, version, "
+         "subject_tag, fields, retain_until, nonce, ciphertext, wrapped_key, audit_index) VALUES "
+         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, d.id);
+  s.BindInt(2, d.at_ms);
+  s.BindText(3, d.from_org);
+  s.BindText(4, d.to_org);
+  s.BindText(5, d.to_user);
+  s.BindText(6, d.protocol);
+  s.BindText(7, d.version);
+  s.BindText(8, d.subject_tag);
+  s.BindText(9, JoinRoles(d.fields));
+  s.BindText(10, d.retain_until);
+  s.BindBlob(11, d.nonce.data(), d.nonce.size());
+  s.BindBlob(12, d.ciphertext.data(), d.ciphertext.size());
+  s.BindBlob(13, d.wrapped_key.data(), d.wrapped_key.size());
+  s.BindInt(14, static_cast<int64_t>(d.audit_index));
+  int rc = s.Step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status::AlreadyExists("disclosure " + d.id + " already exists; nothing was changed");
+  if (rc != SQLITE_DONE) return Error("storing disclosure " + d.id);
+  return Status::Ok();
+}
+
+namespace {
+Disclosure ReadDisclosure(sqlite3_stmt* q, bool content) {
+  auto text = [&](int i) {
+    const unsigned char* t = sqlite3_column_text(q, i);
+    return std::string(t ? reinterpret_cast<const char*>(t) : "");
+  };
+  auto blob = [&](int i) {
+    const void* p = sqlite3_column_blob(q, i);
+    return std::string(static_cast<const char*>(p ? p : ""),
+                       static_cast<size_t>(sqlite3_column_bytes(q, i)));
+  };
+  Disclosure d;
+  d.id = text(0);
+  d.at_ms = sqlite3_column_int64(q, 1);
+  d.from_org = text(2);
+  d.to_org = text(3);
+  d.to_user = text(4);
+  d.protocol = text(5);
+  d.version = text(6);
+  d.subject_tag = text(7);
+  d.fields = SplitRoles(text(8));
+  d.retain_until = text(9);
+  d.audit_index = static_cast<uint64_t>(sqlite3_column_int64(q, 10));
+  if (content) {
+    d.nonce = blob(11);
+    d.ciphertext = blob(12);
+    d.wrapped_key = blob(13);
+  }
+  return d;
+}
+}  // namespace
+
+Result<std::vector<Disclosure>> SqliteStore::DisclosuresOf(const std::string& org,
+                                                           size_t limit) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt q(db_,
+         "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
+         "retain_until, audit_index FROM disclosures WHERE from_org = ?1 OR to_org = ?1 ORDER BY "
+         "at_ms DESC, id LIMIT ?2");
+  if (!q.ok()) return Error("preparing");
+  q.BindText(1, org);
+  q.BindInt(2, static_cast<int64_t>(limit));
+  std::vector<Disclosure> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadDisclosure(q.get(), false));
+  if (rc != SQLITE_DONE) return Error("reading disclosures");
+  return out;
+}
+
+Result<std::optional<Disclosure>> SqliteStore::DisclosureById(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt q(db_,
+         "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
+         "retain_until, audit_index, nonce, ciphertext, wrapped_key FROM disclosures WHERE id = ?");
+  if (!q.ok()) return Error("preparing");
+  q.BindText(1, id);
+  int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::optional<Disclosure>();
+  if (rc != SQLITE_ROW) return Error("reading disclosure " + id);
+  return std::optional<Disclosure>(ReadDisclosure(q.get(), true));
 }
 
 Status SqliteStore::AddUser(const User& user) {

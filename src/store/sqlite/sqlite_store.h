@@ -23,6 +23,9 @@ class SqliteStore : public Store {
                                                    const char* vfs = nullptr);
   ~SqliteStore() override;
 
+  Status PutDisclosure(const Disclosure& d) override;
+  Result<std::vector<Disclosure>> DisclosuresOf(const std::string& org, size_t limit) override;
+  Result<std::optional<Disclosure>> DisclosureById(const std::string& id) override;
   Status AddUser(const User& user) override;
   Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) override;
   Result<int> SchemaVersion() override;
