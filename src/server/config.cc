@@ -66,12 +66,66 @@ Status NameToList(const Where& w, const YAML::Node& n, const std::string& key,
   return Status::Ok();
 }
 
+Status Connectors(const Where& w, const YAML::Node& n,
+                  std::map<std::string, exchange::SourceConfig>* out) {
+  if (n.IsNull()) return Status::Ok();
+  if (!n.IsMap()) return w.At(n, "connectors", "expected a map of provider -> connector");
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string provider = it->first.Scalar();
+    const std::string at = "connectors." + provider;
+    if (!it->second.IsMap()) return w.At(it->second, at, "expected source: and categories:");
+    exchange::SourceConfig c;
+    for (auto k = it->second.begin(); k != it->second.end(); ++k) {
+      const std::string key = k->first.Scalar();
+      if (key == "source") {
+        if (Status s = Scalar(w, k->second, at + ".source", &c.url); !s.ok()) return s;
+      } else if (key == "categories") {
+        if (!k->second.IsMap())
+          return w.At(k->second, at + ".categories", "expected a map of category -> query");
+        for (auto q = k->second.begin(); q != k->second.end(); ++q) {
+          const std::string cat = q->first.Scalar();
+          const std::string qat = at + ".categories." + cat;
+          exchange::CategoryQuery cq;
+          if (!q->second.IsMap()) return w.At(q->second, qat, "expected query: and fields:");
+          for (auto f = q->second.begin(); f != q->second.end(); ++f) {
+            const std::string fk = f->first.Scalar();
+            if (fk == "query") {
+              if (Status s = Scalar(w, f->second, qat + ".query", &cq.query); !s.ok()) return s;
+            } else if (fk == "fields") {
+              if (!f->second.IsMap())
+                return w.At(f->second, qat + ".fields", "expected a map of column -> field");
+              for (auto m = f->second.begin(); m != f->second.end(); ++m)
+                cq.fields[m->first.Scalar()] = m->second.Scalar();
+            } else {
+              return w.At(f->first, qat + "." + fk, "unknown key; expected query, fields");
+            }
+          }
+          if (cq.query.empty()) return w.At(q->second, qat + ".query", "required");
+          c.categories[cat] = std::move(cq);
+        }
+      } else {
+        return w.At(k->first, at + "." + key, "unknown key; expected source, categories");
+      }
+    }
+    if (c.url.empty())
+      return w.At(it->second, at + ".source", "required: sqlite:PATH or postgresql://...");
+    (*out)[provider] = std::move(c);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string ServerConfig::SigningKeyPath() const {
   if (!signing_key.empty()) return signing_key;
   if (store.rfind("sqlite:", 0) == 0) return store.substr(7) + ".signing-key";
   return "var/concordat.signing-key";
+}
+
+std::string ServerConfig::MasterKeyPath() const {
+  if (!master_key.empty()) return master_key;
+  if (store.rfind("sqlite:", 0) == 0) return store.substr(7) + ".master-key";
+  return "var/concordat.master-key";
 }
 
 std::string ServerConfig::host() const {
@@ -108,6 +162,10 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
     Status s;
     if (key == "store") {
       s = Scalar(w, v, key, &c.store);
+    } else if (key == "master_key") {
+      s = Scalar(w, v, key, &c.master_key);
+    } else if (key == "connectors") {
+      s = Connectors(w, v, &c.connectors);
     } else if (key == "signing_key") {
       s = Scalar(w, v, key, &c.signing_key);
     } else if (key == "registry") {
@@ -142,8 +200,9 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
       }
     } else {
       return w.At(it->first, key,
-                  "unknown key; expected store, signing_key, registry, listen, tls, sites, "
-                  "devices, log_level, max_body_bytes, request_timeout_seconds, worker_threads");
+                  "unknown key; expected store, signing_key, master_key, registry, listen, tls, "
+                  "sites, devices, connectors, log_level, max_body_bytes, "
+                  "request_timeout_seconds, worker_threads");
     }
     if (!s.ok()) return s;
   }

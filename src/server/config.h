@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "exchange/sql_source.h"
 
 namespace concordat::server {
 
@@ -22,6 +23,9 @@ struct TlsConfig {
 struct ServerConfig {
   std::string store = "sqlite:var/concordat.db";
   std::string signing_key;  // default: beside an SQLite store, else var/concordat.signing-key
+  std::string master_key;   // default: beside an SQLite store, else var/concordat.master-key
+  // Providers' systems of record for self-service look-ups, by provider partner id.
+  std::map<std::string, exchange::SourceConfig> connectors;
   std::string registry = "protocols";
   std::string listen = "127.0.0.1:8443";  // host:port; [v6]:port
   TlsConfig tls;
@@ -33,6 +37,7 @@ struct ServerConfig {
   int worker_threads = 32;           // requests waiting on durable audit appends
 
   std::string SigningKeyPath() const;
+  std::string MasterKeyPath() const;
   std::string host() const;  // of listen
   uint16_t port() const;
 };

@@ -37,7 +37,10 @@ HttpResponse Json(int status, std::string body) {
 
 // The effective request, as the log keeps it: canonical JSON (sorted keys), the requester as
 // the server established it.
-std::string CanonicalRequest(const decide::Request& q, const std::string& format) {
+// The subject reference is personal data: the log keeps its keyed hash (subject_tag), which
+// finds a subject's entries for a rights request without holding the reference in clear.
+std::string CanonicalRequest(const decide::Request& q, const std::string& format,
+                             const std::string& subject_tag) {
   json j = {{"action", q.action == decide::Action::kWrite ? "write" : "read"},
             {"data", q.data},
             {"format", format},
@@ -52,7 +55,7 @@ std::string CanonicalRequest(const decide::Request& q, const std::string& format
   if (!q.purpose.empty()) j["purpose"] = q.purpose;
   if (!q.justification.empty()) j["justification"] = q.justification;
   if (!q.audit_reference.empty()) j["audit_reference"] = q.audit_reference;
-  if (!q.subject.empty()) j["subject"] = q.subject;
+  if (!subject_tag.empty()) j["subject_tag"] = subject_tag;
   return j.dump();
 }
 
@@ -102,6 +105,14 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   auto signer = audit::Signer::Load(key);
   if (!signer.ok()) return signer.status();
   s->signer_ = std::make_unique<audit::Signer>(std::move(*signer));
+  auto vault = exchange::DisclosureVault::Open(config.MasterKeyPath());
+  if (!vault.ok()) return vault.status();
+  s->vault_.emplace(std::move(*vault));
+  for (const auto& [provider, source] : config.connectors) {
+    auto opened = exchange::SqlSource::Open(provider, source);
+    if (!opened.ok()) return opened.status();
+    s->sources_[provider] = std::move(*opened);
+  }
   s->audit_log_ = std::make_unique<audit::Log>(s->store_.get(), s->signer_.get());
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
   return s;
@@ -159,6 +170,15 @@ HttpResponse Service::Handle(const HttpRequest& r) {
   if (path == "/v1/decide") {
     if (r.method != "POST") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/decide takes POST");
     out = Decide(r, *who);
+  } else if (StartsWith(path, "/v1/lookup/")) {
+    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "look-ups take GET");
+    out = Lookup(r, *who, path.substr(11));
+  } else if (path == "/v1/disclosures") {
+    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/disclosures takes GET");
+    out = Disclosures(r, *who);
+  } else if (StartsWith(path, "/v1/disclosures/")) {
+    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "disclosures take GET");
+    out = DisclosureContent(path.substr(16), *who);
   } else if (path == "/v1/protocols") {
     if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/protocols takes GET");
     out = Protocols(r, who);
@@ -181,6 +201,43 @@ HttpResponse Service::Handle(const HttpRequest& r) {
   return out;
 }
 
+Result<uint64_t> Service::Record(audit::LogEntry entry) {
+  auto index = committer_->Submit(std::move(entry)).get();
+  if (!index.ok())
+    log_->Write(Level::kError, "audit append failed", {{"error", index.status().message()}});
+  return index;
+}
+
+Result<uint64_t> Service::DecideAndRecord(const HttpRequest& r, const store::User& user,
+                                          decide::Request* request, decide::Decision* decision) {
+  request->requester.org = user.organisation;
+  request->requester.user = user.id;
+  request->requester.roles = user.roles;
+  request->requester.location = sites_.SiteOf(r.peer_address);
+  request->requester.device = DeviceOf(r.client_fingerprint);
+  const Instant now{audit::NowMillis() / 1000};
+  decide::Decide(*registry_, *request, now, decision);
+  audit::LogEntry e;
+  e.kind = "decision";
+  e.at = now;
+  e.actor = user.id;
+  e.organisation = user.organisation;
+  if (decision->protocol >= 0) {
+    const auto& p = *registry_->protocols()[static_cast<size_t>(decision->protocol)].source;
+    e.protocol = p.id;
+    e.version = p.version;
+  } else if (!request->protocol.empty()) {
+    e.protocol = request->protocol;
+  }
+  e.request = CanonicalRequest(
+      *request, std::string(model::Name(request->format)),
+      decide::IsGiven(request->subject) ? vault_->SubjectTag(request->subject) : std::string());
+  e.decision = decision->permit ? "permit" : "deny";
+  for (size_t i = 0; i < decision->reason_count; ++i)
+    e.reasons.emplace_back(decide::CodeName(decision->reasons[i].code));
+  return Record(std::move(e));
+}
+
 HttpResponse Service::Decide(const HttpRequest& r, const store::User& user) {
   if (!r.content_type.empty() && !StartsWith(r.content_type, "application/json"))
     return Problem(415, "UNSUPPORTED_MEDIA_TYPE",
@@ -190,37 +247,10 @@ HttpResponse Service::Decide(const HttpRequest& r, const store::User& user) {
   thread_local decide::Decision decision;
   if (Status s = parser.Parse(r.body, &request, decide::RequesterSource::kConnection); !s.ok())
     return Problem(400, "INVALID_REQUEST", s.message());
-  request.requester.org = user.organisation;
-  request.requester.user = user.id;
-  request.requester.roles = user.roles;
-  request.requester.location = sites_.SiteOf(r.peer_address);
-  request.requester.device = DeviceOf(r.client_fingerprint);
-  const int64_t now_ms = audit::NowMillis();
-  const Instant now{now_ms / 1000};
-  decide::Decide(*registry_, request, now, &decision);
-
-  audit::LogEntry e;
-  e.kind = "decision";
-  e.at = now;
-  e.actor = user.id;
-  e.organisation = user.organisation;
-  if (decision.protocol >= 0) {
-    const auto& p = *registry_->protocols()[static_cast<size_t>(decision.protocol)].source;
-    e.protocol = p.id;
-    e.version = p.version;
-  } else if (!request.protocol.empty()) {
-    e.protocol = request.protocol;
-  }
-  e.request = CanonicalRequest(request, std::string(model::Name(request.format)));
-  e.decision = decision.permit ? "permit" : "deny";
-  for (size_t i = 0; i < decision.reason_count; ++i)
-    e.reasons.emplace_back(decide::CodeName(decision.reasons[i].code));
-  auto index = committer_->Submit(std::move(e)).get();
-  if (!index.ok()) {
-    log_->Write(Level::kError, "audit append failed", {{"error", index.status().message()}});
+  auto index = DecideAndRecord(r, user, &request, &decision);
+  if (!index.ok())
     return Problem(503, "AUDIT_UNAVAILABLE",
                    "the decision could not be recorded in the audit log, so it is not given");
-  }
   std::string body;
   decide::RenderJson(*registry_, request, decision, &body);
   body.pop_back();  // the closing brace
@@ -228,6 +258,249 @@ HttpResponse Service::Decide(const HttpRequest& r, const store::User& user) {
   HttpResponse out = Json(200, std::move(body));
   out.log_outcome = decision.permit ? "permit" : "deny";
   return out;
+}
+
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The query string's parameters, percent-decoded; an error names a malformed or repeated one.
+Result<std::map<std::string, std::string>> QueryParams(const std::string& target) {
+  std::map<std::string, std::string> out;
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    std::string key(pair.substr(0, eq)), value;
+    std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '+') {
+        value += ' ';
+      } else if (raw[i] == '%') {
+        const int hi = i + 2 < raw.size() ? HexValue(raw[i + 1]) : -1;
+        const int lo = i + 2 < raw.size() ? HexValue(raw[i + 2]) : -1;
+        if (hi < 0 || lo < 0) return Status::InvalidArgument(key + ": malformed percent-encoding");
+        value += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        value += raw[i];
+      }
+    }
+    if (!out.emplace(key, value).second)
+      return Status::InvalidArgument(key + ": given more than once");
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
+                             const std::string& rest) {
+  const size_t slash = rest.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == rest.size() ||
+      rest.find('/', slash + 1) != std::string::npos)
+    return Problem(404, "NOT_FOUND", "a look-up is /v1/lookup/{provider}/{category}?subject=...");
+  const std::string provider = rest.substr(0, slash), category = rest.substr(slash + 1);
+  auto params = QueryParams(r.target);
+  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
+  for (const auto& [k, v] : *params)
+    if (k != "subject" && k != "purpose" && k != "protocol" && k != "justification" &&
+        k != "audit_reference")
+      return Problem(400, "INVALID_REQUEST",
+                     k + ": unknown parameter; expected subject, purpose, protocol, "
+                         "justification, audit_reference");
+  auto get = [&](const char* k) {
+    auto it = params->find(k);
+    return it == params->end() ? std::string() : it->second;
+  };
+  decide::Request request;
+  request.subject = get("subject");
+  if (!decide::IsGiven(request.subject))
+    return Problem(400, "INVALID_REQUEST", "subject: required: the reference of the person");
+  request.purpose = get("purpose");
+  if (!decide::IsGiven(request.purpose))
+    return Problem(400, "INVALID_REQUEST", "purpose: required: the purpose of the look-up");
+  request.protocol = get("protocol");
+  request.justification = get("justification");
+  request.audit_reference = get("audit_reference");
+  request.provider = provider;
+  request.data = {category};
+  request.format = model::Format::kSelfService;
+  request.action = decide::Action::kRead;
+  decide::Decision decision;
+  auto decided = DecideAndRecord(r, user, &request, &decision);
+  if (!decided.ok())
+    return Problem(503, "AUDIT_UNAVAILABLE",
+                   "the decision could not be recorded in the audit log, so nothing is looked up");
+  std::string rendered;
+  decide::RenderJson(*registry_, request, decision, &rendered);
+  if (!decision.permit) {
+    HttpResponse out = Json(403,
+                            "{\"status\":403,\"code\":\"DENIED\",\"message\":\"the "
+                            "protocol in force does not permit this look-up\","
+                            "\"audit_index\":" +
+                                std::to_string(*decided) + ",\"decision\":" + rendered + "}");
+    out.content_type = "application/problem+json";
+    out.log_outcome = "deny";
+    return out;
+  }
+  auto source = sources_.find(provider);
+  if (source == sources_.end() || !source->second->Serves(category))
+    return Problem(501, "NO_CONNECTOR",
+                   provider + " has no system of record connected for " + category +
+                       "; ask its information governance officer, or use a request");
+  auto record = source->second->Fetch(category, request.subject);
+  if (!record.ok()) {
+    log_->Write(
+        Level::kError, "look-up failed",
+        {{"provider", provider}, {"category", category}, {"error", record.status().message()}});
+    return Problem(502, "SOURCE_FAILED", record.status().message());
+  }
+  if (!record->has_value())
+    return Problem(404, "NO_RECORD",
+                   provider + " holds no " + category + " record for that subject");
+  // Only the fields the decision allows leave the provider; the rest are named, not sent.
+  const std::vector<std::string> allowed = decide::PermittedFields(*registry_, request, decision);
+  json fields = json::object();
+  json withheld = json::array();
+  std::vector<std::string> sent;
+  for (const auto& [field, value] : **record) {
+    if (std::find(allowed.begin(), allowed.end(), field) != allowed.end()) {
+      fields[field] = value;
+      sent.push_back(field);
+    } else {
+      withheld.push_back(field);
+    }
+  }
+  const auto& protocol = *registry_->protocols()[static_cast<size_t>(decision.protocol)].source;
+  store::Disclosure d;
+  d.id = exchange::DisclosureVault::NewId();
+  d.at_ms = audit::NowMillis();
+  d.from_org = provider;
+  d.to_org = user.organisation;
+  d.to_user = user.id;
+  d.protocol = protocol.id;
+  d.version = protocol.version;
+  d.subject_tag = vault_->SubjectTag(request.subject);
+  d.fields = sent;
+  if (decision.has_retain_until) d.retain_until = Date{decision.retain_until_days}.ToString();
+  const std::string content =
+      json{{"subject", request.subject}, {"category", category}, {"fields", fields}}.dump();
+  exchange::Sealed sealed = vault_->Seal(d.id, content);
+  d.nonce = sealed.nonce;
+  d.ciphertext = sealed.ciphertext;
+  d.wrapped_key = sealed.wrapped_key;
+  // The disclosure is in the log before anyone sees it.
+  audit::LogEntry e;
+  e.kind = "disclosure";
+  e.at = Instant{d.at_ms / 1000};
+  e.actor = user.id;
+  e.organisation = user.organisation;
+  e.protocol = d.protocol;
+  e.version = d.version;
+  e.request = json{
+      {"disclosure", d.id},
+      {"from", provider},
+      {"category", category},
+      {"fields", sent},
+      {"decision_index",
+       *decided}}.dump();
+  e.payload_hash = "sha256:" + Sha256Hex(d.ciphertext);
+  auto recorded = Record(std::move(e));
+  if (!recorded.ok())
+    return Problem(503, "AUDIT_UNAVAILABLE",
+                   "the disclosure could not be recorded in the audit log, so it is not given");
+  d.audit_index = *recorded;
+  if (Status put = store_->PutDisclosure(d); !put.ok()) {
+    log_->Write(Level::kError, "storing a disclosure failed", {{"error", put.message()}});
+    return Problem(500, "INTERNAL", "the disclosure could not be stored, so it is not given");
+  }
+  HttpResponse out = Json(
+      200, json{{"disclosure", d.id},
+                {"provider", provider},
+                {"category", category},
+                {"protocol", d.protocol},
+                {"version", d.version},
+                {"fields", fields},
+                {"withheld", withheld},
+                {"mode", "read_only"},
+                {"retain_until", d.retain_until.empty() ? json(nullptr) : json(d.retain_until)},
+                {"audit_index", d.audit_index},
+                {"decision", json::parse(rendered)}}
+               .dump());
+  out.log_outcome = "permit";
+  return out;
+}
+
+HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user) {
+  auto params = QueryParams(r.target);
+  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
+  size_t limit = 100;
+  if (auto it = params->find("limit"); it != params->end()) {
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || limit == 0 ||
+        limit > 1000)
+      return Problem(400, "INVALID_REQUEST", "limit: expected a number from 1 to 1000");
+  }
+  auto list = store_->DisclosuresOf(user.organisation, limit);
+  if (!list.ok()) return Problem(500, "INTERNAL", "the disclosures could not be read");
+  json out = json::array();
+  for (const auto& d : *list)
+    out.push_back({{"id", d.id},
+                   {"at_ms", d.at_ms},
+                   {"direction", d.from_org == user.organisation ? "sent" : "received"},
+                   {"from", d.from_org},
+                   {"to", d.to_org},
+                   {"to_user", d.to_user},
+                   {"protocol", d.protocol},
+                   {"version", d.version},
+                   {"fields", d.fields},
+                   {"retain_until", d.retain_until},
+                   {"audit_index", d.audit_index}});
+  return Json(200, json{{"organisation", user.organisation}, {"disclosures", out}}.dump());
+}
+
+HttpResponse Service::DisclosureContent(const std::string& id, const store::User& user) {
+  auto d = store_->DisclosureById(id);
+  if (!d.ok()) return Problem(500, "INTERNAL", "the disclosure could not be read");
+  if (!d->has_value() || ((*d)->to_org != user.organisation && (*d)->from_org != user.organisation))
+    return Problem(404, "NOT_FOUND", "no disclosure " + id + " sent or received by you");
+  auto content = vault_->Open(id, {(*d)->nonce, (*d)->ciphertext, (*d)->wrapped_key});
+  if (!content.ok()) {
+    log_->Write(Level::kError, "a disclosure does not open", {{"disclosure", id}});
+    return Problem(500, "INTERNAL", content.status().message());
+  }
+  // Reading personal data again is itself recorded.
+  audit::LogEntry e;
+  e.kind = "disclosure-read";
+  e.at = Instant{audit::NowMillis() / 1000};
+  e.actor = user.id;
+  e.organisation = user.organisation;
+  e.protocol = (*d)->protocol;
+  e.version = (*d)->version;
+  e.request = json{{"disclosure", id}}.dump();
+  auto recorded = Record(std::move(e));
+  if (!recorded.ok())
+    return Problem(503, "AUDIT_UNAVAILABLE", "the read could not be recorded, so it is refused");
+  json body = json::parse(*content);
+  body["disclosure"] = id;
+  body["from"] = (*d)->from_org;
+  body["to"] = (*d)->to_org;
+  body["protocol"] = (*d)->protocol;
+  body["retain_until"] = (*d)->retain_until;
+  body["audit_index"] = *recorded;
+  return Json(200, body.dump());
 }
 
 HttpResponse Service::Protocols(const HttpRequest&, const store::User* user) {

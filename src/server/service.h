@@ -7,15 +7,21 @@
 // to call from many threads; it blocks while an audit entry is made durable.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "audit/log.h"
+#include "decide/decision.h"
 #include "decide/index.h"
+#include "decide/request.h"
+#include "exchange/disclosure_vault.h"
+#include "exchange/sql_source.h"
 #include "server/config.h"
 #include "server/log_lines.h"
 #include "server/site_networks.h"
@@ -59,6 +65,14 @@ class Service {
   struct Caller;
   Result<store::User> Authenticate(const HttpRequest& r);
   HttpResponse Decide(const HttpRequest& r, const store::User& user);
+  HttpResponse Lookup(const HttpRequest& r, const store::User& user, const std::string& rest);
+  HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
+  HttpResponse DisclosureContent(const std::string& id, const store::User& user);
+  // Fills the requester from the caller and the connection, decides now, and records the
+  // decision durably. The index of its log entry, or the error that kept it from the log.
+  Result<uint64_t> DecideAndRecord(const HttpRequest& r, const store::User& user,
+                                   decide::Request* request, decide::Decision* decision);
+  Result<uint64_t> Record(audit::LogEntry entry);
   HttpResponse Protocols(const HttpRequest& r, const store::User* user);
   HttpResponse Protocol(const std::string& id, const store::User* user);
   HttpResponse Sth();
@@ -73,6 +87,8 @@ class Service {
   std::shared_ptr<const decide::CompiledRegistry> registry_;
   SiteNetworks sites_;
   std::unordered_map<std::string, std::string> devices_;  // fingerprint -> device
+  std::optional<exchange::DisclosureVault> vault_;
+  std::map<std::string, std::unique_ptr<exchange::SqlSource>> sources_;  // by provider
   std::mutex users_mu_;
   std::unordered_map<std::string, store::User> users_;  // by token hash, once seen
 };

@@ -73,10 +73,19 @@ class Server : public ::testing::Test {
         << "sites:\n  essex-police-hq: [127.0.0.2/32]\n  ecc-cf-hub: [127.0.0.3/32]\n"
         << "devices:\n  ecc-issued-laptop: [\"" << pin << "\"]\n"
         << "max_body_bytes: 4096\nrequest_timeout_seconds: 2\n";
+    ShellRun demo = Sh("sqlite3 '" + (dir_ / "mosaic.db").string() + "' < '" +
+                       CONCORDAT_SOURCE_DIR + "/examples/demo/mosaic-demo.sql'");
+    ASSERT_EQ(demo.code, 0) << demo.out;
+    std::ofstream(dir_ / "concordatd.yaml", std::ios::app)
+        << "connectors:\n  essex-cc:\n    source: sqlite:" << (dir_ / "mosaic.db").string()
+        << "\n    categories:\n      cf-case-status:\n        query: \"SELECT full_name, address, "
+           "date_of_birth, case_status, allocated_worker, ethnicity FROM cases WHERE ref = "
+           "?1\"\n        fields: {full_name: name}\n";
     ASSERT_EQ(Sh(Cli("init")).code, 0);
     officer_ = AddUser("u-4411", "essex-police", "intelligence-support-officer");
     analyst_ = AddUser("u-5000", "essex-police", "crime-analyst");
     ecc_ = AddUser("u-7001", "essex-cc", "social-worker");
+    southend_ = AddUser("u-8001", "southend-ccc", "housing-officer");
     Start();
   }
 
@@ -179,13 +188,13 @@ class Server : public ::testing::Test {
   static fs::path dir_;
   static int port_;
   static pid_t pid_;
-  static std::string officer_, analyst_, ecc_;
+  static std::string officer_, analyst_, ecc_, southend_;
 };
 
 fs::path Server::dir_;
 int Server::port_ = 0;
 pid_t Server::pid_ = -1;
-std::string Server::officer_, Server::analyst_, Server::ecc_;
+std::string Server::officer_, Server::analyst_, Server::ecc_, Server::southend_;
 
 TEST_F(Server, TheMosaicCheckIsPermittedAtHqOnTheLaptopAndEachDecisionIsAudited) {
   const uint64_t before = TreeSize();
@@ -259,6 +268,9 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       {.path = "/v1/audit/sth"},
       {.path = "/v1/audit/proof/0"},
       {.path = "/v1/protocols/essex-prison-release-housing"},
+      {.path = "/v1/lookup/essex-cc/cf-case-status?subject=MOS-100001&purpose=x"},
+      {.path = "/v1/disclosures"},
+      {.path = "/v1/disclosures/00000000000000000000000000000000"},
   };
   const uint64_t before = TreeSize();
   for (Call c : calls) {
@@ -276,6 +288,96 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
   // A bad token is refused even where anonymous reading is allowed.
   EXPECT_EQ(Https({.path = "/v1/protocols", .token = "cct_0000"}).status, 401);
   EXPECT_EQ(TreeSize(), before);
+}
+
+const char kLookup[] =
+    "/v1/lookup/essex-cc/cf-case-status?purpose=online-child-sexual-abuse&justification=POLIT+"
+    "referral+77&audit_reference=AR-2024-0091&subject=";
+
+TEST_F(Server, ALookUpReturnsOnlyTheAllowedFieldsAndIsADisclosureSealedAtRest) {
+  const uint64_t before = TreeSize();
+  Reply r = Https({.path = std::string(kLookup) + "MOS-100001",
+                   .token = officer_,
+                   .from = "127.0.0.2",
+                   .cert = "laptop"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = r.Json();
+  EXPECT_EQ(j["fields"]["name"], "Alex Demo");
+  EXPECT_EQ(j["fields"]["case_status"], "open");
+  EXPECT_EQ(j["fields"]["allocated_worker"], "Sam Worker");
+  EXPECT_FALSE(j["fields"].contains("ethnicity")) << "not a field the protocol covers";
+  EXPECT_EQ(j["withheld"], json::array({"ethnicity"}));
+  EXPECT_EQ(j["protocol"], "essex-police-mosaic");
+  EXPECT_EQ(j["decision"]["decision"], "permit");
+  EXPECT_EQ(TreeSize(), before + 2) << "the decision and the disclosure are both logged";
+  const std::string id = j["disclosure"];
+  // Each side sees it, from its own side; nobody else does.
+  Reply police = Https({.path = "/v1/disclosures", .token = officer_});
+  ASSERT_EQ(police.status, 200);
+  EXPECT_NE(police.body.find(id), std::string::npos);
+  EXPECT_NE(police.body.find("\"received\""), std::string::npos);
+  Reply ecc = Https({.path = "/v1/disclosures", .token = ecc_});
+  EXPECT_NE(ecc.body.find(id), std::string::npos);
+  EXPECT_NE(ecc.body.find("\"sent\""), std::string::npos);
+  Reply other = Https({.path = "/v1/disclosures", .token = southend_});
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body.find(id), std::string::npos) << other.body;
+  EXPECT_EQ(Https({.path = "/v1/disclosures/" + id, .token = southend_}).status, 404);
+  Reply content = Https({.path = "/v1/disclosures/" + id, .token = officer_});
+  ASSERT_EQ(content.status, 200) << content.body;
+  EXPECT_EQ(content.Json()["fields"]["name"], "Alex Demo");
+  EXPECT_EQ(content.Json()["subject"], "MOS-100001");
+  // At rest, neither the record nor the subject reference is in clear.
+  ShellRun dump = Sh("sqlite3 '" + (dir_ / "var/concordat.db").string() +
+                     "' \"SELECT hex(ciphertext), subject_tag, fields FROM disclosures\"");
+  EXPECT_EQ(dump.out.find("MOS-100001"), std::string::npos);
+  const std::string db = (dir_ / "var/concordat.db").string();
+  ShellRun raw = Sh("cat '" + db + "' '" + db +
+                    "-wal' 2>/dev/null | grep -a -c -e 'Alex Demo' "
+                    "-e 'MOS-100001' -e 'Sam Worker'");
+  EXPECT_EQ(raw.out, "0\n") << "the store holds the subject or their record in clear";
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
+TEST_F(Server, ADeniedOrImpossibleLookUpDisclosesNothing) {
+  const uint64_t before = TreeSize();
+  Reply home = Https({.path = std::string(kLookup) + "MOS-100001",
+                      .token = officer_,
+                      .from = "127.0.0.1",
+                      .cert = "laptop"});
+  EXPECT_EQ(home.status, 403) << home.body;
+  EXPECT_EQ(home.Json()["code"], "DENIED");
+  EXPECT_EQ(home.Json()["decision"]["reasons"][0]["code"], "LOCATION_NOT_ALLOWED") << home.body;
+  EXPECT_EQ(home.body.find("Alex"), std::string::npos);
+  EXPECT_EQ(TreeSize(), before + 1) << "the denial is logged, and nothing else";
+  Reply unknown = Https({.path = std::string(kLookup) + "MOS-999999",
+                         .token = officer_,
+                         .from = "127.0.0.2",
+                         .cert = "laptop"});
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_EQ(unknown.Json()["code"], "NO_RECORD");
+  Reply no_subject = Https({.path = "/v1/lookup/essex-cc/cf-case-status?purpose=x",
+                            .token = officer_,
+                            .from = "127.0.0.2",
+                            .cert = "laptop"});
+  EXPECT_EQ(no_subject.status, 400);
+  EXPECT_NE(no_subject.body.find("subject: required"), std::string::npos) << no_subject.body;
+  Reply odd = Https({.path = std::string(kLookup) + "MOS-100001&colour=red",
+                     .token = officer_,
+                     .from = "127.0.0.2",
+                     .cert = "laptop"});
+  EXPECT_EQ(odd.status, 400);
+  EXPECT_NE(odd.body.find("colour: unknown parameter"), std::string::npos) << odd.body;
+  // A category the provider's connector does not serve: decided (deny, it is not this
+  // provider's), never fetched.
+  Reply other = Https({.path = "/v1/lookup/essex-cc/cf-request-for-support?subject=MOS-100001&"
+                               "purpose=online-child-sexual-abuse&justification=j&"
+                               "audit_reference=a",
+                       .token = officer_,
+                       .from = "127.0.0.2",
+                       .cert = "laptop"});
+  EXPECT_TRUE(other.status == 403 || other.status == 501) << other.body;
+  EXPECT_TRUE(Https({.path = "/v1/disclosures", .token = southend_}).Json()["disclosures"].empty());
 }
 
 TEST_F(Server, PublishedProtocolsAreOpenAndTheRestOnlyForPartners) {

@@ -62,6 +62,11 @@ TEST(ServerConfig, ErrorsNameTheFileLineAndKey) {
            {"sites:\n  hq: [10.0.0.1/8]\n", "sites.hq[0]: '10.0.0.1/8' has host bits set"},
            {"devices:\n  laptop: [abc]\n", "devices.laptop[0]: 'abc' is not a certificate"},
            {"tls: {cert: x}\n", "tls.cert: unknown key"},
+           {"connectors:\n  essex-cc:\n    categories: {}\n",
+            "connectors.essex-cc.source: required"},
+           {"connectors:\n  essex-cc:\n    source: sqlite:x\n    categories:\n      c: {fields: "
+            "{}}\n",
+            "connectors.essex-cc.categories.c.query: required"},
            {"store: [1, 2\n", "end of sequence"}}) {
     auto r = LoadConfig(Write(c.text));
     ASSERT_FALSE(r.ok()) << c.text;

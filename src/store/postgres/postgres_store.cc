@@ -391,9 +391,10 @@ Status PostgresStore::PutDisclosure(const Disclosure& d) {
   std::string fields;
   for (const auto& f : d.fields) fields += (fields.empty() ? "" : ",") + f;
   const std::string at = std::to_string(d.at_ms), index = std::to_string(d.audit_index);
-  const std::string* text[] = {&d.id, &at, &d.from_org, &d.to_org, &d.to_user,
-                               &d.protocol, &d.version, &d.subject_tag, &fields, &d.retain_until,
-                               &d.nonce, &d.ciphertext, &d.wrapped_key, &index};
+  const std::string* text[] = {
+      &d.id,       &at,           &d.from_org,    &d.to_org, &d.to_user,
+      &d.protocol, &d.version,    &d.subject_tag, &fields,   &d.retain_until,
+      &d.nonce,    &d.ciphertext, &d.wrapped_key, &index};
   const char* values[14];
   int lengths[14], formats[14];
   for (int i = 0; i < 14; ++i) {
@@ -448,8 +449,7 @@ Disclosure ReadDisclosure(PGresult* r, int row, bool content) {
 }
 }  // namespace
 
-Result<std::vector<Disclosure>> PostgresStore::DisclosuresOf(const std::string& org,
-                                                             size_t limit) {
+Result<std::vector<Disclosure>> PostgresStore::DisclosuresOf(const std::string& org, size_t limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   auto r = Query(
       "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "

@@ -605,8 +605,7 @@ Disclosure ReadDisclosure(sqlite3_stmt* q, bool content) {
 }
 }  // namespace
 
-Result<std::vector<Disclosure>> SqliteStore::DisclosuresOf(const std::string& org,
-                                                           size_t limit) {
+Result<std::vector<Disclosure>> SqliteStore::DisclosuresOf(const std::string& org, size_t limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Stmt q(db_,
          "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "

@@ -1,0 +1,44 @@
+// Personal data at rest: each disclosure's content is sealed with a key of its own
+// (XChaCha20-Poly1305, libsodium), bound to the disclosure's id; that key is stored wrapped
+// by the master key. Destroying the wrapped key destroys the content (crypto-shredding)
+// without touching the log. Subjects are found by a keyed hash (HMAC-SHA-256 under a key
+// derived from the master key), so the store never holds a subject reference in clear.
+//
+// The master key is 32 random bytes in a file of mode 0600, created on first use.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "base/status.h"
+
+namespace concordat::exchange {
+
+struct Sealed {
+  std::string nonce;        // for the content
+  std::string ciphertext;   // content + tag
+  std::string wrapped_key;  // nonce + the disclosure key sealed under the master key
+};
+
+class DisclosureVault {
+ public:
+  static Result<DisclosureVault> Open(const std::string& master_key_path);
+  ~DisclosureVault();
+  DisclosureVault(DisclosureVault&&) noexcept;
+  DisclosureVault& operator=(DisclosureVault&&) = delete;
+  DisclosureVault(const DisclosureVault&) = delete;
+
+  Sealed Seal(const std::string& disclosure_id, const std::string& content) const;
+  // Fails (naming the disclosure) when the content or its key was altered or the key is gone.
+  Result<std::string> Open(const std::string& disclosure_id, const Sealed& sealed) const;
+  std::string SubjectTag(const std::string& subject) const;  // 64 hex digits
+
+  static std::string NewId();  // 32 random hex digits
+
+ private:
+  DisclosureVault() = default;
+  std::array<unsigned char, 32> master_{};
+  std::array<unsigned char, 32> tag_key_{};
+};
+
+}  // namespace concordat::exchange

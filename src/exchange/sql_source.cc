@@ -1,0 +1,160 @@
+#include "exchange/sql_source.h"
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+namespace concordat::exchange {
+
+std::string SqlSource::FieldOf(const std::string& category, const std::string& column) const {
+  const auto& f = config_.categories.at(category).fields;
+  auto it = f.find(column);
+  return it == f.end() ? column : it->second;
+}
+
+namespace {
+
+class SqliteSource : public SqlSource {
+ public:
+  ~SqliteSource() override {
+    for (auto& [_, s] : statements_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+
+  Status Init(const std::string& provider, const SourceConfig& config) {
+    provider_ = provider;
+    config_ = config;
+    const std::string path = config.url.substr(7);
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK)
+      return Status::IoError("connectors." + provider + ".source: cannot open " + path +
+                             " read-only: " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+    sqlite3_exec(db_, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
+    sqlite3_busy_timeout(db_, 5000);
+    for (const auto& [category, q] : config.categories) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v2(db_, q.query.c_str(), -1, &s, nullptr) != SQLITE_OK)
+        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
+                                       ".query: " + sqlite3_errmsg(db_));
+      statements_[category] = s;
+      if (sqlite3_bind_parameter_count(s) != 1)
+        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
+                                       ".query: expected exactly one parameter (?1), the subject");
+      if (!sqlite3_stmt_readonly(s))
+        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
+                                       ".query: must only read");
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<Record>> Fetch(const std::string& category,
+                                      const std::string& subject) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = statements_.find(category);
+    if (it == statements_.end())
+      return Status::NotFound(provider_ + " has no look-up for " + category);
+    sqlite3_stmt* s = it->second;
+    sqlite3_reset(s);
+    sqlite3_bind_text(s, 1, subject.data(), static_cast<int>(subject.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return std::optional<Record>();
+    if (rc != SQLITE_ROW)
+      return Status::IoError(provider_ + "'s system did not answer: " + sqlite3_errmsg(db_));
+    Record r;
+    for (int i = 0; i < sqlite3_column_count(s); ++i) {
+      if (sqlite3_column_type(s, i) == SQLITE_NULL) continue;
+      const unsigned char* t = sqlite3_column_text(s, i);
+      r.emplace_back(FieldOf(category, sqlite3_column_name(s, i)),
+                     std::string(reinterpret_cast<const char*>(t),
+                                 static_cast<size_t>(sqlite3_column_bytes(s, i))));
+    }
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+      return Status::InvalidArgument(provider_ +
+                                     " holds more than one record for that subject in " + category +
+                                     "; a look-up must name one person");
+    return std::optional<Record>(std::move(r));
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::map<std::string, sqlite3_stmt*> statements_;
+};
+
+class PostgresSource : public SqlSource {
+ public:
+  ~PostgresSource() override { PQfinish(conn_); }
+
+  Status Init(const std::string& provider, const SourceConfig& config) {
+    provider_ = provider;
+    config_ = config;
+    conn_ = PQconnectdb(config.url.c_str());
+    if (PQstatus(conn_) != CONNECTION_OK)
+      return Status::IoError("connectors." + provider + ".source: " + PQerrorMessage(conn_));
+    PQclear(PQexec(conn_, "SET default_transaction_read_only = on"));
+    for (const auto& [category, q] : config.categories) {
+      PGresult* r = PQprepare(conn_, category.c_str(), q.query.c_str(), 1, nullptr);
+      const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+      if (!ok)
+        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
+                                       ".query: " + PQerrorMessage(conn_));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<Record>> Fetch(const std::string& category,
+                                      const std::string& subject) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!Serves(category)) return Status::NotFound(provider_ + " has no look-up for " + category);
+    const char* values[1] = {subject.c_str()};
+    PGresult* r = PQexecPrepared(conn_, category.c_str(), 1, values, nullptr, nullptr, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      std::string msg = PQerrorMessage(conn_);
+      PQclear(r);
+      return Status::IoError(provider_ + "'s system did not answer: " + msg);
+    }
+    const int rows = PQntuples(r);
+    if (rows == 0) {
+      PQclear(r);
+      return std::optional<Record>();
+    }
+    if (rows > 1) {
+      PQclear(r);
+      return Status::InvalidArgument(provider_ +
+                                     " holds more than one record for that subject in " + category +
+                                     "; a look-up must name one person");
+    }
+    Record rec;
+    for (int i = 0; i < PQnfields(r); ++i)
+      if (!PQgetisnull(r, 0, i))
+        rec.emplace_back(
+            FieldOf(category, PQfname(r, i)),
+            std::string(PQgetvalue(r, 0, i), static_cast<size_t>(PQgetlength(r, 0, i))));
+    PQclear(r);
+    return std::optional<Record>(std::move(rec));
+  }
+
+ private:
+  PGconn* conn_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqlSource>> SqlSource::Open(const std::string& provider,
+                                                   const SourceConfig& config) {
+  if (config.url.rfind("sqlite:", 0) == 0) {
+    auto s = std::make_unique<SqliteSource>();
+    if (Status st = s->Init(provider, config); !st.ok()) return st;
+    return std::unique_ptr<SqlSource>(std::move(s));
+  }
+  if (config.url.rfind("postgresql://", 0) == 0 || config.url.rfind("postgres://", 0) == 0) {
+    auto s = std::make_unique<PostgresSource>();
+    if (Status st = s->Init(provider, config); !st.ok()) return st;
+    return std::unique_ptr<SqlSource>(std::move(s));
+  }
+  return Status::InvalidArgument("connectors." + provider + ".source: '" + config.url +
+                                 "' is not sqlite:PATH or postgresql://...");
+}
+
+}  // namespace concordat::exchange

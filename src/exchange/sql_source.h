@@ -1,0 +1,51 @@
+// A provider's system of record, read-only, for self-service look-ups: a SQLite file or a
+// PostgreSQL database and, per data category, one parameterised query whose single parameter
+// ($1 / ?1) is the subject reference. Its columns become fields, renamed where the mapping
+// says. The connection is opened read-only (SQLite: SQLITE_OPEN_READONLY and query_only;
+// PostgreSQL: default_transaction_read_only), so a query cannot change the source.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace concordat::exchange {
+
+struct CategoryQuery {
+  std::string query;                          // one parameter: the subject reference
+  std::map<std::string, std::string> fields;  // column -> field; a column not named keeps its name
+};
+
+struct SourceConfig {
+  std::string url;  // sqlite:PATH | postgresql://...
+  std::map<std::string, CategoryQuery> categories;
+};
+
+using Record = std::vector<std::pair<std::string, std::string>>;  // field -> value, in column order
+
+class SqlSource {
+ public:
+  virtual ~SqlSource() = default;
+  // Opens the source and checks every query (prepares it); errors name the category.
+  static Result<std::unique_ptr<SqlSource>> Open(const std::string& provider,
+                                                 const SourceConfig& config);
+  bool Serves(const std::string& category) const { return config_.categories.count(category); }
+  // The subject's record (NULL columns left out); nullopt when the source has none. More than
+  // one row is an error: a look-up is about one person.
+  virtual Result<std::optional<Record>> Fetch(const std::string& category,
+                                              const std::string& subject) = 0;
+
+ protected:
+  std::string provider_;
+  SourceConfig config_;
+  std::mutex mu_;
+  std::string FieldOf(const std::string& category, const std::string& column) const;
+};
+
+}  // namespace concordat::exchange
