@@ -20,17 +20,13 @@ build-release: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
-# Until the server exists, the main job summarises and lints the example registry, then
-# explains the decisions on the example requests in examples/requests/.
+# The main job: concordatd on https://127.0.0.1:8443 with the example registry, demo users, a
+# demo laptop certificate and a synthetic Mosaic (scripts/run-demo.sh prints curl lines to try).
 run: build-release
-	@for f in $(REGISTRY)/*.yaml; do ./build/release/concordat show "$$f"; echo; done
-	@./build/release/concordat lint $(REGISTRY); rc=$$?; \
-	  if [ $$rc -eq 2 ]; then echo "make run: the registry could not be read"; exit 2; fi; \
-	  echo "make run: lint exit status $$rc (1 = the seed documents' real defects were found; see above)"
-	@echo; echo "== Decisions on examples/requests (concordat explain) =="
-	@for f in examples/requests/*.json; do echo "-- $$f"; ./build/release/concordat explain --registry $(REGISTRY) "$$f" || exit 2; done
-	@echo "-- examples/requests/batch.jsonl (concordat decide, JSON Lines)"
-	@./build/release/concordat decide --registry $(REGISTRY) examples/requests/batch.jsonl
+	@./build/release/concordat lint $(REGISTRY) >/dev/null; rc=$$?; \
+	  if [ $$rc -eq 2 ]; then ./build/release/concordat lint $(REGISTRY); echo "make run: the registry could not be read"; exit 2; fi; \
+	  echo "make run: the registry in $(REGISTRY)/ loads (lint exit $$rc: the seed documents' real findings; run 'concordat lint $(REGISTRY)' to read them)"
+	@./scripts/run-demo.sh
 
 test: build
 	ctest --preset debug -j $(JOBS)
