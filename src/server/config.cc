@@ -169,7 +169,19 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
     } else if (key == "signing_key") {
       s = Scalar(w, v, key, &c.signing_key);
     } else if (key == "registry") {
-      s = Scalar(w, v, key, &c.registry);
+      c.registry.clear();
+      if (v.IsSequence()) {
+        for (size_t i = 0; i < v.size() && s.ok(); ++i) {
+          std::string dir;
+          s = Scalar(w, v[i], "registry[" + std::to_string(i) + "]", &dir);
+          c.registry.push_back(dir);
+        }
+        if (s.ok() && c.registry.empty()) s = w.At(v, key, "name at least one directory");
+      } else {
+        std::string dir;
+        s = Scalar(w, v, key, &dir);
+        c.registry.push_back(dir);
+      }
     } else if (key == "listen") {
       s = Scalar(w, v, key, &c.listen);
     } else if (key == "log_level") {

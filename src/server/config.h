@@ -26,7 +26,7 @@ struct ServerConfig {
   std::string master_key;   // default: beside an SQLite store, else var/concordat.master-key
   // Providers' systems of record for self-service look-ups, by provider partner id.
   std::map<std::string, exchange::SourceConfig> connectors;
-  std::string registry = "protocols";
+  std::vector<std::string> registry = {"protocols"};  // directories (or files), merged
   std::string listen = "127.0.0.1:8443";  // host:port; [v6]:port
   TlsConfig tls;
   std::map<std::string, std::vector<std::string>> sites;    // site -> CIDR networks

@@ -61,7 +61,11 @@ int main(int argc, char** argv) {
   log.Write(Level::kInfo, "listening",
             {{"url", "https://" + config.listen},
              {"store", config.store},
-             {"registry", config.registry}});
+             {"registry", [&] {
+                std::string all;
+                for (const auto& d : config.registry) all += (all.empty() ? "" : ", ") + d;
+                return all;
+              }()}});
   server.Run();
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "server/service.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -83,13 +84,35 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->sites_ = std::move(*sites);
   for (const auto& [device, pins] : config.devices)
     for (const auto& pin : pins) s->devices_[NormaliseFingerprint(pin)] = device;
-  std::vector<model::LoadError> errors;
-  auto registry = model::LoadRegistry(config.registry, &errors);
-  if (!registry.ok()) {
-    std::string msg = "the registry " + config.registry + " could not be loaded";
-    for (size_t i = 0; i < errors.size() && i < 5; ++i) msg += "\n  " + errors[i].ToString();
-    return Status::InvalidArgument(msg);
+  std::optional<model::Registry> registry;
+  for (const auto& dir : config.registry) {
+    std::vector<model::LoadError> errors;
+    auto part = model::LoadRegistry(dir, &errors);
+    if (!part.ok()) {
+      std::string msg = "the registry " + dir + " could not be loaded: " + part.status().message();
+      for (size_t i = 0; i < errors.size() && i < 5; ++i) msg += "\n  " + errors[i].ToString();
+      return Status::InvalidArgument(msg);
+    }
+    if (!registry) {
+      registry = std::move(*part);
+      continue;
+    }
+    for (auto& p : part->protocols) registry->protocols.push_back(std::move(p));
   }
+  if (!registry) return Status::InvalidArgument("registry: name at least one directory");
+  // One order for all (by id, then version), and no version in two places.
+  std::stable_sort(registry->protocols.begin(), registry->protocols.end(),
+                   [](const model::Protocol& a, const model::Protocol& b) {
+                     if (a.id != b.id) return a.id < b.id;
+                     return model::CompareVersions(a.version, b.version) < 0;
+                   });
+  for (size_t i = 1; i < registry->protocols.size(); ++i)
+    if (registry->protocols[i].id == registry->protocols[i - 1].id &&
+        registry->protocols[i].version == registry->protocols[i - 1].version)
+      return Status::InvalidArgument("protocol " + registry->protocols[i].id + " version " +
+                                     registry->protocols[i].version + " is in both " +
+                                     registry->protocols[i - 1].source + " and " +
+                                     registry->protocols[i].source);
   auto st = store::OpenStore(config.store, true);
   if (!st.ok()) return st.status();
   s->store_ = std::move(*st);

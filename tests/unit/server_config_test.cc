@@ -27,6 +27,7 @@ TEST(ServerConfig, AnEmptyFileGivesTheDefaults) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->store, "sqlite:var/concordat.db");
   EXPECT_EQ(c->listen, "127.0.0.1:8443");
+  EXPECT_EQ(c->registry, std::vector<std::string>{"protocols"});
   EXPECT_EQ(c->port(), 8443);
   EXPECT_EQ(c->SigningKeyPath(), "var/concordat.db.signing-key");
   EXPECT_FALSE(c->tls.named);
@@ -34,7 +35,7 @@ TEST(ServerConfig, AnEmptyFileGivesTheDefaults) {
 
 TEST(ServerConfig, AFullFileIsRead) {
   auto c =
-      LoadConfig(Write("store: postgresql:///concordat\nregistry: /etc/p\nlisten: '[::1]:9443'\n"
+      LoadConfig(Write("store: postgresql:///concordat\nregistry: [/etc/p, /etc/demo]\nlisten: '[::1]:9443'\n"
                        "tls: {certificate: a.crt, private_key: a.key}\n"
                        "sites:\n  hq: [10.0.0.0/8]\n  hub: 192.168.1.0/24\n"
                        "devices:\n  laptop: ['sha256:" +
@@ -46,6 +47,7 @@ TEST(ServerConfig, AFullFileIsRead) {
   EXPECT_EQ(c->sites.at("hub"), std::vector<std::string>{"192.168.1.0/24"});
   EXPECT_EQ(c->SigningKeyPath(), "var/concordat.signing-key");
   EXPECT_EQ(c->max_body_bytes, 2048u);
+  EXPECT_EQ(c->registry, (std::vector<std::string>{"/etc/p", "/etc/demo"}));
 }
 
 TEST(ServerConfig, ErrorsNameTheFileLineAndKey) {
