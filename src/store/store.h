@@ -36,18 +36,44 @@ struct Disclosure {
   std::string protocol, version;
   std::string subject_tag;
   std::vector<std::string> fields;
-  std::string retain_until;  // YYYY-MM-DD, or "" when the protocol sets none
+  std::string retain_until;                    // YYYY-MM-DD, or "" when the protocol sets none
   std::string nonce, ciphertext, wrapped_key;  // empty in listings
   uint64_t audit_index = 0;                    // the log entry that records it
 };
 
+// A request for information from one partner to another (section 7's request and response).
+// The subject and justification are sealed (like a disclosure's content) so the provider can
+// read them and the store holds neither in clear.
+struct ShareRequest {
+  std::string id;  // 32 hex digits
+  int64_t at_ms = 0;
+  std::string from_org, from_user, to_org;
+  std::string protocol, version, purpose, audit_reference;
+  std::vector<std::string> data, allowed_fields;
+  std::string subject_tag;
+  std::string nonce, ciphertext, wrapped_key;  // sealed {subject, justification}
+  std::string status = "open";                 // open | answered | declined
+  uint64_t decision_index = 0;
+  int64_t closed_at_ms = 0;
+  std::string closed_by, decline_reason, disclosure_id;
+};
+
 class Store : public audit::LogBackend {
  public:
+  // Requests. CloseRequest changes an open request to answered or declined and fails
+  // (kAlreadyExists, nothing changed) when it is not open any more.
+  virtual Status PutRequest(const ShareRequest& r) = 0;
+  virtual Result<std::vector<ShareRequest>> RequestsOf(const std::string& org, size_t limit) = 0;
+  virtual Result<std::optional<ShareRequest>> RequestById(const std::string& id) = 0;
+  virtual Status CloseRequest(const std::string& id, const std::string& status,
+                              int64_t closed_at_ms, const std::string& closed_by,
+                              const std::string& decline_reason,
+                              const std::string& disclosure_id) = 0;
+
   // Disclosures. Listing returns metadata only (no nonce, ciphertext or key), newest first,
   // those the organisation sent or received.
   virtual Status PutDisclosure(const Disclosure& d) = 0;
-  virtual Result<std::vector<Disclosure>> DisclosuresOf(const std::string& org,
-                                                        size_t limit) = 0;
+  virtual Result<std::vector<Disclosure>> DisclosuresOf(const std::string& org, size_t limit) = 0;
   virtual Result<std::optional<Disclosure>> DisclosureById(const std::string& id) = 0;
 
   // Users. AddUser refuses an id or token hash already present and changes nothing then.

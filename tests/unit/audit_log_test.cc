@@ -244,7 +244,8 @@ TEST(Store, AVersionOneStoreMovesItsNodesIntoTilesAndStillProves) {
       "BEGIN; CREATE TABLE log_nodes (last_leaf INTEGER NOT NULL, level INTEGER NOT NULL, hash "
       "BLOB NOT NULL, PRIMARY KEY (last_leaf, level)) WITHOUT ROWID;\n" +
           rows +
-          "DROP TABLE log_tiles; DROP TABLE users; DROP TABLE disclosures; DELETE FROM "
+          "DROP TABLE log_tiles; DROP TABLE users; DROP TABLE disclosures; DROP TABLE requests; "
+          "DELETE FROM "
           "schema_migrations WHERE version >= 2; COMMIT;");
   auto reopened = store::OpenStore("sqlite:" + db.string(), false);
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();

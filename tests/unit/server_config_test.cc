@@ -34,12 +34,12 @@ TEST(ServerConfig, AnEmptyFileGivesTheDefaults) {
 }
 
 TEST(ServerConfig, AFullFileIsRead) {
-  auto c =
-      LoadConfig(Write("store: postgresql:///concordat\nregistry: [/etc/p, /etc/demo]\nlisten: '[::1]:9443'\n"
-                       "tls: {certificate: a.crt, private_key: a.key}\n"
-                       "sites:\n  hq: [10.0.0.0/8]\n  hub: 192.168.1.0/24\n"
-                       "devices:\n  laptop: ['sha256:" +
-                       std::string(64, 'a') + "']\nlog_level: debug\nmax_body_bytes: 2048\n"));
+  auto c = LoadConfig(
+      Write("store: postgresql:///concordat\nregistry: [/etc/p, /etc/demo]\nlisten: '[::1]:9443'\n"
+            "tls: {certificate: a.crt, private_key: a.key}\n"
+            "sites:\n  hq: [10.0.0.0/8]\n  hub: 192.168.1.0/24\n"
+            "devices:\n  laptop: ['sha256:" +
+            std::string(64, 'a') + "']\nlog_level: debug\nmax_body_bytes: 2048\n"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->host(), "::1");
   EXPECT_EQ(c->port(), 9443);

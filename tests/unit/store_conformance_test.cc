@@ -230,6 +230,46 @@ TEST_P(StoreConformance, DisclosuresAreListedForTheirTwoOrganisationsOnly) {
   EXPECT_FALSE(store_->DisclosureById("nope")->has_value());
 }
 
+TEST_P(StoreConformance, RequestsCloseOnceAndAreListedForTheirTwoOrganisations) {
+  store::ShareRequest r;
+  r.id = "r1";
+  r.at_ms = 10;
+  r.from_org = "essex-police";
+  r.from_user = "u-1";
+  r.to_org = "essex-cc";
+  r.protocol = "demo-safeguarding-requests";
+  r.version = "1.0";
+  r.purpose = "child-protection";
+  r.audit_reference = "AR-1";
+  r.data = {"cf-case-status"};
+  r.allowed_fields = {"name", "case_status"};
+  r.subject_tag = "tag";
+  r.nonce = std::string("\0n", 2);
+  r.ciphertext = std::string("c\0t", 3);
+  r.wrapped_key = std::string(72, '\1');
+  r.decision_index = 7;
+  ASSERT_TRUE(store_->PutRequest(r).ok());
+  EXPECT_EQ(store_->PutRequest(r).code(), Status::Code::kAlreadyExists);
+  auto got = store_->RequestById("r1");
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status().ToString();
+  EXPECT_EQ((*got)->status, "open");
+  EXPECT_EQ((*got)->allowed_fields, r.allowed_fields);
+  EXPECT_EQ((*got)->ciphertext, r.ciphertext);
+  EXPECT_EQ((*got)->decision_index, 7u);
+  EXPECT_EQ(store_->RequestsOf("essex-cc", 10)->size(), 1u);
+  EXPECT_EQ(store_->RequestsOf("essex-police", 10)->size(), 1u);
+  EXPECT_TRUE(store_->RequestsOf("southend-ccc", 10)->empty());
+  ASSERT_TRUE(store_->CloseRequest("r1", "declined", 20, "u-9", "not held", "").ok());
+  Status again = store_->CloseRequest("r1", "answered", 30, "u-9", "", "d1");
+  EXPECT_EQ(again.code(), Status::Code::kAlreadyExists) << again.ToString();
+  got = store_->RequestById("r1");
+  EXPECT_EQ((*got)->status, "declined");
+  EXPECT_EQ((*got)->decline_reason, "not held");
+  EXPECT_EQ((*got)->closed_at_ms, 20);
+  EXPECT_EQ(store_->CloseRequest("nope", "declined", 1, "u", "x", "").code(),
+            Status::Code::kAlreadyExists);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 

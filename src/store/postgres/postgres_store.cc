@@ -5,7 +5,7 @@
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 3;  // the latest migration below
+constexpr int kSchemaVersion = 4;  // the latest migration below
 
 constexpr int64_t kWriterLock = 0x436f6e636f7264;  // "Concord": the log's writer lock
 
@@ -42,6 +42,35 @@ CREATE TABLE disclosures (
 CREATE INDEX disclosures_from ON disclosures (from_org, at_ms);
 CREATE INDEX disclosures_to ON disclosures (to_org, at_ms);
 CREATE INDEX disclosures_subject ON disclosures (subject_tag);
+)sql";
+
+// Version 4: requests between partners.
+const char* kMigration4 = R"sql(
+CREATE TABLE requests (
+  id              TEXT PRIMARY KEY,
+  at_ms           BIGINT NOT NULL,
+  from_org        TEXT NOT NULL,
+  from_user       TEXT NOT NULL,
+  to_org          TEXT NOT NULL,
+  protocol        TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  purpose         TEXT NOT NULL,
+  audit_reference TEXT NOT NULL,
+  data            TEXT NOT NULL,
+  allowed_fields  TEXT NOT NULL,
+  subject_tag     TEXT NOT NULL,
+  nonce           BYTEA NOT NULL,
+  ciphertext      BYTEA NOT NULL,
+  wrapped_key     BYTEA NOT NULL,
+  status          TEXT NOT NULL,
+  decision_index  BIGINT NOT NULL,
+  closed_at_ms    BIGINT NOT NULL,
+  closed_by       TEXT NOT NULL,
+  decline_reason  TEXT NOT NULL,
+  disclosure_id   TEXT NOT NULL
+);
+CREATE INDEX requests_from ON requests (from_org, at_ms);
+CREATE INDEX requests_to ON requests (to_org, at_ms);
 )sql";
 
 const char* kMigration1 = R"sql(
@@ -383,7 +412,156 @@ Status PostgresStore::Migrate() {
     if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (3)"); !s.ok())
       return rollback(s);
   }
+  if (current < 4) {
+    if (Status s = Exec(kMigration4); !s.ok()) return rollback(s);
+    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (4)"); !s.ok())
+      return rollback(s);
+  }
   return Exec("COMMIT");
+}
+
+namespace {
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < s.size();) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+ShareRequest ReadRequest(PGresult* r, int row) {
+  auto col = [&](int i) {
+    return std::string(PQgetvalue(r, row, i), static_cast<size_t>(PQgetlength(r, row, i)));
+  };
+  ShareRequest q;
+  q.id = col(0);
+  q.at_ms = GetInt(r, row, 1);
+  q.from_org = col(2);
+  q.from_user = col(3);
+  q.to_org = col(4);
+  q.protocol = col(5);
+  q.version = col(6);
+  q.purpose = col(7);
+  q.audit_reference = col(8);
+  q.data = Split(col(9));
+  q.allowed_fields = Split(col(10));
+  q.subject_tag = col(11);
+  q.status = col(12);
+  q.decision_index = static_cast<uint64_t>(GetInt(r, row, 13));
+  q.closed_at_ms = GetInt(r, row, 14);
+  q.closed_by = col(15);
+  q.decline_reason = col(16);
+  q.disclosure_id = col(17);
+  q.nonce = col(18);
+  q.ciphertext = col(19);
+  q.wrapped_key = col(20);
+  return q;
+}
+}  // namespace
+
+Status PostgresStore::PutRequest(const ShareRequest& r) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const std::string at = std::to_string(r.at_ms), data = Join(r.data),
+                    allowed = Join(r.allowed_fields), index = std::to_string(r.decision_index),
+                    closed = std::to_string(r.closed_at_ms);
+  const std::string* text[] = {&r.id,
+                               &at,
+                               &r.from_org,
+                               &r.from_user,
+                               &r.to_org,
+                               &r.protocol,
+                               &r.version,
+                               &r.purpose,
+                               &r.audit_reference,
+                               &data,
+                               &allowed,
+                               &r.subject_tag,
+                               &r.status,
+                               &index,
+                               &closed,
+                               &r.closed_by,
+                               &r.decline_reason,
+                               &r.disclosure_id,
+                               &r.nonce,
+                               &r.ciphertext,
+                               &r.wrapped_key};
+  const char* values[21];
+  int lengths[21], formats[21];
+  for (int i = 0; i < 21; ++i) {
+    values[i] = text[i]->data();
+    lengths[i] = static_cast<int>(text[i]->size());
+    formats[i] = i >= 18 ? 1 : 0;
+  }
+  Res res(
+      PQexecParams(conn_,
+                   "INSERT INTO requests (id, at_ms, from_org, from_user, to_org, protocol, "
+                   "version, purpose, audit_reference, data, allowed_fields, subject_tag, status, "
+                   "decision_index, closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, "
+                   "ciphertext, wrapped_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                   "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+                   21, nullptr, values, lengths, formats, 0));
+  if (PQresultStatus(res.r) != PGRES_COMMAND_OK) {
+    const char* state = PQresultErrorField(res.r, PG_DIAG_SQLSTATE);
+    if (state && std::string(state) == "23505")
+      return Status::AlreadyExists("request " + r.id + " already exists; nothing was changed");
+    return Error("storing request " + r.id);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<ShareRequest>> PostgresStore::RequestsOf(const std::string& org, size_t limit) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query(
+      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, audit_reference, "
+      "data, allowed_fields, subject_tag, status, decision_index, closed_at_ms, closed_by, "
+      "decline_reason, disclosure_id, nonce, ciphertext, wrapped_key FROM requests WHERE from_org "
+      "= $1 OR to_org = $1 ORDER BY at_ms "
+      "DESC, id LIMIT $2::bigint",
+      {org, std::to_string(limit)});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  std::vector<ShareRequest> out;
+  for (int i = 0; i < PQntuples(res.r); ++i) out.push_back(ReadRequest(res.r, i));
+  return out;
+}
+
+Result<std::optional<ShareRequest>> PostgresStore::RequestById(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query(
+      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, audit_reference, "
+      "data, allowed_fields, subject_tag, status, decision_index, closed_at_ms, closed_by, "
+      "decline_reason, disclosure_id, nonce, ciphertext, wrapped_key FROM requests WHERE id = $1",
+      {id});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  if (PQntuples(res.r) == 0) return std::optional<ShareRequest>();
+  return std::optional<ShareRequest>(ReadRequest(res.r, 0));
+}
+
+Status PostgresStore::CloseRequest(const std::string& id, const std::string& status,
+                                   int64_t closed_at_ms, const std::string& closed_by,
+                                   const std::string& decline_reason,
+                                   const std::string& disclosure_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const std::string at = std::to_string(closed_at_ms);
+  const char* values[6] = {status.c_str(),        at.c_str(),
+                           closed_by.c_str(),     decline_reason.c_str(),
+                           disclosure_id.c_str(), id.c_str()};
+  Res res(PQexecParams(conn_,
+                       "UPDATE requests SET status = $1, closed_at_ms = $2, closed_by = $3, "
+                       "decline_reason = $4, disclosure_id = $5 WHERE id = $6 AND status = 'open'",
+                       6, nullptr, values, nullptr, nullptr, 0));
+  if (PQresultStatus(res.r) != PGRES_COMMAND_OK) return Error("closing request " + id);
+  if (std::string(PQcmdTuples(res.r)) != "1")
+    return Status::AlreadyExists("request " + id + " is not open; nothing was changed");
+  return Status::Ok();
 }
 
 Status PostgresStore::PutDisclosure(const Disclosure& d) {

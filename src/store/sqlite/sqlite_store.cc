@@ -43,7 +43,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 4;  // the latest migration below
+constexpr int kSchemaVersion = 5;  // the latest migration below
 
 // Subtree hashes are kept in tiles: row (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. A tile fills as the log
@@ -126,6 +126,35 @@ CREATE TABLE disclosures (
 CREATE INDEX disclosures_from ON disclosures (from_org, at_ms);
 CREATE INDEX disclosures_to ON disclosures (to_org, at_ms);
 CREATE INDEX disclosures_subject ON disclosures (subject_tag);
+)sql";
+
+// Version 5: requests between partners.
+const char* kMigration5 = R"sql(
+CREATE TABLE requests (
+  id              TEXT PRIMARY KEY,
+  at_ms           INTEGER NOT NULL,
+  from_org        TEXT NOT NULL,
+  from_user       TEXT NOT NULL,
+  to_org          TEXT NOT NULL,
+  protocol        TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  purpose         TEXT NOT NULL,
+  audit_reference TEXT NOT NULL,
+  data            TEXT NOT NULL,
+  allowed_fields  TEXT NOT NULL,
+  subject_tag     TEXT NOT NULL,
+  nonce           BLOB NOT NULL,
+  ciphertext      BLOB NOT NULL,
+  wrapped_key     BLOB NOT NULL,
+  status          TEXT NOT NULL,
+  decision_index  INTEGER NOT NULL,
+  closed_at_ms    INTEGER NOT NULL,
+  closed_by       TEXT NOT NULL,
+  decline_reason  TEXT NOT NULL,
+  disclosure_id   TEXT NOT NULL
+);
+CREATE INDEX requests_from ON requests (from_org, at_ms);
+CREATE INDEX requests_to ON requests (to_org, at_ms);
 )sql";
 
 std::string JoinRoles(const std::vector<std::string>& roles) {
@@ -500,6 +529,10 @@ Status SqliteStore::Migrate() {
     if (Status s = Exec(kMigration4); !s.ok()) return rollback(s);
     if (Status s = record(4); !s.ok()) return rollback(s);
   }
+  if (current < 5) {
+    if (Status s = Exec(kMigration5); !s.ok()) return rollback(s);
+    if (Status s = record(5); !s.ok()) return rollback(s);
+  }
   return Exec("COMMIT");
 }
 
@@ -543,6 +576,134 @@ Status SqliteStore::MoveNodesIntoTiles() {
     if (Status s = flush(); !s.ok()) return s;
   }
   return Exec("DROP TABLE log_nodes");
+}
+
+Status SqliteStore::PutRequest(const ShareRequest& r) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO requests (id, at_ms, from_org, from_user, to_org, protocol, version, "
+         "purpose, audit_reference, data, allowed_fields, subject_tag, status, decision_index, "
+         "closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, ciphertext, wrapped_key) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+         "?, ?, ?, ?, ?, ?)");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, r.id);
+  s.BindInt(2, r.at_ms);
+  s.BindText(3, r.from_org);
+  s.BindText(4, r.from_user);
+  s.BindText(5, r.to_org);
+  s.BindText(6, r.protocol);
+  s.BindText(7, r.version);
+  s.BindText(8, r.purpose);
+  s.BindText(9, r.audit_reference);
+  s.BindText(10, JoinRoles(r.data));
+  s.BindText(11, JoinRoles(r.allowed_fields));
+  s.BindText(12, r.subject_tag);
+  s.BindText(13, r.status);
+  s.BindInt(14, static_cast<int64_t>(r.decision_index));
+  s.BindInt(15, r.closed_at_ms);
+  s.BindText(16, r.closed_by);
+  s.BindText(17, r.decline_reason);
+  s.BindText(18, r.disclosure_id);
+  s.BindBlob(19, r.nonce.data(), r.nonce.size());
+  s.BindBlob(20, r.ciphertext.data(), r.ciphertext.size());
+  s.BindBlob(21, r.wrapped_key.data(), r.wrapped_key.size());
+  int rc = s.Step();
+  if (rc == SQLITE_CONSTRAINT)
+    return Status::AlreadyExists("request " + r.id + " already exists; nothing was changed");
+  if (rc != SQLITE_DONE) return Error("storing request " + r.id);
+  return Status::Ok();
+}
+
+namespace {
+ShareRequest ReadRequest(sqlite3_stmt* q) {
+  auto text = [&](int i) {
+    const unsigned char* t = sqlite3_column_text(q, i);
+    return std::string(t ? reinterpret_cast<const char*>(t) : "");
+  };
+  auto blob = [&](int i) {
+    const void* p = sqlite3_column_blob(q, i);
+    return std::string(static_cast<const char*>(p ? p : ""),
+                       static_cast<size_t>(sqlite3_column_bytes(q, i)));
+  };
+  ShareRequest r;
+  r.id = text(0);
+  r.at_ms = sqlite3_column_int64(q, 1);
+  r.from_org = text(2);
+  r.from_user = text(3);
+  r.to_org = text(4);
+  r.protocol = text(5);
+  r.version = text(6);
+  r.purpose = text(7);
+  r.audit_reference = text(8);
+  r.data = SplitRoles(text(9));
+  r.allowed_fields = SplitRoles(text(10));
+  r.subject_tag = text(11);
+  r.status = text(12);
+  r.decision_index = static_cast<uint64_t>(sqlite3_column_int64(q, 13));
+  r.closed_at_ms = sqlite3_column_int64(q, 14);
+  r.closed_by = text(15);
+  r.decline_reason = text(16);
+  r.disclosure_id = text(17);
+  r.nonce = blob(18);
+  r.ciphertext = blob(19);
+  r.wrapped_key = blob(20);
+  return r;
+}
+}  // namespace
+
+Result<std::vector<ShareRequest>> SqliteStore::RequestsOf(const std::string& org, size_t limit) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt q(db_,
+         "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, "
+         "audit_reference, data, allowed_fields, subject_tag, status, decision_index, "
+         "closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, ciphertext, wrapped_key "
+         "FROM requests WHERE from_org = ?1 OR to_org = ?1 ORDER BY at_ms DESC, "
+         "id LIMIT ?2");
+  if (!q.ok()) return Error("preparing");
+  q.BindText(1, org);
+  q.BindInt(2, static_cast<int64_t>(limit));
+  std::vector<ShareRequest> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadRequest(q.get()));
+  if (rc != SQLITE_DONE) return Error("reading requests");
+  return out;
+}
+
+Result<std::optional<ShareRequest>> SqliteStore::RequestById(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt q(
+      db_,
+      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, audit_reference, "
+      "data, allowed_fields, subject_tag, status, decision_index, closed_at_ms, closed_by, "
+      "decline_reason, disclosure_id, nonce, ciphertext, wrapped_key FROM requests WHERE id = ?");
+  if (!q.ok()) return Error("preparing");
+  q.BindText(1, id);
+  int rc = q.Step();
+  if (rc == SQLITE_DONE) return std::optional<ShareRequest>();
+  if (rc != SQLITE_ROW) return Error("reading request " + id);
+  return std::optional<ShareRequest>(ReadRequest(q.get()));
+}
+
+Status SqliteStore::CloseRequest(const std::string& id, const std::string& status,
+                                 int64_t closed_at_ms, const std::string& closed_by,
+                                 const std::string& decline_reason,
+                                 const std::string& disclosure_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "UPDATE requests SET status = ?, closed_at_ms = ?, closed_by = ?, decline_reason = "
+         "?, disclosure_id = ? WHERE id = ? AND status = 'open'");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, status);
+  s.BindInt(2, closed_at_ms);
+  s.BindText(3, closed_by);
+  s.BindText(4, decline_reason);
+  s.BindText(5, disclosure_id);
+  s.BindText(6, id);
+  if (s.Step() != SQLITE_DONE) return Error("closing request " + id);
+  if (sqlite3_changes(db_) != 1)
+    return Status::AlreadyExists("request " + id + " is not open; nothing was changed");
+  return Status::Ok();
 }
 
 Status SqliteStore::PutDisclosure(const Disclosure& d) {
