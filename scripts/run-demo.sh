@@ -27,7 +27,7 @@ pin=$(openssl x509 -in var/demo/laptop.crt -noout -fingerprint -sha256 | cut -d=
 cat > var/concordatd.yaml <<YAML
 # Written by scripts/run-demo.sh; every key is described in docs/configuration.md.
 store: sqlite:var/concordat.db
-registry: protocols
+registry: [protocols, examples/demo/registry]   # the seeds, and a demo protocol with complete signatures
 listen: 127.0.0.1:${port}
 sites:
   essex-police-hq: [127.0.0.2/32]   # connect from 127.0.0.2 to be "at HQ"
@@ -55,7 +55,7 @@ fi
 . var/demo/tokens
 
 url="https://127.0.0.1:${port}"
-q="purpose=online-child-sexual-abuse&justification=POLIT+referral+77&audit_reference=AR-2024-0091"
+q="protocol=essex-police-mosaic&purpose=online-child-sexual-abuse&justification=POLIT+referral+77&audit_reference=AR-2024-0091"
 cat <<TEXT
 
 == Concordat demo ==================================================================
@@ -78,6 +78,14 @@ In another terminal, from this directory:
   # Denied, DEVICE_NOT_ALLOWED: at HQ without the laptop's certificate
   curl --cacert var/tls/server.crt --interface 127.0.0.2 \\
        -H "Authorization: Bearer \$OFFICER" "${url}/v1/lookup/essex-cc/cf-case-status?subject=MOS-100001&${q}"
+
+  # Request and response (the demo protocol): Essex Police asks, Essex County Council answers
+  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OFFICER" -H "Content-Type: application/json" \
+       -d '{"provider":"essex-cc","data":["cf-case-status"],"purpose":"child-protection","subject":"MOS-100003","justification":"strategy meeting","audit_reference":"AR-77"}' ${url}/v1/requests
+  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$SOCIAL_WORKER" ${url}/v1/requests
+  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$SOCIAL_WORKER" -H "Content-Type: application/json" \
+       -d '{"fields":{"name":"Casey Fiction","case_status":"open"}}' ${url}/v1/requests/ID/answer
+  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OFFICER" ${url}/v1/requests/ID
 
   # What each side sees of the disclosure, and the signed audit log
   curl --cacert var/tls/server.crt -H "Authorization: Bearer \$SOCIAL_WORKER" ${url}/v1/disclosures

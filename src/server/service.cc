@@ -4,6 +4,7 @@
 #include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "audit/entry.h"
 #include "base/json_string.h"
@@ -196,6 +197,16 @@ HttpResponse Service::Handle(const HttpRequest& r) {
   } else if (StartsWith(path, "/v1/lookup/")) {
     if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "look-ups take GET");
     out = Lookup(r, *who, path.substr(11));
+  } else if (path == "/v1/requests") {
+    if (r.method == "POST") {
+      out = CreateRequest(r, *who);
+    } else if (r.method == "GET") {
+      out = ListRequests(r, *who);
+    } else {
+      return Problem(405, "METHOD_NOT_ALLOWED", "/v1/requests takes GET or POST");
+    }
+  } else if (StartsWith(path, "/v1/requests/")) {
+    out = RequestAction(r, *who, path.substr(13));
   } else if (path == "/v1/disclosures") {
     if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/disclosures takes GET");
     out = Disclosures(r, *who);
@@ -524,6 +535,327 @@ HttpResponse Service::DisclosureContent(const std::string& id, const store::User
   body["retain_until"] = (*d)->retain_until;
   body["audit_index"] = *recorded;
   return Json(200, body.dump());
+}
+
+namespace {
+
+// A JSON body read strictly: an object with only the keys named; errors name the field.
+Result<json> JsonBody(const HttpRequest& r, const std::vector<std::string>& keys) {
+  if (!r.content_type.empty() && !StartsWith(r.content_type, "application/json"))
+    return Status::NotFound("the body must be application/json, not " + r.content_type);
+  json j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument("malformed JSON");
+  if (!j.is_object()) return Status::InvalidArgument("request: expected a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
+      std::string expected;
+      for (const auto& k : keys) expected += (expected.empty() ? "" : ", ") + k;
+      return Status::InvalidArgument("unknown field '" + it.key() + "'; expected " + expected);
+    }
+  return j;
+}
+
+Status StringField(const json& j, const std::string& key, bool required, std::string* out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) return Status::InvalidArgument(key + ": required");
+    return Status::Ok();
+  }
+  if (!it->is_string()) return Status::InvalidArgument(key + ": expected a string");
+  *out = it->get<std::string>();
+  if (required && !decide::IsGiven(*out)) return Status::InvalidArgument(key + ": required");
+  return Status::Ok();
+}
+
+HttpResponse BodyProblem(const Status& s) {
+  if (s.code() == Status::Code::kNotFound)
+    return Problem(415, "UNSUPPORTED_MEDIA_TYPE", s.message());
+  return Problem(400, "INVALID_REQUEST", s.message());
+}
+
+}  // namespace
+
+HttpResponse Service::CreateRequest(const HttpRequest& r, const store::User& user) {
+  auto body = JsonBody(r, {"provider", "data", "purpose", "subject", "justification",
+                           "audit_reference", "protocol"});
+  if (!body.ok()) return BodyProblem(body.status());
+  decide::Request request;
+  for (auto [key, out, required] : std::vector<std::tuple<const char*, std::string*, bool>>{
+           {"provider", &request.provider, true},
+           {"purpose", &request.purpose, true},
+           {"subject", &request.subject, true},
+           {"justification", &request.justification, false},
+           {"audit_reference", &request.audit_reference, false},
+           {"protocol", &request.protocol, false}})
+    if (Status s = StringField(*body, key, required, out); !s.ok()) return BodyProblem(s);
+  auto data = body->find("data");
+  if (data == body->end() || !data->is_array() || data->empty() || data->size() > decide::kMaxData)
+    return Problem(400, "INVALID_REQUEST", "data: required: a list of data category ids");
+  for (size_t i = 0; i < data->size(); ++i) {
+    if (!(*data)[i].is_string())
+      return Problem(400, "INVALID_REQUEST", "data[" + std::to_string(i) + "]: expected a string");
+    request.data.push_back((*data)[i].get<std::string>());
+  }
+  request.format = model::Format::kRequestResponse;
+  request.action = decide::Action::kRead;
+  decide::Decision decision;
+  auto decided = DecideAndRecord(r, user, &request, &decision);
+  if (!decided.ok())
+    return Problem(503, "AUDIT_UNAVAILABLE",
+                   "the decision could not be recorded in the audit log, so nothing was sent");
+  std::string rendered;
+  decide::RenderJson(*registry_, request, decision, &rendered);
+  if (!decision.permit) {
+    HttpResponse out = Json(403,
+                            "{\"status\":403,\"code\":\"DENIED\",\"message\":\"the "
+                            "protocol in force does not permit this request\","
+                            "\"audit_index\":" +
+                                std::to_string(*decided) + ",\"decision\":" + rendered + "}");
+    out.content_type = "application/problem+json";
+    out.log_outcome = "deny";
+    return out;
+  }
+  const auto& protocol = *registry_->protocols()[static_cast<size_t>(decision.protocol)].source;
+  store::ShareRequest q;
+  q.id = exchange::DisclosureVault::NewId();
+  q.at_ms = audit::NowMillis();
+  q.from_org = user.organisation;
+  q.from_user = user.id;
+  q.to_org = request.provider;
+  q.protocol = protocol.id;
+  q.version = protocol.version;
+  q.purpose = request.purpose;
+  q.audit_reference = request.audit_reference;
+  q.data = request.data;
+  q.allowed_fields = decide::PermittedFields(*registry_, request, decision);
+  q.subject_tag = vault_->SubjectTag(request.subject);
+  exchange::Sealed sealed = vault_->Seal(
+      q.id, json{{"subject", request.subject}, {"justification", request.justification}}.dump());
+  q.nonce = sealed.nonce;
+  q.ciphertext = sealed.ciphertext;
+  q.wrapped_key = sealed.wrapped_key;
+  q.decision_index = *decided;
+  if (Status put = store_->PutRequest(q); !put.ok()) {
+    log_->Write(Level::kError, "storing a request failed", {{"error", put.message()}});
+    return Problem(500, "INTERNAL", "the request could not be stored; nothing was sent");
+  }
+  HttpResponse out = Json(201, json{{"id", q.id},
+                                    {"status", q.status},
+                                    {"to", q.to_org},
+                                    {"protocol", q.protocol},
+                                    {"version", q.version},
+                                    {"allowed_fields", q.allowed_fields},
+                                    {"audit_index", *decided},
+                                    {"decision", json::parse(rendered)}}
+                                   .dump());
+  out.log_outcome = "permit";
+  return out;
+}
+
+namespace {
+json RequestJson(const store::ShareRequest& q, const std::string& org, const json& sealed) {
+  return json{{"id", q.id},
+              {"direction", q.from_org == org ? "sent" : "received"},
+              {"at_ms", q.at_ms},
+              {"from", q.from_org},
+              {"from_user", q.from_user},
+              {"to", q.to_org},
+              {"protocol", q.protocol},
+              {"version", q.version},
+              {"data", q.data},
+              {"purpose", q.purpose},
+              {"subject", sealed.value("subject", "")},
+              {"justification", sealed.value("justification", "")},
+              {"audit_reference", q.audit_reference},
+              {"allowed_fields", q.allowed_fields},
+              {"status", q.status},
+              {"closed_by", q.closed_by},
+              {"decline_reason", q.decline_reason},
+              {"disclosure", q.disclosure_id}};
+}
+}  // namespace
+
+HttpResponse Service::ListRequests(const HttpRequest&, const store::User& user) {
+  auto list = store_->RequestsOf(user.organisation, 200);
+  if (!list.ok()) return Problem(500, "INTERNAL", "the requests could not be read");
+  json out = json::array();
+  for (const auto& q : *list) {
+    auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
+    out.push_back(RequestJson(q, user.organisation,
+                              opened.ok() ? json::parse(*opened, nullptr, false) : json::object()));
+  }
+  return Json(200, json{{"organisation", user.organisation}, {"requests", out}}.dump());
+}
+
+HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& user,
+                                    const std::string& rest) {
+  const size_t slash = rest.find('/');
+  const std::string id = rest.substr(0, slash);
+  const std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  auto q = store_->RequestById(id);
+  if (!q.ok()) return Problem(500, "INTERNAL", "the request could not be read");
+  // Only its two organisations learn that a request exists.
+  if (!q->has_value() || ((*q)->from_org != user.organisation && (*q)->to_org != user.organisation))
+    return Problem(404, "NOT_FOUND", "no request " + id + " sent or received by you");
+  if (action.empty()) {
+    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "a request takes GET");
+    return ShowRequest(user, **q);
+  }
+  if (action != "answer" && action != "decline")
+    return Problem(404, "NOT_FOUND", "a request's actions are answer and decline");
+  if (r.method != "POST") return Problem(405, "METHOD_NOT_ALLOWED", action + " takes POST");
+  if ((*q)->to_org != user.organisation)
+    return Problem(403, "NOT_PROVIDER",
+                   "only " + (*q)->to_org + ", to whom the request is addressed, may " + action);
+  if ((*q)->status != "open")
+    return Problem(409, "NOT_OPEN", "request " + id + " is already " + (*q)->status);
+  return action == "answer" ? Answer(r, user, **q) : Decline(r, user, **q);
+}
+
+HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
+                             const store::ShareRequest& q) {
+  auto body = JsonBody(r, {"fields"});
+  if (!body.ok()) return BodyProblem(body.status());
+  auto fields = body->find("fields");
+  if (fields == body->end() || !fields->is_object() || fields->empty())
+    return Problem(400, "INVALID_REQUEST", "fields: required: an object of field -> value");
+  std::vector<std::string> refused;
+  for (auto it = fields->begin(); it != fields->end(); ++it) {
+    if (!it.value().is_string())
+      return Problem(400, "INVALID_REQUEST", "fields." + it.key() + ": expected a string");
+    if (std::find(q.allowed_fields.begin(), q.allowed_fields.end(), it.key()) ==
+        q.allowed_fields.end())
+      refused.push_back(it.key());
+  }
+  if (!refused.empty()) {
+    // Not cut silently: the whole answer is refused, and the refusal is logged.
+    audit::LogEntry e;
+    e.kind = "answer-refused";
+    e.at = Instant{audit::NowMillis() / 1000};
+    e.actor = user.id;
+    e.organisation = user.organisation;
+    e.protocol = q.protocol;
+    e.version = q.version;
+    e.request = json{{"request", q.id}, {"refused_fields", refused}}.dump();
+    e.decision = "deny";
+    e.reasons = {"DATA_NOT_COVERED"};
+    auto recorded = Record(std::move(e));
+    std::string names;
+    for (const auto& f : refused) names += (names.empty() ? "" : ", ") + f;
+    std::string allowed;
+    for (const auto& f : q.allowed_fields) allowed += (allowed.empty() ? "" : ", ") + f;
+    HttpResponse out =
+        Problem(422, "ANSWER_REFUSED",
+                "fields." + refused.front() + ": not permitted by protocol " + q.protocol + " " +
+                    q.version + " for this request (refused: " + names + "; permitted: " + allowed +
+                    "); nothing was sent");
+    if (recorded.ok()) {
+      out.body.pop_back();
+      out.body += ",\"audit_index\":" + std::to_string(*recorded) + "}";
+    }
+    return out;
+  }
+  auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
+  const json sealed_request = opened.ok() ? json::parse(*opened, nullptr, false) : json::object();
+  store::Disclosure d;
+  d.id = exchange::DisclosureVault::NewId();
+  d.at_ms = audit::NowMillis();
+  d.from_org = user.organisation;
+  d.to_org = q.from_org;
+  d.to_user = q.from_user;
+  d.protocol = q.protocol;
+  d.version = q.version;
+  d.subject_tag = q.subject_tag;
+  for (auto it = fields->begin(); it != fields->end(); ++it) d.fields.push_back(it.key());
+  exchange::Sealed sealed = vault_->Seal(
+      d.id,
+      json{{"subject", sealed_request.value("subject", "")}, {"request", q.id}, {"fields", *fields}}
+          .dump());
+  d.nonce = sealed.nonce;
+  d.ciphertext = sealed.ciphertext;
+  d.wrapped_key = sealed.wrapped_key;
+  audit::LogEntry e;
+  e.kind = "disclosure";
+  e.at = Instant{d.at_ms / 1000};
+  e.actor = user.id;
+  e.organisation = user.organisation;
+  e.protocol = d.protocol;
+  e.version = d.version;
+  e.request =
+      json{{"disclosure", d.id}, {"request", q.id}, {"to", d.to_org}, {"fields", d.fields}}.dump();
+  e.payload_hash = "sha256:" + Sha256Hex(d.ciphertext);
+  auto recorded = Record(std::move(e));
+  if (!recorded.ok())
+    return Problem(503, "AUDIT_UNAVAILABLE", "the answer could not be recorded, so it is not sent");
+  d.audit_index = *recorded;
+  if (Status put = store_->PutDisclosure(d); !put.ok())
+    return Problem(500, "INTERNAL", "the answer could not be stored, so it is not sent");
+  if (Status closed = store_->CloseRequest(q.id, "answered", d.at_ms, user.id, "", d.id);
+      !closed.ok())
+    return Problem(409, "NOT_OPEN", "request " + q.id + " was answered or declined meanwhile");
+  HttpResponse out = Json(200, json{{"id", q.id},
+                                    {"status", "answered"},
+                                    {"disclosure", d.id},
+                                    {"fields", d.fields},
+                                    {"audit_index", d.audit_index}}
+                                   .dump());
+  out.log_outcome = "answered";
+  return out;
+}
+
+HttpResponse Service::Decline(const HttpRequest& r, const store::User& user,
+                              const store::ShareRequest& q) {
+  auto body = JsonBody(r, {"reason"});
+  if (!body.ok()) return BodyProblem(body.status());
+  std::string reason;
+  if (Status s = StringField(*body, "reason", true, &reason); !s.ok()) return BodyProblem(s);
+  audit::LogEntry e;
+  e.kind = "decline";
+  e.at = Instant{audit::NowMillis() / 1000};
+  e.actor = user.id;
+  e.organisation = user.organisation;
+  e.protocol = q.protocol;
+  e.version = q.version;
+  e.request = json{{"request", q.id}, {"reason", reason}}.dump();
+  auto recorded = Record(std::move(e));
+  if (!recorded.ok())
+    return Problem(503, "AUDIT_UNAVAILABLE", "the decline could not be recorded; try again");
+  if (Status closed =
+          store_->CloseRequest(q.id, "declined", audit::NowMillis(), user.id, reason, "");
+      !closed.ok())
+    return Problem(409, "NOT_OPEN", "request " + q.id + " was answered or declined meanwhile");
+  HttpResponse out = Json(
+      200,
+      json{{"id", q.id}, {"status", "declined"}, {"reason", reason}, {"audit_index", *recorded}}
+          .dump());
+  out.log_outcome = "declined";
+  return out;
+}
+
+HttpResponse Service::ShowRequest(const store::User& user, const store::ShareRequest& q) {
+  auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
+  json out = RequestJson(q, user.organisation,
+                         opened.ok() ? json::parse(*opened, nullptr, false) : json::object());
+  if (q.status == "answered" && q.from_org == user.organisation) {
+    auto d = store_->DisclosureById(q.disclosure_id);
+    if (!d.ok() || !d->has_value())
+      return Problem(500, "INTERNAL", "the answer's disclosure could not be read");
+    auto content =
+        vault_->Open(q.disclosure_id, {(*d)->nonce, (*d)->ciphertext, (*d)->wrapped_key});
+    if (!content.ok()) return Problem(500, "INTERNAL", content.status().message());
+    audit::LogEntry e;
+    e.kind = "disclosure-read";
+    e.at = Instant{audit::NowMillis() / 1000};
+    e.actor = user.id;
+    e.organisation = user.organisation;
+    e.protocol = q.protocol;
+    e.version = q.version;
+    e.request = json{{"disclosure", q.disclosure_id}, {"request", q.id}}.dump();
+    if (!Record(std::move(e)).ok())
+      return Problem(503, "AUDIT_UNAVAILABLE", "the read could not be recorded, so it is refused");
+    out["answer"] = json::parse(*content)["fields"];
+  }
+  return Json(200, out.dump());
 }
 
 HttpResponse Service::Protocols(const HttpRequest&, const store::User* user) {

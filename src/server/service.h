@@ -67,6 +67,14 @@ class Service {
   HttpResponse Decide(const HttpRequest& r, const store::User& user);
   HttpResponse Lookup(const HttpRequest& r, const store::User& user, const std::string& rest);
   HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
+  HttpResponse CreateRequest(const HttpRequest& r, const store::User& user);
+  HttpResponse ListRequests(const HttpRequest& r, const store::User& user);
+  HttpResponse RequestAction(const HttpRequest& r, const store::User& user,
+                             const std::string& rest);
+  HttpResponse Answer(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
+  HttpResponse Decline(const HttpRequest& r, const store::User& user,
+                       const store::ShareRequest& q);
+  HttpResponse ShowRequest(const store::User& user, const store::ShareRequest& q);
   HttpResponse DisclosureContent(const std::string& id, const store::User& user);
   // Fills the requester from the caller and the connection, decides now, and records the
   // decision durably. The index of its log entry, or the error that kept it from the log.

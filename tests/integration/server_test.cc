@@ -68,7 +68,8 @@ class Server : public ::testing::Test {
     const std::string pin = "sha256:" + fp.out.substr(fp.out.find('=') + 1, 95);
     std::ofstream(dir_ / "concordatd.yaml")
         << "store: sqlite:" << (dir_ / "var/concordat.db").string() << "\n"
-        << "registry: " << CONCORDAT_SOURCE_DIR << "/protocols\n"
+        << "registry: [" << CONCORDAT_SOURCE_DIR << "/protocols, " << CONCORDAT_SOURCE_DIR
+        << "/examples/demo/registry]\n"
         << "listen: 127.0.0.1:" << port_ << "\n"
         << "sites:\n  essex-police-hq: [127.0.0.2/32]\n  ecc-cf-hub: [127.0.0.3/32]\n"
         << "devices:\n  ecc-issued-laptop: [\"" << pin << "\"]\n"
@@ -271,6 +272,15 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       {.path = "/v1/lookup/essex-cc/cf-case-status?subject=MOS-100001&purpose=x"},
       {.path = "/v1/disclosures"},
       {.path = "/v1/disclosures/00000000000000000000000000000000"},
+      {.method = "POST", .path = "/v1/requests", .body = "{}"},
+      {.path = "/v1/requests"},
+      {.path = "/v1/requests/00000000000000000000000000000000"},
+      {.method = "POST",
+       .path = "/v1/requests/00000000000000000000000000000000/answer",
+       .body = "{}"},
+      {.method = "POST",
+       .path = "/v1/requests/00000000000000000000000000000000/decline",
+       .body = "{}"},
   };
   const uint64_t before = TreeSize();
   for (Call c : calls) {
@@ -291,7 +301,8 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
 }
 
 const char kLookup[] =
-    "/v1/lookup/essex-cc/cf-case-status?purpose=online-child-sexual-abuse&justification=POLIT+"
+    "/v1/lookup/essex-cc/cf-case-status?protocol=essex-police-mosaic&purpose=online-child-sexual-"
+    "abuse&justification=POLIT+"
     "referral+77&audit_reference=AR-2024-0091&subject=";
 
 TEST_F(Server, ALookUpReturnsOnlyTheAllowedFieldsAndIsADisclosureSealedAtRest) {
@@ -378,6 +389,140 @@ TEST_F(Server, ADeniedOrImpossibleLookUpDisclosesNothing) {
                        .cert = "laptop"});
   EXPECT_TRUE(other.status == 403 || other.status == 501) << other.body;
   EXPECT_TRUE(Https({.path = "/v1/disclosures", .token = southend_}).Json()["disclosures"].empty());
+}
+
+std::string NewRequest(const std::string& subject,
+                       const std::string& purpose = "child-protection") {
+  return "{\"provider\":\"essex-cc\",\"data\":[\"cf-case-status\"],\"purpose\":\"" + purpose +
+         "\",\"subject\":\"" + subject +
+         "\",\"justification\":\"strategy meeting tomorrow\",\"audit_reference\":\"AR-77\"}";
+}
+
+TEST_F(Server, ARequestIsAnsweredByTheProviderAndFetchedByTheRequester) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100002"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = made.Json()["id"];
+  EXPECT_EQ(made.Json()["status"], "open");
+  EXPECT_EQ(made.Json()["protocol"], "demo-safeguarding-requests");
+  // The provider sees it addressed to them, with the subject they must look up.
+  Reply inbox = Https({.path = "/v1/requests", .token = ecc_});
+  ASSERT_EQ(inbox.status, 200);
+  bool seen = false;
+  const json received = inbox.Json();
+  for (const auto& q : received["requests"])
+    if (q["id"] == id) {
+      seen = true;
+      EXPECT_EQ(q["direction"], "received");
+      EXPECT_EQ(q["subject"], "MOS-100002");
+      EXPECT_EQ(q["justification"], "strategy meeting tomorrow");
+    }
+  EXPECT_TRUE(seen) << inbox.body;
+  // Nobody else learns it exists; the requester cannot answer their own request.
+  EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = southend_}).status, 404);
+  EXPECT_EQ(Https({.method = "POST",
+                   .path = "/v1/requests/" + id + "/answer",
+                   .body = "{\"fields\":{\"name\":\"x\"}}",
+                   .token = southend_})
+                .status,
+            404);
+  EXPECT_EQ(Https({.method = "POST",
+                   .path = "/v1/requests/" + id + "/answer",
+                   .body = "{\"fields\":{\"name\":\"x\"}}",
+                   .token = officer_})
+                .status,
+            403);
+  Reply answered = Https({.method = "POST",
+                          .path = "/v1/requests/" + id + "/answer",
+                          .body = "{\"fields\":{\"name\":\"Bailey Sample\",\"case_status\":"
+                                  "\"not open\"}}",
+                          .token = ecc_});
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.Json()["status"], "answered");
+  Reply again = Https({.method = "POST",
+                       .path = "/v1/requests/" + id + "/answer",
+                       .body = "{\"fields\":{\"name\":\"x\"}}",
+                       .token = ecc_});
+  EXPECT_EQ(again.status, 409) << again.body;
+  Reply fetched = Https({.path = "/v1/requests/" + id, .token = officer_});
+  ASSERT_EQ(fetched.status, 200) << fetched.body;
+  EXPECT_EQ(fetched.Json()["status"], "answered");
+  EXPECT_EQ(fetched.Json()["answer"]["name"], "Bailey Sample");
+  EXPECT_EQ(fetched.Json()["answer"]["case_status"], "not open");
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
+TEST_F(Server, AnAnswerBeyondThePermittedFieldsIsRefusedWholeAndLogged) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100003"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = made.Json()["id"];
+  const uint64_t before = TreeSize();
+  const size_t disclosures =
+      Https({.path = "/v1/disclosures", .token = ecc_}).Json()["disclosures"].size();
+  Reply r = Https({.method = "POST",
+                   .path = "/v1/requests/" + id + "/answer",
+                   .body = "{\"fields\":{\"name\":\"Casey Fiction\",\"ethnicity\":\"x\"}}",
+                   .token = ecc_});
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.Json()["code"], "ANSWER_REFUSED");
+  EXPECT_NE(r.body.find("fields.ethnicity: not permitted"), std::string::npos) << r.body;
+  EXPECT_EQ(TreeSize(), before + 1) << "the refusal is logged";
+  EXPECT_EQ(Https({.path = "/v1/disclosures", .token = ecc_}).Json()["disclosures"].size(),
+            disclosures)
+      << "nothing was disclosed";
+  EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = officer_}).Json()["status"], "open");
+}
+
+TEST_F(Server, AProviderDeclinesWithAReasonTheRequesterSees) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100004"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = made.Json()["id"];
+  Reply blank = Https({.method = "POST",
+                       .path = "/v1/requests/" + id + "/decline",
+                       .body = "{\"reason\":\"  \"}",
+                       .token = ecc_});
+  EXPECT_EQ(blank.status, 400);
+  EXPECT_NE(blank.body.find("reason: required"), std::string::npos) << blank.body;
+  Reply declined = Https({.method = "POST",
+                          .path = "/v1/requests/" + id + "/decline",
+                          .body = "{\"reason\":\"not necessary and proportionate\"}",
+                          .token = ecc_});
+  ASSERT_EQ(declined.status, 200) << declined.body;
+  json seen = Https({.path = "/v1/requests/" + id, .token = officer_}).Json();
+  EXPECT_EQ(seen["status"], "declined");
+  EXPECT_EQ(seen["decline_reason"], "not necessary and proportionate");
+  EXPECT_FALSE(seen.contains("answer"));
+}
+
+TEST_F(Server, ARequestTheProtocolDoesNotCoverIsDeniedWithItsCode) {
+  const uint64_t before = TreeSize();
+  Reply purpose = Https({.method = "POST",
+                         .path = "/v1/requests",
+                         .body = NewRequest("MOS-100001", "marketing"),
+                         .token = officer_});
+  EXPECT_EQ(purpose.status, 403) << purpose.body;
+  EXPECT_NE(purpose.body.find("PURPOSE_NOT_COVERED"), std::string::npos) << purpose.body;
+  Reply role = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100001"),
+                      .token = analyst_});
+  EXPECT_EQ(role.status, 403);
+  EXPECT_NE(role.body.find("ROLE_NOT_AUTHORISED"), std::string::npos) << role.body;
+  Reply bad = Https({.method = "POST",
+                     .path = "/v1/requests",
+                     .body = "{\"provider\":\"essex-cc\",\"data\":\"cf-case-status\"}",
+                     .token = officer_});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(TreeSize(), before + 2) << "two denials logged, the malformed request not";
+  EXPECT_TRUE(Https({.path = "/v1/requests", .token = southend_}).Json()["requests"].empty());
 }
 
 TEST_F(Server, PublishedProtocolsAreOpenAndTheRestOnlyForPartners) {
