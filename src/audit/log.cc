@@ -11,14 +11,16 @@ int64_t NowMillis() {
       .count();
 }
 
-Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t timestamp_ms) {
+Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t timestamp_ms,
+                                   const std::vector<WithEntry>* with_entry) {
   auto tx = backend_->BeginWrite();
   if (!tx.ok()) return tx.status();
   LogWriteTransaction& t = **tx;
   auto size = t.Size();
   if (!size.ok()) return size.status();
   uint64_t n = *size;
-  for (LogEntry& e : *entries) {
+  for (size_t k = 0; k < entries->size(); ++k) {
+    LogEntry& e = (*entries)[k];
     e.index = n;
     const std::string encoded = EncodeEntry(e);
     Hash leaf = LeafHash(encoded);
@@ -33,6 +35,8 @@ Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t times
       i >>= 1;
       if (Status s = t.PutNode(level + 1, i, h); !s.ok()) return s;
     }
+    if (with_entry && k < with_entry->size() && (*with_entry)[k])
+      if (Status s = (*with_entry)[k](n); !s.ok()) return s;
     ++n;
   }
   auto root = RootHash(t, n);
@@ -64,23 +68,38 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
-GroupCommitter::Receipt GroupCommitter::Submit(LogEntry entry) {
-  std::shared_ptr<Batch> batch;
-  size_t position;
+GroupCommitter::Receipt GroupCommitter::Submit(LogEntry entry, Log::WithEntry with_entry) {
+  std::vector<LogEntry> one;
+  one.push_back(std::move(entry));
+  std::vector<Log::WithEntry> hooks;
+  hooks.push_back(std::move(with_entry));
+  return SubmitTogether(std::move(one), std::move(hooks)).front();
+}
+
+std::vector<GroupCommitter::Receipt> GroupCommitter::SubmitTogether(
+    std::vector<LogEntry> entries, std::vector<Log::WithEntry> with_entry) {
+  std::vector<Receipt> receipts;
+  receipts.reserve(entries.size());
   bool first;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (queue_.empty() || queue_.back()->entries.size() >= max_batch_) {
+    if (queue_.empty() || queue_.back()->entries.size() + entries.size() > max_batch_) {
       queue_.push_back(std::make_shared<Batch>());
       queue_.back()->entries.reserve(std::min<size_t>(max_batch_, 1024));
     }
-    batch = queue_.back();
-    position = batch->entries.size();
-    first = position == 0;
-    batch->entries.push_back(std::move(entry));
+    std::shared_ptr<Batch> batch = queue_.back();
+    first = batch->entries.empty();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      receipts.push_back(Receipt(batch, batch->entries.size()));
+      batch->entries.push_back(std::move(entries[i]));
+      if (i < with_entry.size() && with_entry[i]) {
+        batch->with_entry.resize(batch->entries.size());
+        batch->with_entry.back() = std::move(with_entry[i]);
+      }
+    }
   }
   if (first) cv_.notify_one();  // the writer waits only for an empty queue to fill
-  return Receipt(std::move(batch), position);
+  return receipts;
 }
 
 Result<uint64_t> GroupCommitter::Receipt::get() const {
@@ -101,7 +120,8 @@ void GroupCommitter::Run() {
       batch = std::move(queue_.front());
       queue_.pop_front();  // closed: later submissions start a new batch
     }
-    auto sth = log_->Append(&batch->entries, NowMillis());
+    auto sth = log_->Append(&batch->entries, NowMillis(),
+                            batch->with_entry.empty() ? nullptr : &batch->with_entry);
     {
       std::lock_guard<std::mutex> lock(batch->mu);
       batch->status = sth.ok() ? Status::Ok() : sth.status();

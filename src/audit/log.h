@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -24,7 +25,14 @@ class Log {
 
   // Appends the entries in one transaction; sets their indices; returns the new signed tree
   // head. On error nothing is written.
-  Result<SignedTreeHead> Append(std::vector<LogEntry>* entries, int64_t timestamp_ms);
+  //
+  // `with_entry`, when given, holds one function per entry (or an empty one): each runs inside
+  // the same transaction once its entry's index is known, so that a row the entry records (a
+  // disclosure, say) commits together with it or not at all. A failing function rolls the
+  // whole batch back.
+  using WithEntry = std::function<Status(uint64_t index)>;
+  Result<SignedTreeHead> Append(std::vector<LogEntry>* entries, int64_t timestamp_ms,
+                                const std::vector<WithEntry>* with_entry = nullptr);
 
   Result<std::vector<Hash>> InclusionProofFor(uint64_t index, uint64_t tree_size);
   Result<std::vector<Hash>> ConsistencyProofFor(uint64_t first, uint64_t second);
@@ -58,13 +66,17 @@ class GroupCommitter {
   GroupCommitter(Log* log, size_t max_batch = 4096);
   ~GroupCommitter();  // drains what was submitted
 
-  Receipt Submit(LogEntry entry);
+  Receipt Submit(LogEntry entry, Log::WithEntry with_entry = {});
+  // Several entries that land in the same batch, in order (one transaction, one fsync).
+  std::vector<Receipt> SubmitTogether(std::vector<LogEntry> entries,
+                                      std::vector<Log::WithEntry> with_entry = {});
 
  private:
   // One batch's entries and its outcome, shared by the writer and every receipt: one wake-up
   // per batch rather than one per entry.
   struct Batch {
     std::vector<LogEntry> entries;
+    std::vector<Log::WithEntry> with_entry;  // parallel to entries
     std::mutex mu;
     std::condition_variable cv;
     bool done = false;

@@ -27,7 +27,7 @@ struct ServerConfig {
   // Providers' systems of record for self-service look-ups, by provider partner id.
   std::map<std::string, exchange::SourceConfig> connectors;
   std::vector<std::string> registry = {"protocols"};  // directories (or files), merged
-  std::string listen = "127.0.0.1:8443";  // host:port; [v6]:port
+  std::string listen = "127.0.0.1:8443";              // host:port; [v6]:port
   TlsConfig tls;
   std::map<std::string, std::vector<std::string>> sites;    // site -> CIDR networks
   std::map<std::string, std::vector<std::string>> devices;  // device -> "sha256:<hex>" pins

@@ -242,8 +242,8 @@ Result<uint64_t> Service::Record(audit::LogEntry entry) {
   return index;
 }
 
-Result<uint64_t> Service::DecideAndRecord(const HttpRequest& r, const store::User& user,
-                                          decide::Request* request, decide::Decision* decision) {
+audit::LogEntry Service::DecideNow(const HttpRequest& r, const store::User& user,
+                                   decide::Request* request, decide::Decision* decision) {
   request->requester.org = user.organisation;
   request->requester.user = user.id;
   request->requester.roles = user.roles;
@@ -269,7 +269,12 @@ Result<uint64_t> Service::DecideAndRecord(const HttpRequest& r, const store::Use
   e.decision = decision->permit ? "permit" : "deny";
   for (size_t i = 0; i < decision->reason_count; ++i)
     e.reasons.emplace_back(decide::CodeName(decision->reasons[i].code));
-  return Record(std::move(e));
+  return e;
+}
+
+Result<uint64_t> Service::DecideAndRecord(const HttpRequest& r, const store::User& user,
+                                          decide::Request* request, decide::Decision* decision) {
+  return Record(DecideNow(r, user, request, decision));
 }
 
 HttpResponse Service::Decide(const HttpRequest& r, const store::User& user) {
@@ -373,13 +378,18 @@ HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
   request.format = model::Format::kSelfService;
   request.action = decide::Action::kRead;
   decide::Decision decision;
-  auto decided = DecideAndRecord(r, user, &request, &decision);
-  if (!decided.ok())
-    return Problem(503, "AUDIT_UNAVAILABLE",
-                   "the decision could not be recorded in the audit log, so nothing is looked up");
+  audit::LogEntry decision_entry = DecideNow(r, user, &request, &decision);
   std::string rendered;
   decide::RenderJson(*registry_, request, decision, &rendered);
+  auto record_decision_only = [&]() -> Result<uint64_t> {
+    auto index = Record(std::move(decision_entry));
+    return index;
+  };
   if (!decision.permit) {
+    auto decided = record_decision_only();
+    if (!decided.ok())
+      return Problem(503, "AUDIT_UNAVAILABLE",
+                     "the decision could not be recorded in the audit log, so it is not given");
     HttpResponse out = Json(403,
                             "{\"status\":403,\"code\":\"DENIED\",\"message\":\"the "
                             "protocol in force does not permit this look-up\","
@@ -390,20 +400,26 @@ HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
     return out;
   }
   auto source = sources_.find(provider);
-  if (source == sources_.end() || !source->second->Serves(category))
+  if (source == sources_.end() || !source->second->Serves(category)) {
+    if (!record_decision_only().ok())
+      return Problem(503, "AUDIT_UNAVAILABLE", "the decision could not be recorded");
     return Problem(501, "NO_CONNECTOR",
                    provider + " has no system of record connected for " + category +
                        "; ask its information governance officer, or use a request");
-  auto record = source->second->Fetch(category, request.subject);
-  if (!record.ok()) {
-    log_->Write(
-        Level::kError, "look-up failed",
-        {{"provider", provider}, {"category", category}, {"error", record.status().message()}});
-    return Problem(502, "SOURCE_FAILED", record.status().message());
   }
-  if (!record->has_value())
+  auto record = source->second->Fetch(category, request.subject);
+  if (!record.ok() || !record->has_value()) {
+    if (!record_decision_only().ok())
+      return Problem(503, "AUDIT_UNAVAILABLE", "the decision could not be recorded");
+    if (!record.ok()) {
+      log_->Write(
+          Level::kError, "look-up failed",
+          {{"provider", provider}, {"category", category}, {"error", record.status().message()}});
+      return Problem(502, "SOURCE_FAILED", record.status().message());
+    }
     return Problem(404, "NO_RECORD",
                    provider + " holds no " + category + " record for that subject");
+  }
   // Only the fields the decision allows leave the provider; the rest are named, not sent.
   const std::vector<std::string> allowed = decide::PermittedFields(*registry_, request, decision);
   json fields = json::object();
@@ -418,59 +434,67 @@ HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
     }
   }
   const auto& protocol = *registry_->protocols()[static_cast<size_t>(decision.protocol)].source;
-  store::Disclosure d;
-  d.id = exchange::DisclosureVault::NewId();
-  d.at_ms = audit::NowMillis();
-  d.from_org = provider;
-  d.to_org = user.organisation;
-  d.to_user = user.id;
-  d.protocol = protocol.id;
-  d.version = protocol.version;
-  d.subject_tag = vault_->SubjectTag(request.subject);
-  d.fields = sent;
-  if (decision.has_retain_until) d.retain_until = Date{decision.retain_until_days}.ToString();
+  auto d = std::make_shared<store::Disclosure>();
+  d->id = exchange::DisclosureVault::NewId();
+  d->at_ms = audit::NowMillis();
+  d->from_org = provider;
+  d->to_org = user.organisation;
+  d->to_user = user.id;
+  d->protocol = protocol.id;
+  d->version = protocol.version;
+  d->subject_tag = vault_->SubjectTag(request.subject);
+  d->fields = sent;
+  if (decision.has_retain_until) d->retain_until = Date{decision.retain_until_days}.ToString();
   const std::string content =
       json{{"subject", request.subject}, {"category", category}, {"fields", fields}}.dump();
-  exchange::Sealed sealed = vault_->Seal(d.id, content);
-  d.nonce = sealed.nonce;
-  d.ciphertext = sealed.ciphertext;
-  d.wrapped_key = sealed.wrapped_key;
-  // The disclosure is in the log before anyone sees it.
+  exchange::Sealed sealed = vault_->Seal(d->id, content);
+  d->nonce = std::move(sealed.nonce);
+  d->ciphertext = std::move(sealed.ciphertext);
+  d->wrapped_key = std::move(sealed.wrapped_key);
+  // The decision, the disclosure's entry and the disclosure itself commit together, in one
+  // transaction, before anyone sees the data.
   audit::LogEntry e;
   e.kind = "disclosure";
-  e.at = Instant{d.at_ms / 1000};
+  e.at = Instant{d->at_ms / 1000};
   e.actor = user.id;
   e.organisation = user.organisation;
-  e.protocol = d.protocol;
-  e.version = d.version;
-  e.request = json{
-      {"disclosure", d.id},
-      {"from", provider},
-      {"category", category},
-      {"fields", sent},
-      {"decision_index",
-       *decided}}.dump();
-  e.payload_hash = "sha256:" + Sha256Hex(d.ciphertext);
-  auto recorded = Record(std::move(e));
-  if (!recorded.ok())
+  e.protocol = d->protocol;
+  e.version = d->version;
+  e.request = json{{"disclosure", d->id},
+                   {"from", provider},
+                   {"category", category},
+                   {"fields", sent},
+                   {"decision", "the entry before"}}
+                  .dump();
+  e.payload_hash = "sha256:" + Sha256Hex(d->ciphertext);
+  std::vector<audit::LogEntry> entries;
+  entries.push_back(std::move(decision_entry));
+  entries.push_back(std::move(e));
+  std::vector<audit::Log::WithEntry> hooks(2);
+  store::Store* st = store_.get();
+  hooks[1] = [d, st](uint64_t index) {
+    d->audit_index = index;
+    return st->PutDisclosure(*d);
+  };
+  auto receipts = committer_->SubmitTogether(std::move(entries), std::move(hooks));
+  auto recorded = receipts[1].get();
+  if (!recorded.ok()) {
+    log_->Write(Level::kError, "recording a disclosure failed",
+                {{"error", recorded.status().message()}});
     return Problem(503, "AUDIT_UNAVAILABLE",
                    "the disclosure could not be recorded in the audit log, so it is not given");
-  d.audit_index = *recorded;
-  if (Status put = store_->PutDisclosure(d); !put.ok()) {
-    log_->Write(Level::kError, "storing a disclosure failed", {{"error", put.message()}});
-    return Problem(500, "INTERNAL", "the disclosure could not be stored, so it is not given");
   }
   HttpResponse out = Json(
-      200, json{{"disclosure", d.id},
+      200, json{{"disclosure", d->id},
                 {"provider", provider},
                 {"category", category},
-                {"protocol", d.protocol},
-                {"version", d.version},
+                {"protocol", d->protocol},
+                {"version", d->version},
                 {"fields", fields},
                 {"withheld", withheld},
                 {"mode", "read_only"},
-                {"retain_until", d.retain_until.empty() ? json(nullptr) : json(d.retain_until)},
-                {"audit_index", d.audit_index},
+                {"retain_until", d->retain_until.empty() ? json(nullptr) : json(d->retain_until)},
+                {"audit_index", *recorded},
                 {"decision", json::parse(rendered)}}
                .dump());
   out.log_outcome = "permit";
@@ -784,12 +808,16 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
   e.request =
       json{{"disclosure", d.id}, {"request", q.id}, {"to", d.to_org}, {"fields", d.fields}}.dump();
   e.payload_hash = "sha256:" + Sha256Hex(d.ciphertext);
-  auto recorded = Record(std::move(e));
+  store::Store* st = store_.get();
+  auto recorded = committer_
+                      ->Submit(std::move(e),
+                               [&d, st](uint64_t index) {
+                                 d.audit_index = index;
+                                 return st->PutDisclosure(d);
+                               })
+                      .get();
   if (!recorded.ok())
     return Problem(503, "AUDIT_UNAVAILABLE", "the answer could not be recorded, so it is not sent");
-  d.audit_index = *recorded;
-  if (Status put = store_->PutDisclosure(d); !put.ok())
-    return Problem(500, "INTERNAL", "the answer could not be stored, so it is not sent");
   if (Status closed = store_->CloseRequest(q.id, "answered", d.at_ms, user.id, "", d.id);
       !closed.ok())
     return Problem(409, "NOT_OPEN", "request " + q.id + " was answered or declined meanwhile");

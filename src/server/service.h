@@ -72,12 +72,13 @@ class Service {
   HttpResponse RequestAction(const HttpRequest& r, const store::User& user,
                              const std::string& rest);
   HttpResponse Answer(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
-  HttpResponse Decline(const HttpRequest& r, const store::User& user,
-                       const store::ShareRequest& q);
+  HttpResponse Decline(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
   HttpResponse ShowRequest(const store::User& user, const store::ShareRequest& q);
   HttpResponse DisclosureContent(const std::string& id, const store::User& user);
   // Fills the requester from the caller and the connection, decides now, and records the
   // decision durably. The index of its log entry, or the error that kept it from the log.
+  audit::LogEntry DecideNow(const HttpRequest& r, const store::User& user, decide::Request* request,
+                            decide::Decision* decision);
   Result<uint64_t> DecideAndRecord(const HttpRequest& r, const store::User& user,
                                    decide::Request* request, decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);

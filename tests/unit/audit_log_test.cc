@@ -299,3 +299,41 @@ TEST(Store, HashesDroppedFromATileAreNamed) {
 
 }  // namespace
 }  // namespace concordat
+
+namespace concordat {
+namespace {
+
+TEST(AuditLog, RowsWrittenWithAnEntryCommitWithItOrNotAtAll) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  store::Store* st = f.store.get();
+  std::vector<audit::LogEntry> batch{Entry(0), Entry(1)};
+  std::vector<audit::Log::WithEntry> hooks(2);
+  uint64_t seen = 99;
+  hooks[1] = [&](uint64_t index) {
+    seen = index;
+    return st->PutProtocolVersion("p", "1", "sha256:aa", "text");
+  };
+  ASSERT_TRUE(log.Append(&batch, 1000, &hooks).ok());
+  EXPECT_EQ(seen, 1u) << "the function sees its entry's index";
+  EXPECT_EQ(**st->ProtocolVersionHash("p", "1"), "sha256:aa");
+  // A failing function rolls back its batch: neither entries nor rows stay.
+  std::vector<audit::LogEntry> bad{Entry(2), Entry(3)};
+  std::vector<audit::Log::WithEntry> failing(2);
+  failing[0] = [&](uint64_t) { return st->PutProtocolVersion("q", "1", "sha256:bb", "t"); };
+  failing[1] = [&](uint64_t) { return Status::IoError("disk full"); };
+  auto r = log.Append(&bad, 2000, &failing);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(*st->Size(), 2u);
+  EXPECT_FALSE(st->ProtocolVersionHash("q", "1")->has_value());
+  // Through the group committer, entries submitted together share one batch.
+  audit::GroupCommitter group(&log, 64);
+  std::vector<audit::LogEntry> pair{Entry(4), Entry(5)};
+  auto receipts = group.SubmitTogether(std::move(pair));
+  ASSERT_EQ(receipts.size(), 2u);
+  EXPECT_EQ(*receipts[1].get(), *receipts[0].get() + 1);
+  EXPECT_TRUE(audit::VerifyLog(*st, f.pk).ok);
+}
+
+}  // namespace
+}  // namespace concordat

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# concordatd under load, beside nginx. Starts both on loopback with TLS (the same self-signed
+# certificate), drives each with the same wrk settings (keep-alive), and prints requests per
+# second, p99 latency and the ratio to nginx serving a small static response.
+#   bench/server_bench.sh [seconds=10] [connections=32]
+# Needs the release build (make build-release), nginx and wrk (scripts/install-deps.sh).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+secs=${1:-10}
+conns=${2:-32}
+threads=2
+bin="$root/build/release"
+dir=$(mktemp -d /tmp/concordat-serverbench.XXXXXX)
+p1=$((20000 + $$ % 20000)); p2=$((p1 + 1))
+cleanup() {
+  [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null && wait "$cpid" 2>/dev/null || true
+  [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+cd "$dir"
+sqlite3 mosaic.db < "$root/examples/demo/mosaic-demo.sql"
+cat > concordatd.yaml <<YAML
+store: sqlite:$dir/var/concordat.db
+registry: [$root/protocols, $root/examples/demo/registry]
+listen: 127.0.0.1:$p1
+log_level: warn
+connectors:
+  essex-cc:
+    source: sqlite:$dir/mosaic.db
+    categories:
+      cf-case-status:
+        query: SELECT full_name, address, date_of_birth, case_status, allocated_worker FROM cases WHERE ref = ?1
+        fields: {full_name: name}
+YAML
+"$bin/concordat" init --store "sqlite:$dir/var/concordat.db" >/dev/null
+TOKEN=$("$bin/concordat" user add --store "sqlite:$dir/var/concordat.db" --id u-bench \
+  --org essex-police --roles public-protection-officer 2>/dev/null)
+export TOKEN
+"$bin/concordatd" --config concordatd.yaml 2>concordatd.log &
+cpid=$!
+for _ in $(seq 100); do curl -sk "https://127.0.0.1:$p1/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+mkdir -p nginx/tmp
+cat > nginx/nginx.conf <<NGINX
+worker_processes auto;
+pid $dir/nginx.pid;
+error_log $dir/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/nginx/tmp; proxy_temp_path $dir/nginx/tmp;
+  fastcgi_temp_path $dir/nginx/tmp; uwsgi_temp_path $dir/nginx/tmp; scgi_temp_path $dir/nginx/tmp;
+  server {
+    listen 127.0.0.1:$p2 ssl;
+    ssl_certificate $dir/var/tls/server.crt;
+    ssl_certificate_key $dir/var/tls/server.key;
+    keepalive_requests 1000000;
+    location / { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
+}
+NGINX
+nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx"
+sleep 0.5
+
+run() {  # name url [script]
+  local out
+  out=$(wrk -t$threads -c$conns -d${secs}s --latency ${3:+-s "$3"} "$2")
+  local rps p99
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  local errs
+  errs=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  echo "$1|$rps|$p99|${errs:-0}"
+}
+q="protocol=demo-safeguarding-requests&purpose=child-protection&justification=strategy+meeting&audit_reference=AR-77&subject=MOS-100001"
+nginx_line=$(run "nginx, static 15-byte JSON" "https://127.0.0.1:$p2/")
+decide_line=$(run "concordatd POST /v1/decide (audited)" "https://127.0.0.1:$p1/v1/decide" "$root/bench/server/decide.lua")
+lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "https://127.0.0.1:$p1/v1/lookup/essex-cc/cf-case-status?$q" "$root/bench/server/lookup.lua")
+nginx_rps=$(echo "$nginx_line" | cut -d'|' -f2)
+echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores"
+printf '%-58s %12s %10s %8s %10s\n' "target" "requests/s" "p99" "non-2xx" "vs nginx"
+for line in "$nginx_line" "$decide_line" "$lookup_line"; do
+  IFS='|' read -r name rps p99 errs <<<"$line"
+  ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-58s %12s %10s %8s %10s\n' "$name" "$rps" "$p99" "$errs" "$ratio"
+done
+entries=$("$bin/concordat" audit sth --store "sqlite:$dir/var/concordat.db" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
+echo "audit log entries written during the run: $entries"
