@@ -25,6 +25,7 @@ store: sqlite:$dir/var/concordat.db
 registry: [$root/protocols, $root/examples/demo/registry]
 listen: 127.0.0.1:$p1
 log_level: warn
+worker_threads: 512
 connectors:
   essex-cc:
     source: sqlite:$dir/mosaic.db
@@ -37,7 +38,7 @@ YAML
 TOKEN=$("$bin/concordat" user add --store "sqlite:$dir/var/concordat.db" --id u-bench \
   --org essex-police --roles public-protection-officer 2>/dev/null)
 export TOKEN
-"$bin/concordatd" --config concordatd.yaml 2>concordatd.log &
+${PERF:-} "$bin/concordatd" --config concordatd.yaml 2>concordatd.log &
 cpid=$!
 for _ in $(seq 100); do curl -sk "https://127.0.0.1:$p1/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 

@@ -102,10 +102,33 @@ std::vector<GroupCommitter::Receipt> GroupCommitter::SubmitTogether(
   return receipts;
 }
 
+void GroupCommitter::SubmitAsync(std::vector<LogEntry> entries,
+                                 std::vector<Log::WithEntry> with_entry, Done done) {
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.empty() || queue_.back()->entries.size() + entries.size() > max_batch_) {
+      queue_.push_back(std::make_shared<Batch>());
+      queue_.back()->entries.reserve(std::min<size_t>(max_batch_, 1024));
+    }
+    Batch& batch = *queue_.back();
+    first = batch.entries.empty();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      batch.entries.push_back(std::move(entries[i]));
+      if (i < with_entry.size() && with_entry[i]) {
+        batch.with_entry.resize(batch.entries.size());
+        batch.with_entry.back() = std::move(with_entry[i]);
+      }
+    }
+    batch.done.emplace_back(batch.entries.size() - 1, std::move(done));  // the last entry's index
+  }
+  if (first) cv_.notify_one();
+}
+
 Result<uint64_t> GroupCommitter::Receipt::get() const {
   if (!batch_) return Status::Internal("an empty receipt");
   std::unique_lock<std::mutex> lock(batch_->mu);
-  batch_->cv.wait(lock, [this] { return batch_->done; });
+  batch_->cv.wait(lock, [this] { return batch_->finished; });
   if (!batch_->status.ok()) return batch_->status;
   return batch_->entries[position_].index;
 }
@@ -125,9 +148,16 @@ void GroupCommitter::Run() {
     {
       std::lock_guard<std::mutex> lock(batch->mu);
       batch->status = sth.ok() ? Status::Ok() : sth.status();
-      batch->done = true;
+      batch->finished = true;
     }
     batch->cv.notify_all();
+    for (auto& [position, done] : batch->done) {
+      if (sth.ok()) {
+        done(batch->entries[position].index);
+      } else {
+        done(sth.status());
+      }
+    }
   }
 }
 

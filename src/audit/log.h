@@ -67,6 +67,11 @@ class GroupCommitter {
   ~GroupCommitter();  // drains what was submitted
 
   Receipt Submit(LogEntry entry, Log::WithEntry with_entry = {});
+  // Without waiting: `done` runs on the writer thread once the entry's batch is durable (or
+  // has failed), with the entry's index or the error. It must be quick (hand the result on).
+  using Done = std::function<void(const Result<uint64_t>&)>;
+  void SubmitAsync(std::vector<LogEntry> entries, std::vector<Log::WithEntry> with_entry,
+                   Done done);
   // Several entries that land in the same batch, in order (one transaction, one fsync).
   std::vector<Receipt> SubmitTogether(std::vector<LogEntry> entries,
                                       std::vector<Log::WithEntry> with_entry = {});
@@ -76,10 +81,11 @@ class GroupCommitter {
   // per batch rather than one per entry.
   struct Batch {
     std::vector<LogEntry> entries;
-    std::vector<Log::WithEntry> with_entry;  // parallel to entries
+    std::vector<Log::WithEntry> with_entry;     // parallel to entries
+    std::vector<std::pair<size_t, Done>> done;  // (entry position, callback)
     std::mutex mu;
     std::condition_variable cv;
-    bool done = false;
+    bool finished = false;
     Status status;
   };
   void Run();

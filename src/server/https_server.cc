@@ -113,14 +113,14 @@ class Session : public std::enable_shared_from_this<Session> {
     r.client_fingerprint = fingerprint_;
     const bool keep = req.keep_alive() && !server_->draining;
     ++server_->in_flight;
-    net::post(server_->workers, [self = shared_from_this(), r = std::move(r), keep]() mutable {
-      const auto t0 = std::chrono::steady_clock::now();
-      HttpResponse resp = self->server_->service->Handle(r);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto finish = [self = shared_from_this(), keep, t0, method = r.method,
+                   path = r.target.substr(0, r.target.find('?'))](HttpResponse resp) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - t0)
                           .count();
-      LogLines::Fields f = {{"method", r.method},
-                            {"path", r.target.substr(0, r.target.find('?'))},
+      LogLines::Fields f = {{"method", method},
+                            {"path", path},
                             {"#status", std::to_string(resp.status)},
                             {"#ms", std::to_string(us / 1000.0)}};
       if (!resp.log_user.empty()) f.emplace_back("user", resp.log_user);
@@ -131,7 +131,14 @@ class Session : public std::enable_shared_from_this<Session> {
       net::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep]() mutable {
         self->Answer(std::move(resp), keep, true);
       });
-    });
+    };
+    // Decisions and look-ups wait for the audit log without holding a thread; the rest run
+    // on the worker pool, where waiting is allowed.
+    if (server_->service->TryHandleAsync(r, finish)) return;
+    net::post(server_->workers,
+              [self = shared_from_this(), r = std::move(r), finish = std::move(finish)]() mutable {
+                finish(self->server_->service->Handle(r));
+              });
   }
 
   void Answer(HttpResponse resp, bool keep, bool counted) {

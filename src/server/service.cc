@@ -175,6 +175,30 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
   return **user;
 }
 
+bool Service::TryHandleAsync(const HttpRequest& r, std::function<void(HttpResponse)> done) {
+  const std::string path = PathOf(r.target);
+  const bool decide = path == "/v1/decide" && r.method == "POST";
+  const bool lookup = StartsWith(path, "/v1/lookup/") && r.method == "GET";
+  if (!decide && !lookup) return false;
+  auto user = Authenticate(r);
+  if (!user.ok()) return false;  // the blocking path answers (and logs) it
+  Plan plan = decide ? DecidePlan(r, *user) : LookupPlan(r, *user, path.substr(11));
+  const std::string uid = user->id, org = user->organisation;
+  auto tag = [uid, org](HttpResponse resp) {
+    resp.log_user = uid;
+    resp.log_org = org;
+    return resp;
+  };
+  if (plan.now) {
+    done(tag(std::move(*plan.now)));
+    return true;
+  }
+  committer_->SubmitAsync(std::move(plan.entries), std::move(plan.hooks),
+                          [finish = std::move(plan.finish), done = std::move(done),
+                           tag](const Result<uint64_t>& i) { done(tag(finish(i))); });
+  return true;
+}
+
 HttpResponse Service::Handle(const HttpRequest& r) {
   const std::string path = PathOf(r.target);
   if (path == "/healthz") return Json(200, "{\"status\":\"ok\"}");
@@ -193,10 +217,10 @@ HttpResponse Service::Handle(const HttpRequest& r) {
   HttpResponse out;
   if (path == "/v1/decide") {
     if (r.method != "POST") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/decide takes POST");
-    out = Decide(r, *who);
+    out = Run(DecidePlan(r, *who));
   } else if (StartsWith(path, "/v1/lookup/")) {
     if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "look-ups take GET");
-    out = Lookup(r, *who, path.substr(11));
+    out = Run(LookupPlan(r, *who, path.substr(11)));
   } else if (path == "/v1/requests") {
     if (r.method == "POST") {
       out = CreateRequest(r, *who);
@@ -277,26 +301,40 @@ Result<uint64_t> Service::DecideAndRecord(const HttpRequest& r, const store::Use
   return Record(DecideNow(r, user, request, decision));
 }
 
-HttpResponse Service::Decide(const HttpRequest& r, const store::User& user) {
-  if (!r.content_type.empty() && !StartsWith(r.content_type, "application/json"))
-    return Problem(415, "UNSUPPORTED_MEDIA_TYPE",
-                   "the body must be application/json, not " + r.content_type);
+Service::Plan Service::DecidePlan(const HttpRequest& r, const store::User& user) {
+  Plan plan;
+  if (!r.content_type.empty() && !StartsWith(r.content_type, "application/json")) {
+    plan.now = Problem(415, "UNSUPPORTED_MEDIA_TYPE",
+                       "the body must be application/json, not " + r.content_type);
+    return plan;
+  }
   thread_local decide::RequestParser parser;
   thread_local decide::Request request;
   thread_local decide::Decision decision;
-  if (Status s = parser.Parse(r.body, &request, decide::RequesterSource::kConnection); !s.ok())
-    return Problem(400, "INVALID_REQUEST", s.message());
-  auto index = DecideAndRecord(r, user, &request, &decision);
-  if (!index.ok())
-    return Problem(503, "AUDIT_UNAVAILABLE",
-                   "the decision could not be recorded in the audit log, so it is not given");
-  std::string body;
-  decide::RenderJson(*registry_, request, decision, &body);
-  body.pop_back();  // the closing brace
-  body += ",\"audit_index\":" + std::to_string(*index) + "}";
-  HttpResponse out = Json(200, std::move(body));
-  out.log_outcome = decision.permit ? "permit" : "deny";
-  return out;
+  if (Status s = parser.Parse(r.body, &request, decide::RequesterSource::kConnection); !s.ok()) {
+    plan.now = Problem(400, "INVALID_REQUEST", s.message());
+    return plan;
+  }
+  plan.entries.push_back(DecideNow(r, user, &request, &decision));
+  auto body = std::make_shared<std::string>();
+  decide::RenderJson(*registry_, request, decision, body.get());
+  body->pop_back();  // the closing brace: the log index follows
+  const bool permit = decision.permit;
+  plan.finish = [body, permit](const Result<uint64_t>& index) {
+    if (!index.ok())
+      return Problem(503, "AUDIT_UNAVAILABLE",
+                     "the decision could not be recorded in the audit log, so it is not given");
+    HttpResponse out = Json(200, *body + ",\"audit_index\":" + std::to_string(*index) + "}");
+    out.log_outcome = permit ? "permit" : "deny";
+    return out;
+  };
+  return plan;
+}
+
+HttpResponse Service::Run(Plan plan) {
+  if (plan.now) return std::move(*plan.now);
+  auto receipts = committer_->SubmitTogether(std::move(plan.entries), std::move(plan.hooks));
+  return plan.finish(receipts.back().get());
 }
 
 namespace {
@@ -344,21 +382,27 @@ Result<std::map<std::string, std::string>> QueryParams(const std::string& target
 
 }  // namespace
 
-HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
-                             const std::string& rest) {
+Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
+                                  const std::string& rest) {
+  Plan plan;
+  auto now = [&plan](HttpResponse resp) {
+    plan.now = std::move(resp);
+    return std::move(plan);
+  };
   const size_t slash = rest.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == rest.size() ||
       rest.find('/', slash + 1) != std::string::npos)
-    return Problem(404, "NOT_FOUND", "a look-up is /v1/lookup/{provider}/{category}?subject=...");
+    return now(
+        Problem(404, "NOT_FOUND", "a look-up is /v1/lookup/{provider}/{category}?subject=..."));
   const std::string provider = rest.substr(0, slash), category = rest.substr(slash + 1);
   auto params = QueryParams(r.target);
-  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
+  if (!params.ok()) return now(Problem(400, "INVALID_REQUEST", params.status().message()));
   for (const auto& [k, v] : *params)
     if (k != "subject" && k != "purpose" && k != "protocol" && k != "justification" &&
         k != "audit_reference")
-      return Problem(400, "INVALID_REQUEST",
-                     k + ": unknown parameter; expected subject, purpose, protocol, "
-                         "justification, audit_reference");
+      return now(Problem(400, "INVALID_REQUEST",
+                         k + ": unknown parameter; expected subject, purpose, protocol, "
+                             "justification, audit_reference"));
   auto get = [&](const char* k) {
     auto it = params->find(k);
     return it == params->end() ? std::string() : it->second;
@@ -366,10 +410,10 @@ HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
   decide::Request request;
   request.subject = get("subject");
   if (!decide::IsGiven(request.subject))
-    return Problem(400, "INVALID_REQUEST", "subject: required: the reference of the person");
+    return now(Problem(400, "INVALID_REQUEST", "subject: required: the reference of the person"));
   request.purpose = get("purpose");
   if (!decide::IsGiven(request.purpose))
-    return Problem(400, "INVALID_REQUEST", "purpose: required: the purpose of the look-up");
+    return now(Problem(400, "INVALID_REQUEST", "purpose: required: the purpose of the look-up"));
   request.protocol = get("protocol");
   request.justification = get("justification");
   request.audit_reference = get("audit_reference");
@@ -379,47 +423,50 @@ HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
   request.action = decide::Action::kRead;
   decide::Decision decision;
   audit::LogEntry decision_entry = DecideNow(r, user, &request, &decision);
-  std::string rendered;
-  decide::RenderJson(*registry_, request, decision, &rendered);
-  auto record_decision_only = [&]() -> Result<uint64_t> {
-    auto index = Record(std::move(decision_entry));
-    return index;
-  };
+  auto rendered = std::make_shared<std::string>();
+  decide::RenderJson(*registry_, request, decision, rendered.get());
+  plan.entries.push_back(std::move(decision_entry));
   if (!decision.permit) {
-    auto decided = record_decision_only();
-    if (!decided.ok())
-      return Problem(503, "AUDIT_UNAVAILABLE",
-                     "the decision could not be recorded in the audit log, so it is not given");
-    HttpResponse out = Json(403,
-                            "{\"status\":403,\"code\":\"DENIED\",\"message\":\"the "
-                            "protocol in force does not permit this look-up\","
-                            "\"audit_index\":" +
-                                std::to_string(*decided) + ",\"decision\":" + rendered + "}");
-    out.content_type = "application/problem+json";
-    out.log_outcome = "deny";
-    return out;
+    plan.finish = [rendered](const Result<uint64_t>& index) {
+      if (!index.ok())
+        return Problem(503, "AUDIT_UNAVAILABLE",
+                       "the decision could not be recorded in the audit log, so it is not given");
+      HttpResponse out = Json(403,
+                              "{\"status\":403,\"code\":\"DENIED\",\"message\":\"the "
+                              "protocol in force does not permit this look-up\","
+                              "\"audit_index\":" +
+                                  std::to_string(*index) + ",\"decision\":" + *rendered + "}");
+      out.content_type = "application/problem+json";
+      out.log_outcome = "deny";
+      return out;
+    };
+    return plan;
   }
+  // Permitted, but nothing to disclose: the decision is still logged.
+  auto after_decision = [&plan](HttpResponse problem) {
+    plan.finish = [problem](const Result<uint64_t>& index) {
+      if (!index.ok())
+        return Problem(503, "AUDIT_UNAVAILABLE", "the decision could not be recorded");
+      return problem;
+    };
+    return std::move(plan);
+  };
   auto source = sources_.find(provider);
-  if (source == sources_.end() || !source->second->Serves(category)) {
-    if (!record_decision_only().ok())
-      return Problem(503, "AUDIT_UNAVAILABLE", "the decision could not be recorded");
-    return Problem(501, "NO_CONNECTOR",
-                   provider + " has no system of record connected for " + category +
-                       "; ask its information governance officer, or use a request");
-  }
+  if (source == sources_.end() || !source->second->Serves(category))
+    return after_decision(Problem(501, "NO_CONNECTOR",
+                                  provider + " has no system of record connected for " + category +
+                                      "; ask its information governance officer, or use a "
+                                      "request"));
   auto record = source->second->Fetch(category, request.subject);
-  if (!record.ok() || !record->has_value()) {
-    if (!record_decision_only().ok())
-      return Problem(503, "AUDIT_UNAVAILABLE", "the decision could not be recorded");
-    if (!record.ok()) {
-      log_->Write(
-          Level::kError, "look-up failed",
-          {{"provider", provider}, {"category", category}, {"error", record.status().message()}});
-      return Problem(502, "SOURCE_FAILED", record.status().message());
-    }
-    return Problem(404, "NO_RECORD",
-                   provider + " holds no " + category + " record for that subject");
+  if (!record.ok()) {
+    log_->Write(
+        Level::kError, "look-up failed",
+        {{"provider", provider}, {"category", category}, {"error", record.status().message()}});
+    return after_decision(Problem(502, "SOURCE_FAILED", record.status().message()));
   }
+  if (!record->has_value())
+    return after_decision(
+        Problem(404, "NO_RECORD", provider + " holds no " + category + " record for that subject"));
   // Only the fields the decision allows leave the provider; the rest are named, not sent.
   const std::vector<std::string> allowed = decide::PermittedFields(*registry_, request, decision);
   json fields = json::object();
@@ -445,9 +492,8 @@ HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
   d->subject_tag = vault_->SubjectTag(request.subject);
   d->fields = sent;
   if (decision.has_retain_until) d->retain_until = Date{decision.retain_until_days}.ToString();
-  const std::string content =
-      json{{"subject", request.subject}, {"category", category}, {"fields", fields}}.dump();
-  exchange::Sealed sealed = vault_->Seal(d->id, content);
+  exchange::Sealed sealed = vault_->Seal(
+      d->id, json{{"subject", request.subject}, {"category", category}, {"fields", fields}}.dump());
   d->nonce = std::move(sealed.nonce);
   d->ciphertext = std::move(sealed.ciphertext);
   d->wrapped_key = std::move(sealed.wrapped_key);
@@ -467,38 +513,38 @@ HttpResponse Service::Lookup(const HttpRequest& r, const store::User& user,
                    {"decision", "the entry before"}}
                   .dump();
   e.payload_hash = "sha256:" + Sha256Hex(d->ciphertext);
-  std::vector<audit::LogEntry> entries;
-  entries.push_back(std::move(decision_entry));
-  entries.push_back(std::move(e));
-  std::vector<audit::Log::WithEntry> hooks(2);
+  plan.entries.push_back(std::move(e));
+  plan.hooks.resize(2);
   store::Store* st = store_.get();
-  hooks[1] = [d, st](uint64_t index) {
+  plan.hooks[1] = [d, st](uint64_t index) {
     d->audit_index = index;
     return st->PutDisclosure(*d);
   };
-  auto receipts = committer_->SubmitTogether(std::move(entries), std::move(hooks));
-  auto recorded = receipts[1].get();
-  if (!recorded.ok()) {
-    log_->Write(Level::kError, "recording a disclosure failed",
-                {{"error", recorded.status().message()}});
-    return Problem(503, "AUDIT_UNAVAILABLE",
-                   "the disclosure could not be recorded in the audit log, so it is not given");
-  }
-  HttpResponse out = Json(
-      200, json{{"disclosure", d->id},
-                {"provider", provider},
-                {"category", category},
-                {"protocol", d->protocol},
-                {"version", d->version},
-                {"fields", fields},
-                {"withheld", withheld},
-                {"mode", "read_only"},
-                {"retain_until", d->retain_until.empty() ? json(nullptr) : json(d->retain_until)},
-                {"audit_index", *recorded},
-                {"decision", json::parse(rendered)}}
-               .dump());
-  out.log_outcome = "permit";
-  return out;
+  auto answer = std::make_shared<json>(
+      json{{"disclosure", d->id},
+           {"provider", provider},
+           {"category", category},
+           {"protocol", d->protocol},
+           {"version", d->version},
+           {"fields", fields},
+           {"withheld", withheld},
+           {"mode", "read_only"},
+           {"retain_until", d->retain_until.empty() ? json(nullptr) : json(d->retain_until)},
+           {"decision", json::parse(*rendered)}});
+  LogLines* log = log_;
+  plan.finish = [answer, log](const Result<uint64_t>& index) {
+    if (!index.ok()) {
+      log->Write(Level::kError, "recording a disclosure failed",
+                 {{"error", index.status().message()}});
+      return Problem(503, "AUDIT_UNAVAILABLE",
+                     "the disclosure could not be recorded in the audit log, so it is not given");
+    }
+    (*answer)["audit_index"] = *index;
+    HttpResponse out = Json(200, answer->dump());
+    out.log_outcome = "permit";
+    return out;
+  };
+  return plan;
 }
 
 HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user) {

@@ -7,6 +7,7 @@
 // to call from many threads; it blocks while an audit entry is made durable.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,10 @@ class Service {
   ~Service();
 
   HttpResponse Handle(const HttpRequest& request);
+  // Decisions and look-ups without holding a thread while their audit entries become
+  // durable: `done` receives the response then (on the log's writer thread; it must only hand
+  // it on). Returns false, having done nothing, for anything else: call Handle() for it.
+  bool TryHandleAsync(const HttpRequest& request, std::function<void(HttpResponse)> done);
   bool Ready();  // the store answers
 
   // The site and device the server establishes for a connection.
@@ -64,8 +69,16 @@ class Service {
   Service() = default;
   struct Caller;
   Result<store::User> Authenticate(const HttpRequest& r);
-  HttpResponse Decide(const HttpRequest& r, const store::User& user);
-  HttpResponse Lookup(const HttpRequest& r, const store::User& user, const std::string& rest);
+  // What a request needs: an answer now, or entries to log and the answer once they are.
+  struct Plan {
+    std::optional<HttpResponse> now;
+    std::vector<audit::LogEntry> entries;
+    std::vector<audit::Log::WithEntry> hooks;
+    std::function<HttpResponse(const Result<uint64_t>&)> finish;  // the last entry's index
+  };
+  Plan DecidePlan(const HttpRequest& r, const store::User& user);
+  Plan LookupPlan(const HttpRequest& r, const store::User& user, const std::string& rest);
+  HttpResponse Run(Plan plan);  // blocking
   HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
   HttpResponse CreateRequest(const HttpRequest& r, const store::User& user);
   HttpResponse ListRequests(const HttpRequest& r, const store::User& user);
