@@ -25,7 +25,7 @@ store: sqlite:$dir/var/concordat.db
 registry: [$root/protocols, $root/examples/demo/registry]
 listen: 127.0.0.1:$p1
 log_level: warn
-worker_threads: 512
+worker_threads: 32
 connectors:
   essex-cc:
     source: sqlite:$dir/mosaic.db

@@ -43,22 +43,66 @@ HttpResponse Json(int status, std::string body) {
 // finds a subject's entries for a rights request without holding the reference in clear.
 std::string CanonicalRequest(const decide::Request& q, const std::string& format,
                              const std::string& subject_tag) {
-  json j = {{"action", q.action == decide::Action::kWrite ? "write" : "read"},
-            {"data", q.data},
-            {"format", format},
-            {"provider", q.provider},
-            {"requester",
-             {{"org", q.requester.org},
-              {"user", q.requester.user},
-              {"roles", q.requester.roles},
-              {"location", q.requester.location},
-              {"device", q.requester.device}}}};
-  if (!q.protocol.empty()) j["protocol"] = q.protocol;
-  if (!q.purpose.empty()) j["purpose"] = q.purpose;
-  if (!q.justification.empty()) j["justification"] = q.justification;
-  if (!q.audit_reference.empty()) j["audit_reference"] = q.audit_reference;
-  if (!subject_tag.empty()) j["subject_tag"] = subject_tag;
-  return j.dump();
+  // Written by hand, keys in sorted order (what nlohmann::json would produce), because this
+  // runs on every decision.
+  std::string out;
+  out.reserve(256 + q.justification.size());
+  auto key = [&](const char* k) {
+    out += out.size() > 1 ? ",\"" : "\"";
+    out += k;
+    out += "\":";
+  };
+  auto list = [&](const std::vector<std::string>& v) {
+    out += '[';
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) out += ',';
+      AppendJsonString(v[i], &out);
+    }
+    out += ']';
+  };
+  out += '{';
+  key("action");
+  out += q.action == decide::Action::kWrite ? "\"write\"" : "\"read\"";
+  if (!q.audit_reference.empty()) {
+    key("audit_reference");
+    AppendJsonString(q.audit_reference, &out);
+  }
+  key("data");
+  list(q.data);
+  key("format");
+  AppendJsonString(format, &out);
+  if (!q.justification.empty()) {
+    key("justification");
+    AppendJsonString(q.justification, &out);
+  }
+  if (!q.protocol.empty()) {
+    key("protocol");
+    AppendJsonString(q.protocol, &out);
+  }
+  key("provider");
+  AppendJsonString(q.provider, &out);
+  if (!q.purpose.empty()) {
+    key("purpose");
+    AppendJsonString(q.purpose, &out);
+  }
+  key("requester");
+  out += "{\"device\":";
+  AppendJsonString(q.requester.device, &out);
+  out += ",\"location\":";
+  AppendJsonString(q.requester.location, &out);
+  out += ",\"org\":";
+  AppendJsonString(q.requester.org, &out);
+  out += ",\"roles\":";
+  list(q.requester.roles);
+  out += ",\"user\":";
+  AppendJsonString(q.requester.user, &out);
+  out += '}';
+  if (!subject_tag.empty()) {
+    key("subject_tag");
+    AppendJsonString(subject_tag, &out);
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace

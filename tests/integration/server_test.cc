@@ -225,6 +225,7 @@ TEST_F(Server, TheMosaicCheckIsPermittedAtHqOnTheLaptopAndEachDecisionIsAudited)
   EXPECT_EQ(logged["requester"]["device"], "ecc-issued-laptop");
   EXPECT_EQ(logged["requester"]["org"], "essex-police");
   EXPECT_EQ(logged["audit_reference"], "AR-2024-0091");
+  EXPECT_EQ(entry["request"].get<std::string>(), logged.dump()) << "canonical: sorted, compact";
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 

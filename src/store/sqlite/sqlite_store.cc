@@ -178,17 +178,30 @@ std::vector<std::string> SplitRoles(std::string_view s) {
 
 // --- the writer's transaction ------------------------------------------------------------
 
+// The writer's statements, prepared once per store rather than once per batch.
+struct SqliteWriterStatements {
+  explicit SqliteWriterStatements(sqlite3* db)
+      : put_entry(db, "INSERT INTO log_entries (idx, entry, leaf) VALUES (?, ?, ?)"),
+        get_tile(db, "SELECT hashes FROM log_tiles WHERE id = ?"),
+        put_tile(db, "INSERT OR REPLACE INTO log_tiles (id, hashes) VALUES (?, ?)"),
+        put_sth(db,
+                "INSERT OR REPLACE INTO log_sth (tree_size, timestamp, root, signature) VALUES "
+                "(?, ?, ?, ?)") {}
+  Stmt put_entry, get_tile, put_tile, put_sth;
+};
+
 class SqliteWriteTransaction : public audit::LogWriteTransaction {
  public:
   explicit SqliteWriteTransaction(SqliteStore* store)
       : store_(store),
         lock_(store->mu_),
-        put_entry_(store->db_, "INSERT INTO log_entries (idx, entry, leaf) VALUES (?, ?, ?)"),
-        get_tile_(store->db_, "SELECT hashes FROM log_tiles WHERE id = ?"),
-        put_tile_(store->db_, "INSERT OR REPLACE INTO log_tiles (id, hashes) VALUES (?, ?)"),
-        put_sth_(store->db_,
-                 "INSERT OR REPLACE INTO log_sth (tree_size, timestamp, root, signature) VALUES "
-                 "(?, ?, ?, ?)") {}
+        statements_(store->WriterStatements()),
+        put_entry_(statements_.put_entry),
+        get_tile_(statements_.get_tile),
+        put_tile_(statements_.put_tile),
+        put_sth_(statements_.put_sth) {}
+  SqliteWriteTransaction(const SqliteWriteTransaction&) = delete;
+  SqliteWriteTransaction& operator=(const SqliteWriteTransaction&) = delete;
 
   Status Begin() {
     if (!put_entry_.ok() || !get_tile_.ok() || !put_tile_.ok() || !put_sth_.ok())
@@ -293,7 +306,8 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
 
   SqliteStore* store_;
   std::unique_lock<std::recursive_mutex> lock_;
-  Stmt put_entry_, get_tile_, put_tile_, put_sth_;
+  SqliteWriterStatements& statements_;
+  Stmt &put_entry_, &get_tile_, &put_tile_, &put_sth_;
   bool open_ = false;
   uint64_t size_ = 0;
   std::unordered_map<uint64_t, std::string> tiles_;  // tiles written in this transaction
@@ -466,7 +480,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   return store;
 }
 
+SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+SqliteWriterStatements& SqliteStore::WriterStatements() {
+  if (!writer_statements_) writer_statements_ = std::make_unique<SqliteWriterStatements>(db_);
+  return *writer_statements_;
+}
+
 SqliteStore::~SqliteStore() {
+  writer_statements_.reset();  // finalised before the connection closes
   sqlite3_finalize(node_query_);
   sqlite3_close(db_);
 }

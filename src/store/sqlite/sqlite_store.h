@@ -16,6 +16,8 @@
 
 namespace concordat::store {
 
+struct SqliteWriterStatements;
+
 class SqliteStore : public Store {
  public:
   // `vfs` names an SQLite VFS to use instead of the default (tests inject faults this way).
@@ -60,9 +62,10 @@ class SqliteStore : public Store {
  private:
   friend class SqliteWriteTransaction;
   friend class SqliteReadScope;
-  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteStore(sqlite3* db, std::string path);
   Status Migrate();
   Status MoveNodesIntoTiles();
+  SqliteWriterStatements& WriterStatements();
   Status Exec(const char* sql) const;
   Status Error(const std::string& what) const;
 
@@ -77,6 +80,7 @@ class SqliteStore : public Store {
   static constexpr size_t kMaxCachedTiles = 65536;
   mutable std::unordered_map<uint64_t, std::array<uint8_t, 2048>> full_tiles_;
   bool writing_ = false;  // a write transaction is open
+  std::unique_ptr<SqliteWriterStatements> writer_statements_;
 };
 
 }  // namespace concordat::store
