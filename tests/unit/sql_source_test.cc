@@ -1,0 +1,122 @@
+// Providers' systems of record, read-only, on both kinds of source: a SQLite file and a real
+// PostgreSQL server started by the tests.
+#include "exchange/sql_source.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "../support/postgres_server.h"
+#include "../support/shell.h"
+
+namespace concordat::exchange {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kRows =
+    "CREATE TABLE cases (ref TEXT, full_name TEXT, case_status TEXT, ethnicity TEXT);"
+    "INSERT INTO cases VALUES ('MOS-1', 'Alex Demo', 'open', NULL),"
+    " ('MOS-2', 'Bailey Sample', 'not open', 'x'), ('MOS-3', 'Twin A', 'open', NULL),"
+    " ('MOS-3', 'Twin B', 'open', NULL);";
+
+class SqlSourceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      path_ = (fs::temp_directory_path() / ("concordat-source-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(n_++) + ".db"))
+                  .string();
+      fs::remove(path_);
+      sqlite3* db = nullptr;
+      ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+      ASSERT_EQ(sqlite3_exec(db, kRows, nullptr, nullptr, nullptr), SQLITE_OK);
+      sqlite3_close(db);
+      url_ = "sqlite:" + path_;
+      param_ = "?1";
+    } else {
+      url_ = testing::PostgresServer::Shared().NewDatabaseUrl();
+      const std::string db = url_.substr(14, url_.find('?') - 14);
+      auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db, kRows));
+      ASSERT_EQ(r.code, 0) << r.out;
+      db_ = db;
+      param_ = "$1";
+    }
+  }
+  void TearDown() override {
+    if (!path_.empty()) fs::remove(path_);
+  }
+  SourceConfig Config(const std::string& query) {
+    SourceConfig c;
+    c.url = url_;
+    c.categories["cf-case-status"] = {query, {{"full_name", "name"}}};
+    return c;
+  }
+  int Rows() {
+    if (GetParam() == "sqlite") {
+      sqlite3* db = nullptr;
+      sqlite3_open(path_.c_str(), &db);
+      sqlite3_stmt* s = nullptr;
+      sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM cases", -1, &s, nullptr);
+      sqlite3_step(s);
+      int n = sqlite3_column_int(s, 0);
+      sqlite3_finalize(s);
+      sqlite3_close(db);
+      return n;
+    }
+    auto r = testing_support::Sh(
+        testing::PostgresServer::Shared().Psql(db_, "SELECT COUNT(*) FROM cases"));
+    return std::stoi(r.out);
+  }
+  static inline int n_ = 0;
+  std::string path_, url_, db_, param_;
+};
+
+TEST_P(SqlSourceTest, ASubjectsRecordComesBackRenamedWithoutNulls) {
+  auto source = SqlSource::Open(
+      "essex-cc",
+      Config("SELECT full_name, case_status, ethnicity FROM cases WHERE ref = " + param_));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto rec = (*source)->Fetch("cf-case-status", "MOS-1");
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_TRUE(rec->has_value());
+  EXPECT_EQ(**rec, (Record{{"name", "Alex Demo"}, {"case_status", "open"}}));
+  auto none = (*source)->Fetch("cf-case-status", "MOS-404");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto injected = (*source)->Fetch("cf-case-status", "x' OR '1'='1");
+  ASSERT_TRUE(injected.ok());
+  EXPECT_FALSE(injected->has_value()) << "the subject is a parameter, never SQL";
+  auto twins = (*source)->Fetch("cf-case-status", "MOS-3");
+  EXPECT_FALSE(twins.ok());
+  EXPECT_NE(twins.status().message().find("more than one record"), std::string::npos);
+  EXPECT_EQ((*source)->Fetch("other-category", "MOS-1").status().code(), Status::Code::kNotFound);
+}
+
+TEST_P(SqlSourceTest, TheSourceCannotBeChangedThroughIt) {
+  auto source = SqlSource::Open("essex-cc", Config("DELETE FROM cases WHERE ref = " + param_));
+  if (source.ok()) {  // PostgreSQL prepares it; the read-only session refuses to run it
+    EXPECT_FALSE((*source)->Fetch("cf-case-status", "MOS-1").ok());
+  } else {
+    EXPECT_NE(source.status().message().find("connectors.essex-cc.categories.cf-case-status"),
+              std::string::npos)
+        << source.status().message();
+  }
+  EXPECT_EQ(Rows(), 4);
+}
+
+TEST_P(SqlSourceTest, ABadQueryIsNamedWhenTheSourceOpens) {
+  auto source = SqlSource::Open("essex-cc", Config("SELEC nonsense"));
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.status().message().find("connectors.essex-cc.categories.cf-case-status.query"),
+            std::string::npos)
+      << source.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Sources, SqlSourceTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace concordat::exchange
