@@ -26,7 +26,12 @@ struct HttpsServer::Impl {
   ServerConfig config;
   Service* service;
   LogLines* log;
-  net::io_context ioc;
+  // One io_context per network thread, each connection on one of them (round robin): no
+  // strand or lock between a connection's steps, and the threads share the load evenly.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  size_t next = 0;
+  net::io_context& ioc;  // the first: acceptor, signals, draining
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor acceptor{ioc};
   net::thread_pool workers;
@@ -34,8 +39,25 @@ struct HttpsServer::Impl {
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
 
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts() {
+    std::vector<std::unique_ptr<net::io_context>> v;
+    const unsigned n = std::max(2u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) v.push_back(std::make_unique<net::io_context>());
+    return v;
+  }
   Impl(const ServerConfig& c, Service* s, LogLines* l)
-      : config(c), service(s), log(l), workers(static_cast<size_t>(c.worker_threads)) {}
+      : config(c),
+        service(s),
+        log(l),
+        iocs(MakeContexts()),
+        ioc(*iocs[0]),
+        workers(static_cast<size_t>(c.worker_threads)) {
+    for (auto& i : iocs) guards.push_back(net::make_work_guard(*i));
+  }
+  void StopAll() {
+    for (auto& g : guards) g.reset();
+    for (auto& i : iocs) i->stop();
+  }
   void Accept();
   void BeginDrain();
 };
@@ -178,7 +200,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpsServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& target = *iocs[next++ % iocs.size()];
+  acceptor.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) return;  // closed: draining
     std::make_shared<Session>(std::move(socket), this)->Start();
     Accept();
@@ -197,7 +220,7 @@ void HttpsServer::Impl::BeginDrain() {
   *poll = [this, timer, deadline, poll] {
     if (in_flight.load() == 0 || std::chrono::steady_clock::now() > deadline) {
       log->Write(Level::kInfo, "stopped", {{"#unanswered", std::to_string(in_flight.load())}});
-      ioc.stop();
+      StopAll();
       return;
     }
     timer->expires_after(std::chrono::milliseconds(20));
@@ -243,9 +266,8 @@ void HttpsServer::Run() {
     if (!ec) s.BeginDrain();
   });
   s.Accept();
-  const unsigned n = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < n; ++i) threads.emplace_back([&s] { s.ioc.run(); });
+  for (size_t i = 1; i < s.iocs.size(); ++i) threads.emplace_back([&s, i] { s.iocs[i]->run(); });
   s.ioc.run();
   for (auto& t : threads) t.join();
 }
