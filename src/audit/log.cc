@@ -1,5 +1,7 @@
 #include "audit/log.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -56,7 +58,10 @@ Result<std::vector<Hash>> Log::ConsistencyProofFor(uint64_t first, uint64_t seco
 }
 
 GroupCommitter::GroupCommitter(Log* log, size_t max_batch) : log_(log), max_batch_(max_batch) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-writer");  // seen in top -H, perf, gdb
+    Run();
+  });
 }
 
 GroupCommitter::~GroupCommitter() {

@@ -1,6 +1,7 @@
 #include "server/https_server.h"
 
 #include <openssl/ssl.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -267,7 +268,12 @@ void HttpsServer::Run() {
   });
   s.Accept();
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < s.iocs.size(); ++i) threads.emplace_back([&s, i] { s.iocs[i]->run(); });
+  for (size_t i = 1; i < s.iocs.size(); ++i)
+    threads.emplace_back([&s, i] {
+      pthread_setname_np(pthread_self(), ("net-" + std::to_string(i)).c_str());
+      s.iocs[i]->run();
+    });
+  pthread_setname_np(pthread_self(), "net-0");
   s.ioc.run();
   for (auto& t : threads) t.join();
 }
