@@ -278,6 +278,10 @@ void HttpsServer::Run() {
   for (auto& t : threads) t.join();
 }
 
+void HttpsServer::JoinWorkers() {
+  impl_->workers.join();
+}
+
 void HttpsServer::Stop() {
   net::post(impl_->ioc, [this] { impl_->BeginDrain(); });
 }

@@ -25,6 +25,10 @@ class HttpsServer {
   Status Listen();  // binds the listen address; fails naming it when taken
   void Run();       // serves until Stop() or SIGTERM/SIGINT, then drains
   void Stop();
+  // After Run(): waits for handlers still running on the worker pool. Call it before the
+  // Service is destroyed; destroy the Service before this server (its log writer may still
+  // hand results to the network threads' queues, which this server owns).
+  void JoinWorkers();
 
   struct Impl;
 

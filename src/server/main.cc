@@ -67,5 +67,9 @@ int main(int argc, char** argv) {
                 return all;
               }()}});
   server.Run();
+  // In this order: handlers still on the worker pool finish, then the service (and its log
+  // writer, which drains what was submitted), then the network side.
+  server.JoinWorkers();
+  service->reset();
   return 0;
 }
