@@ -61,6 +61,9 @@ struct HttpsServer::Impl {
   }
   void Accept();
   void BeginDrain();
+  void PollDrain();  // until nothing is in flight (or 30 s have passed), then stop
+  net::steady_timer drain_timer{ioc};
+  std::chrono::steady_clock::time_point drain_deadline;
 };
 
 namespace {
@@ -215,19 +218,18 @@ void HttpsServer::Impl::BeginDrain() {
              {{"#in_flight", std::to_string(in_flight.load())}});
   beast::error_code ec;
   acceptor.close(ec);
-  auto timer = std::make_shared<net::steady_timer>(ioc);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  auto poll = std::make_shared<std::function<void()>>();
-  *poll = [this, timer, deadline, poll] {
-    if (in_flight.load() == 0 || std::chrono::steady_clock::now() > deadline) {
-      log->Write(Level::kInfo, "stopped", {{"#unanswered", std::to_string(in_flight.load())}});
-      StopAll();
-      return;
-    }
-    timer->expires_after(std::chrono::milliseconds(20));
-    timer->async_wait([poll](beast::error_code) { (*poll)(); });
-  };
-  (*poll)();
+  drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  PollDrain();
+}
+
+void HttpsServer::Impl::PollDrain() {
+  if (in_flight.load() == 0 || std::chrono::steady_clock::now() > drain_deadline) {
+    log->Write(Level::kInfo, "stopped", {{"#unanswered", std::to_string(in_flight.load())}});
+    StopAll();
+    return;
+  }
+  drain_timer.expires_after(std::chrono::milliseconds(20));
+  drain_timer.async_wait([this](beast::error_code) { PollDrain(); });
 }
 
 HttpsServer::HttpsServer(const ServerConfig& config, Service* service, LogLines* log)
