@@ -120,6 +120,36 @@ HttpResponse Problem(int status, const std::string& code, const std::string& mes
   return r;
 }
 
+namespace {
+
+// A governance event in the log (not a decision): who did what, under which protocol version.
+audit::LogEntry Event(const char* kind, int64_t at_ms, const store::User& user,
+                      const std::string& protocol, const std::string& version,
+                      std::string request) {
+  audit::LogEntry e;
+  e.kind = kind;
+  e.at = Instant{at_ms / 1000};
+  e.actor = user.id;
+  e.organisation = user.organisation;
+  e.protocol = protocol;
+  e.version = version;
+  e.request = std::move(request);
+  return e;
+}
+
+// A deny of a look-up or request: 403 with the decision that was logged.
+HttpResponse Denied(const char* what, uint64_t index, const std::string& rendered) {
+  HttpResponse out = Json(403, std::string("{\"status\":403,\"code\":\"DENIED\",\"message\":"
+                                           "\"the protocol in force does not permit this ") +
+                                   what + "\",\"audit_index\":" + std::to_string(index) +
+                                   ",\"decision\":" + rendered + "}");
+  out.content_type = "application/problem+json";
+  out.log_outcome = "deny";
+  return out;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLines* log) {
   std::unique_ptr<Service> s(new Service());
   s->config_ = config;
@@ -475,14 +505,7 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
       if (!index.ok())
         return Problem(503, "AUDIT_UNAVAILABLE",
                        "the decision could not be recorded in the audit log, so it is not given");
-      HttpResponse out = Json(403,
-                              "{\"status\":403,\"code\":\"DENIED\",\"message\":\"the "
-                              "protocol in force does not permit this look-up\","
-                              "\"audit_index\":" +
-                                  std::to_string(*index) + ",\"decision\":" + *rendered + "}");
-      out.content_type = "application/problem+json";
-      out.log_outcome = "deny";
-      return out;
+      return Denied("look-up", *index, *rendered);
     };
     return plan;
   }
@@ -543,19 +566,13 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
   d->wrapped_key = std::move(sealed.wrapped_key);
   // The decision, the disclosure's entry and the disclosure itself commit together, in one
   // transaction, before anyone sees the data.
-  audit::LogEntry e;
-  e.kind = "disclosure";
-  e.at = Instant{d->at_ms / 1000};
-  e.actor = user.id;
-  e.organisation = user.organisation;
-  e.protocol = d->protocol;
-  e.version = d->version;
-  e.request = json{{"disclosure", d->id},
-                   {"from", provider},
-                   {"category", category},
-                   {"fields", sent},
-                   {"decision", "the entry before"}}
-                  .dump();
+  audit::LogEntry e = Event("disclosure", d->at_ms, user, d->protocol, d->version,
+                            json{{"disclosure", d->id},
+                                 {"from", provider},
+                                 {"category", category},
+                                 {"fields", sent},
+                                 {"decision", "the entry before"}}
+                                .dump());
   e.payload_hash = "sha256:" + Sha256Hex(d->ciphertext);
   plan.entries.push_back(std::move(e));
   plan.hooks.resize(2);
@@ -630,15 +647,8 @@ HttpResponse Service::DisclosureContent(const std::string& id, const store::User
     return Problem(500, "INTERNAL", content.status().message());
   }
   // Reading personal data again is itself recorded.
-  audit::LogEntry e;
-  e.kind = "disclosure-read";
-  e.at = Instant{audit::NowMillis() / 1000};
-  e.actor = user.id;
-  e.organisation = user.organisation;
-  e.protocol = (*d)->protocol;
-  e.version = (*d)->version;
-  e.request = json{{"disclosure", id}}.dump();
-  auto recorded = Record(std::move(e));
+  auto recorded = Record(Event("disclosure-read", audit::NowMillis(), user, (*d)->protocol,
+                               (*d)->version, json{{"disclosure", id}}.dump()));
   if (!recorded.ok())
     return Problem(503, "AUDIT_UNAVAILABLE", "the read could not be recorded, so it is refused");
   json body = json::parse(*content);
@@ -720,14 +730,7 @@ HttpResponse Service::CreateRequest(const HttpRequest& r, const store::User& use
   std::string rendered;
   decide::RenderJson(*registry_, request, decision, &rendered);
   if (!decision.permit) {
-    HttpResponse out = Json(403,
-                            "{\"status\":403,\"code\":\"DENIED\",\"message\":\"the "
-                            "protocol in force does not permit this request\","
-                            "\"audit_index\":" +
-                                std::to_string(*decided) + ",\"decision\":" + rendered + "}");
-    out.content_type = "application/problem+json";
-    out.log_outcome = "deny";
-    return out;
+    return Denied("request", *decided, rendered);
   }
   const auto& protocol = *registry_->protocols()[static_cast<size_t>(decision.protocol)].source;
   store::ShareRequest q;
@@ -843,14 +846,8 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
   }
   if (!refused.empty()) {
     // Not cut silently: the whole answer is refused, and the refusal is logged.
-    audit::LogEntry e;
-    e.kind = "answer-refused";
-    e.at = Instant{audit::NowMillis() / 1000};
-    e.actor = user.id;
-    e.organisation = user.organisation;
-    e.protocol = q.protocol;
-    e.version = q.version;
-    e.request = json{{"request", q.id}, {"refused_fields", refused}}.dump();
+    audit::LogEntry e = Event("answer-refused", audit::NowMillis(), user, q.protocol, q.version,
+                              json{{"request", q.id}, {"refused_fields", refused}}.dump());
     e.decision = "deny";
     e.reasons = {"DATA_NOT_COVERED"};
     auto recorded = Record(std::move(e));
@@ -888,15 +885,9 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
   d.nonce = sealed.nonce;
   d.ciphertext = sealed.ciphertext;
   d.wrapped_key = sealed.wrapped_key;
-  audit::LogEntry e;
-  e.kind = "disclosure";
-  e.at = Instant{d.at_ms / 1000};
-  e.actor = user.id;
-  e.organisation = user.organisation;
-  e.protocol = d.protocol;
-  e.version = d.version;
-  e.request =
-      json{{"disclosure", d.id}, {"request", q.id}, {"to", d.to_org}, {"fields", d.fields}}.dump();
+  audit::LogEntry e = Event(
+      "disclosure", d.at_ms, user, d.protocol, d.version,
+      json{{"disclosure", d.id}, {"request", q.id}, {"to", d.to_org}, {"fields", d.fields}}.dump());
   e.payload_hash = "sha256:" + Sha256Hex(d.ciphertext);
   store::Store* st = store_.get();
   auto recorded = committer_
@@ -927,15 +918,8 @@ HttpResponse Service::Decline(const HttpRequest& r, const store::User& user,
   if (!body.ok()) return BodyProblem(body.status());
   std::string reason;
   if (Status s = StringField(*body, "reason", true, &reason); !s.ok()) return BodyProblem(s);
-  audit::LogEntry e;
-  e.kind = "decline";
-  e.at = Instant{audit::NowMillis() / 1000};
-  e.actor = user.id;
-  e.organisation = user.organisation;
-  e.protocol = q.protocol;
-  e.version = q.version;
-  e.request = json{{"request", q.id}, {"reason", reason}}.dump();
-  auto recorded = Record(std::move(e));
+  auto recorded = Record(Event("decline", audit::NowMillis(), user, q.protocol, q.version,
+                               json{{"request", q.id}, {"reason", reason}}.dump()));
   if (!recorded.ok())
     return Problem(503, "AUDIT_UNAVAILABLE", "the decline could not be recorded; try again");
   if (Status closed =
@@ -961,15 +945,9 @@ HttpResponse Service::ShowRequest(const store::User& user, const store::ShareReq
     auto content =
         vault_->Open(q.disclosure_id, {(*d)->nonce, (*d)->ciphertext, (*d)->wrapped_key});
     if (!content.ok()) return Problem(500, "INTERNAL", content.status().message());
-    audit::LogEntry e;
-    e.kind = "disclosure-read";
-    e.at = Instant{audit::NowMillis() / 1000};
-    e.actor = user.id;
-    e.organisation = user.organisation;
-    e.protocol = q.protocol;
-    e.version = q.version;
-    e.request = json{{"disclosure", q.disclosure_id}, {"request", q.id}}.dump();
-    if (!Record(std::move(e)).ok())
+    if (!Record(Event("disclosure-read", audit::NowMillis(), user, q.protocol, q.version,
+                      json{{"disclosure", q.disclosure_id}, {"request", q.id}}.dump()))
+             .ok())
       return Problem(503, "AUDIT_UNAVAILABLE", "the read could not be recorded, so it is refused");
     out["answer"] = json::parse(*content)["fields"];
   }

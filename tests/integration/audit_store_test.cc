@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "../support/shell.h"
 #include "audit/merkle.h"
 #include "base/sha256.h"
 
@@ -22,22 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct ShellRun {
-  int code = -1;
-  std::string out;
-};
-
-ShellRun Sh(const std::string& cmd) {
-  ShellRun r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using testing_support::Sh;
+using testing_support::ShellRun;
 
 class AuditStore : public ::testing::Test {
  protected:

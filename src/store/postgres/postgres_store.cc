@@ -7,6 +7,23 @@ namespace {
 
 constexpr int kSchemaVersion = 4;  // the latest migration below
 
+// Lists (roles, fields, categories) are kept as comma-separated text.
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < s.size();) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 constexpr int64_t kWriterLock = 0x436f6e636f7264;  // "Concord": the log's writer lock
 
 // Version 2: the people who use the server.
@@ -421,21 +438,6 @@ Status PostgresStore::Migrate() {
 }
 
 namespace {
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
-  return out;
-}
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  for (size_t start = 0; start < s.size();) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 ShareRequest ReadRequest(PGresult* r, int row) {
   auto col = [&](int i) {
     return std::string(PQgetvalue(r, row, i), static_cast<size_t>(PQgetlength(r, row, i)));
@@ -566,8 +568,7 @@ Status PostgresStore::CloseRequest(const std::string& id, const std::string& sta
 
 Status PostgresStore::PutDisclosure(const Disclosure& d) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  std::string fields;
-  for (const auto& f : d.fields) fields += (fields.empty() ? "" : ",") + f;
+  const std::string fields = Join(d.fields);
   const std::string at = std::to_string(d.at_ms), index = std::to_string(d.audit_index);
   const std::string* text[] = {
       &d.id,       &at,           &d.from_org,    &d.to_org, &d.to_user,
@@ -609,13 +610,7 @@ Disclosure ReadDisclosure(PGresult* r, int row, bool content) {
   d.protocol = col(5);
   d.version = col(6);
   d.subject_tag = col(7);
-  const std::string fields = col(8);
-  for (size_t start = 0; start < fields.size();) {
-    size_t comma = fields.find(',', start);
-    if (comma == std::string::npos) comma = fields.size();
-    d.fields.push_back(fields.substr(start, comma - start));
-    start = comma + 1;
-  }
+  d.fields = Split(col(8));
   d.retain_until = col(9);
   d.audit_index = static_cast<uint64_t>(GetInt(r, row, 10));
   if (content) {
@@ -655,8 +650,7 @@ Result<std::optional<Disclosure>> PostgresStore::DisclosureById(const std::strin
 
 Status PostgresStore::AddUser(const User& user) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  std::string roles;
-  for (const auto& r : user.roles) roles += (roles.empty() ? "" : ",") + r;
+  const std::string roles = Join(user.roles);
   const char* values[5] = {user.id.c_str(), user.organisation.c_str(), user.name.c_str(),
                            roles.c_str(), user.token_hash.c_str()};
   Res r(PQexecParams(conn_,
@@ -682,14 +676,7 @@ Result<std::optional<User>> PostgresStore::UserByTokenHash(const std::string& to
   auto col = [&](int i) {
     return std::string(PQgetvalue(res.r, 0, i), static_cast<size_t>(PQgetlength(res.r, 0, i)));
   };
-  User u{col(0), col(1), col(2), {}, token_hash};
-  const std::string all = col(3);
-  for (size_t start = 0; start < all.size();) {
-    size_t comma = all.find(',', start);
-    if (comma == std::string::npos) comma = all.size();
-    u.roles.push_back(all.substr(start, comma - start));
-    start = comma + 1;
-  }
+  User u{col(0), col(1), col(2), Split(col(3)), token_hash};
   return std::optional<User>(std::move(u));
 }
 

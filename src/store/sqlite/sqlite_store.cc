@@ -36,6 +36,17 @@ class Stmt {
   int rc_ = SQLITE_ERROR;
 };
 
+std::string ColumnText(sqlite3_stmt* s, int col) {
+  const unsigned char* t = sqlite3_column_text(s, col);
+  return std::string(t ? reinterpret_cast<const char*>(t) : "");
+}
+
+std::string ColumnBlob(sqlite3_stmt* s, int col) {
+  const void* p = sqlite3_column_blob(s, col);
+  return std::string(static_cast<const char*>(p ? p : ""),
+                     static_cast<size_t>(sqlite3_column_bytes(s, col)));
+}
+
 bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   if (sqlite3_column_type(s, col) != SQLITE_BLOB || sqlite3_column_bytes(s, col) != 32)
     return false;
@@ -157,13 +168,13 @@ CREATE INDEX requests_from ON requests (from_org, at_ms);
 CREATE INDEX requests_to ON requests (to_org, at_ms);
 )sql";
 
-std::string JoinRoles(const std::vector<std::string>& roles) {
+std::string JoinList(const std::vector<std::string>& roles) {
   std::string out;
   for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
   return out;
 }
 
-std::vector<std::string> SplitRoles(std::string_view s) {
+std::vector<std::string> SplitList(std::string_view s) {
   std::vector<std::string> out;
   while (!s.empty()) {
     size_t comma = s.find(',');
@@ -618,8 +629,8 @@ Status SqliteStore::PutRequest(const ShareRequest& r) {
   s.BindText(7, r.version);
   s.BindText(8, r.purpose);
   s.BindText(9, r.audit_reference);
-  s.BindText(10, JoinRoles(r.data));
-  s.BindText(11, JoinRoles(r.allowed_fields));
+  s.BindText(10, JoinList(r.data));
+  s.BindText(11, JoinList(r.allowed_fields));
   s.BindText(12, r.subject_tag);
   s.BindText(13, r.status);
   s.BindInt(14, static_cast<int64_t>(r.decision_index));
@@ -639,15 +650,8 @@ Status SqliteStore::PutRequest(const ShareRequest& r) {
 
 namespace {
 ShareRequest ReadRequest(sqlite3_stmt* q) {
-  auto text = [&](int i) {
-    const unsigned char* t = sqlite3_column_text(q, i);
-    return std::string(t ? reinterpret_cast<const char*>(t) : "");
-  };
-  auto blob = [&](int i) {
-    const void* p = sqlite3_column_blob(q, i);
-    return std::string(static_cast<const char*>(p ? p : ""),
-                       static_cast<size_t>(sqlite3_column_bytes(q, i)));
-  };
+  auto text = [q](int i) { return ColumnText(q, i); };
+  auto blob = [q](int i) { return ColumnBlob(q, i); };
   ShareRequest r;
   r.id = text(0);
   r.at_ms = sqlite3_column_int64(q, 1);
@@ -658,8 +662,8 @@ ShareRequest ReadRequest(sqlite3_stmt* q) {
   r.version = text(6);
   r.purpose = text(7);
   r.audit_reference = text(8);
-  r.data = SplitRoles(text(9));
-  r.allowed_fields = SplitRoles(text(10));
+  r.data = SplitList(text(9));
+  r.allowed_fields = SplitList(text(10));
   r.subject_tag = text(11);
   r.status = text(12);
   r.decision_index = static_cast<uint64_t>(sqlite3_column_int64(q, 13));
@@ -743,7 +747,7 @@ Status SqliteStore::PutDisclosure(const Disclosure& d) {
   s.BindText(6, d.protocol);
   s.BindText(7, d.version);
   s.BindText(8, d.subject_tag);
-  s.BindText(9, JoinRoles(d.fields));
+  s.BindText(9, JoinList(d.fields));
   s.BindText(10, d.retain_until);
   s.BindBlob(11, d.nonce.data(), d.nonce.size());
   s.BindBlob(12, d.ciphertext.data(), d.ciphertext.size());
@@ -758,15 +762,8 @@ Status SqliteStore::PutDisclosure(const Disclosure& d) {
 
 namespace {
 Disclosure ReadDisclosure(sqlite3_stmt* q, bool content) {
-  auto text = [&](int i) {
-    const unsigned char* t = sqlite3_column_text(q, i);
-    return std::string(t ? reinterpret_cast<const char*>(t) : "");
-  };
-  auto blob = [&](int i) {
-    const void* p = sqlite3_column_blob(q, i);
-    return std::string(static_cast<const char*>(p ? p : ""),
-                       static_cast<size_t>(sqlite3_column_bytes(q, i)));
-  };
+  auto text = [q](int i) { return ColumnText(q, i); };
+  auto blob = [q](int i) { return ColumnBlob(q, i); };
   Disclosure d;
   d.id = text(0);
   d.at_ms = sqlite3_column_int64(q, 1);
@@ -776,7 +773,7 @@ Disclosure ReadDisclosure(sqlite3_stmt* q, bool content) {
   d.protocol = text(5);
   d.version = text(6);
   d.subject_tag = text(7);
-  d.fields = SplitRoles(text(8));
+  d.fields = SplitList(text(8));
   d.retain_until = text(9);
   d.audit_index = static_cast<uint64_t>(sqlite3_column_int64(q, 10));
   if (content) {
@@ -826,7 +823,7 @@ Status SqliteStore::AddUser(const User& user) {
   s.BindText(1, user.id);
   s.BindText(2, user.organisation);
   s.BindText(3, user.name);
-  s.BindText(4, JoinRoles(user.roles));
+  s.BindText(4, JoinList(user.roles));
   s.BindText(5, user.token_hash);
   int rc = s.Step();
   if (rc == SQLITE_CONSTRAINT)
@@ -843,11 +840,8 @@ Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& toke
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<User>();
   if (rc != SQLITE_ROW) return Error("reading users");
-  auto col = [&](int i) {
-    const unsigned char* t = sqlite3_column_text(s.get(), i);
-    return std::string(t ? reinterpret_cast<const char*>(t) : "");
-  };
-  User u{col(0), col(1), col(2), SplitRoles(col(3)), token_hash};
+  auto col = [&s](int i) { return ColumnText(s.get(), i); };
+  User u{col(0), col(1), col(2), SplitList(col(3)), token_hash};
   return std::optional<User>(std::move(u));
 }
 
