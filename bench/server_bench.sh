@@ -3,6 +3,7 @@
 # certificate), drives each with the same wrk settings (keep-alive), and prints requests per
 # second, p99 latency and the ratio to nginx serving a small static response.
 #   bench/server_bench.sh [seconds=10] [connections=32]
+# ONLY=decide or ONLY=lookup runs one of the two; PERF="perf record -g -o FILE" profiles the server.
 # Needs the release build (make build-release), nginx and wrk (scripts/install-deps.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,8 +77,9 @@ run() {  # name url [script]
 }
 q="protocol=demo-safeguarding-requests&purpose=child-protection&justification=strategy+meeting&audit_reference=AR-77&subject=MOS-100001"
 nginx_line=$(run "nginx, static 15-byte JSON" "https://127.0.0.1:$p2/")
-decide_line=$(run "concordatd POST /v1/decide (audited)" "https://127.0.0.1:$p1/v1/decide" "$root/bench/server/decide.lua")
-lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "https://127.0.0.1:$p1/v1/lookup/essex-cc/cf-case-status?$q" "$root/bench/server/lookup.lua")
+decide_line="skipped|0|-|0"; lookup_line="skipped|0|-|0"
+[ "${ONLY:-decide}" = lookup ] || decide_line=$(run "concordatd POST /v1/decide (audited)" "https://127.0.0.1:$p1/v1/decide" "$root/bench/server/decide.lua")
+[ "${ONLY:-lookup}" = decide ] || lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "https://127.0.0.1:$p1/v1/lookup/essex-cc/cf-case-status?$q" "$root/bench/server/lookup.lua")
 nginx_rps=$(echo "$nginx_line" | cut -d'|' -f2)
 echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores"
 printf '%-58s %12s %10s %8s %10s\n' "target" "requests/s" "p99" "non-2xx" "vs nginx"

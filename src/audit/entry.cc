@@ -1,5 +1,6 @@
 #include "audit/entry.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "base/json_string.h"
@@ -18,12 +19,10 @@ bool IsKindSlug(const std::string& s) {
 
 }  // namespace
 
-std::string EncodeEntry(const LogEntry& e) {
+std::string EncodeEntryTail(const LogEntry& e) {
   // Written by hand, in the canonical key order; the request is kept as a JSON string.
   std::string o;
-  o.reserve(160 + e.request.size() + e.actor.size());
-  o += "{\"index\":";
-  o += std::to_string(e.index);
+  o.reserve(160 + e.request.size() + e.request.size() / 4 + e.actor.size());
   auto text = [&](const char* key, std::string_view v) {
     o += ",\"";
     o += key;
@@ -51,6 +50,22 @@ std::string EncodeEntry(const LogEntry& e) {
   text("payload_hash", e.payload_hash);
   o += '}';
   return o;
+}
+
+std::string EncodeEntryWithTail(uint64_t index, std::string_view tail) {
+  char digits[24];
+  const int n =
+      std::snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(index));
+  std::string o;
+  o.reserve(10 + static_cast<size_t>(n) + tail.size());
+  o += "{\"index\":";
+  o.append(digits, static_cast<size_t>(n));
+  o += tail;
+  return o;
+}
+
+std::string EncodeEntry(const LogEntry& e) {
+  return EncodeEntryWithTail(e.index, EncodeEntryTail(e));
 }
 
 Result<uint64_t> EntryIndex(std::string_view encoded) {

@@ -35,6 +35,11 @@ struct LogEntry {
 
 // The canonical encoding (includes `index`).
 std::string EncodeEntry(const LogEntry& e);
+// The encoding in two parts, so that the part that does not depend on the index can be made
+// before the index is known (on the submitting thread, not the log's single writer):
+// EncodeEntry(e) == EncodeEntryWithTail(e.index, EncodeEntryTail(e)).
+std::string EncodeEntryTail(const LogEntry& e);
+std::string EncodeEntryWithTail(uint64_t index, std::string_view tail);
 // Parses a canonical encoding; fails on anything EncodeEntry would not produce.
 Result<LogEntry> DecodeEntry(std::string_view encoded);
 // The index an encoding carries, read without decoding the rest (verification's fast path).

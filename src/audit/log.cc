@@ -14,7 +14,8 @@ int64_t NowMillis() {
 }
 
 Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t timestamp_ms,
-                                   const std::vector<WithEntry>* with_entry) {
+                                   const std::vector<WithEntry>* with_entry,
+                                   const std::vector<std::string>* tails) {
   auto tx = backend_->BeginWrite();
   if (!tx.ok()) return tx.status();
   LogWriteTransaction& t = **tx;
@@ -24,7 +25,8 @@ Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t times
   for (size_t k = 0; k < entries->size(); ++k) {
     LogEntry& e = (*entries)[k];
     e.index = n;
-    const std::string encoded = EncodeEntry(e);
+    const std::string encoded =
+        tails && k < tails->size() ? EncodeEntryWithTail(n, (*tails)[k]) : EncodeEntry(e);
     Hash leaf = LeafHash(encoded);
     if (Status s = t.PutEntry(n, encoded, leaf); !s.ok()) return s;
     // The complete subtrees this leaf closes: one per trailing one bit of n.
@@ -73,6 +75,18 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
+namespace {
+
+// The index-free part of each entry's encoding, made on the submitting thread.
+std::vector<std::string> Tails(const std::vector<LogEntry>& entries) {
+  std::vector<std::string> tails;
+  tails.reserve(entries.size());
+  for (const LogEntry& e : entries) tails.push_back(EncodeEntryTail(e));
+  return tails;
+}
+
+}  // namespace
+
 GroupCommitter::Receipt GroupCommitter::Submit(LogEntry entry, Log::WithEntry with_entry) {
   std::vector<LogEntry> one;
   one.push_back(std::move(entry));
@@ -85,18 +99,21 @@ std::vector<GroupCommitter::Receipt> GroupCommitter::SubmitTogether(
     std::vector<LogEntry> entries, std::vector<Log::WithEntry> with_entry) {
   std::vector<Receipt> receipts;
   receipts.reserve(entries.size());
+  std::vector<std::string> tails = Tails(entries);
   bool first;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.empty() || queue_.back()->entries.size() + entries.size() > max_batch_) {
       queue_.push_back(std::make_shared<Batch>());
-      queue_.back()->entries.reserve(std::min<size_t>(max_batch_, 1024));
+      queue_.back()->entries.reserve(std::min<size_t>(max_batch_, 64));
+      queue_.back()->tails.reserve(std::min<size_t>(max_batch_, 64));
     }
     std::shared_ptr<Batch> batch = queue_.back();
     first = batch->entries.empty();
     for (size_t i = 0; i < entries.size(); ++i) {
       receipts.push_back(Receipt(batch, batch->entries.size()));
       batch->entries.push_back(std::move(entries[i]));
+      batch->tails.push_back(std::move(tails[i]));
       if (i < with_entry.size() && with_entry[i]) {
         batch->with_entry.resize(batch->entries.size());
         batch->with_entry.back() = std::move(with_entry[i]);
@@ -109,17 +126,20 @@ std::vector<GroupCommitter::Receipt> GroupCommitter::SubmitTogether(
 
 void GroupCommitter::SubmitAsync(std::vector<LogEntry> entries,
                                  std::vector<Log::WithEntry> with_entry, Done done) {
+  std::vector<std::string> tails = Tails(entries);
   bool first;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.empty() || queue_.back()->entries.size() + entries.size() > max_batch_) {
       queue_.push_back(std::make_shared<Batch>());
-      queue_.back()->entries.reserve(std::min<size_t>(max_batch_, 1024));
+      queue_.back()->entries.reserve(std::min<size_t>(max_batch_, 64));
+      queue_.back()->tails.reserve(std::min<size_t>(max_batch_, 64));
     }
     Batch& batch = *queue_.back();
     first = batch.entries.empty();
     for (size_t i = 0; i < entries.size(); ++i) {
       batch.entries.push_back(std::move(entries[i]));
+      batch.tails.push_back(std::move(tails[i]));
       if (i < with_entry.size() && with_entry[i]) {
         batch.with_entry.resize(batch.entries.size());
         batch.with_entry.back() = std::move(with_entry[i]);
@@ -148,8 +168,9 @@ void GroupCommitter::Run() {
       batch = std::move(queue_.front());
       queue_.pop_front();  // closed: later submissions start a new batch
     }
-    auto sth = log_->Append(&batch->entries, NowMillis(),
-                            batch->with_entry.empty() ? nullptr : &batch->with_entry);
+    auto sth =
+        log_->Append(&batch->entries, NowMillis(),
+                     batch->with_entry.empty() ? nullptr : &batch->with_entry, &batch->tails);
     {
       std::lock_guard<std::mutex> lock(batch->mu);
       batch->status = sth.ok() ? Status::Ok() : sth.status();

@@ -30,9 +30,12 @@ class Log {
   // the same transaction once its entry's index is known, so that a row the entry records (a
   // disclosure, say) commits together with it or not at all. A failing function rolls the
   // whole batch back.
+  //
+  // `tails`, when given, holds EncodeEntryTail() of each entry, made beforehand.
   using WithEntry = std::function<Status(uint64_t index)>;
   Result<SignedTreeHead> Append(std::vector<LogEntry>* entries, int64_t timestamp_ms,
-                                const std::vector<WithEntry>* with_entry = nullptr);
+                                const std::vector<WithEntry>* with_entry = nullptr,
+                                const std::vector<std::string>* tails = nullptr);
 
   Result<std::vector<Hash>> InclusionProofFor(uint64_t index, uint64_t tree_size);
   Result<std::vector<Hash>> ConsistencyProofFor(uint64_t first, uint64_t second);
@@ -82,6 +85,7 @@ class GroupCommitter {
   struct Batch {
     std::vector<LogEntry> entries;
     std::vector<Log::WithEntry> with_entry;     // parallel to entries
+    std::vector<std::string> tails;             // EncodeEntryTail of each, by the submitter
     std::vector<std::pair<size_t, Done>> done;  // (entry position, callback)
     std::mutex mu;
     std::condition_variable cv;

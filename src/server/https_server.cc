@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -23,6 +25,38 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
+// Work handed to one network thread from other threads (the audit log's writer): one post
+// wakes the thread for everything that arrived meanwhile, instead of one wake-up per item.
+class Inbox {
+ public:
+  explicit Inbox(boost::asio::io_context* ioc) : ioc_(ioc) {}
+  void Push(std::function<void()> fn) {
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      items_.push_back(std::move(fn));
+      wake = !scheduled_;
+      scheduled_ = true;
+    }
+    if (wake) boost::asio::post(*ioc_, [this] { Drain(); });
+  }
+
+ private:
+  void Drain() {
+    std::vector<std::function<void()>> now;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      now.swap(items_);
+      scheduled_ = false;
+    }
+    for (auto& fn : now) fn();
+  }
+  boost::asio::io_context* ioc_;
+  std::mutex mu_;
+  std::vector<std::function<void()>> items_;
+  bool scheduled_ = false;
+};
+
 struct HttpsServer::Impl {
   ServerConfig config;
   Service* service;
@@ -31,6 +65,7 @@ struct HttpsServer::Impl {
   // strand or lock between a connection's steps, and the threads share the load evenly.
   std::vector<std::unique_ptr<net::io_context>> iocs;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::vector<std::unique_ptr<Inbox>> inboxes;  // one per io_context
   size_t next = 0;
   net::io_context& ioc;  // the first: acceptor, signals, draining
   ssl::context tls{ssl::context::tls_server};
@@ -53,7 +88,10 @@ struct HttpsServer::Impl {
         iocs(MakeContexts()),
         ioc(*iocs[0]),
         workers(static_cast<size_t>(c.worker_threads)) {
-    for (auto& i : iocs) guards.push_back(net::make_work_guard(*i));
+    for (auto& i : iocs) {
+      guards.push_back(net::make_work_guard(*i));
+      inboxes.push_back(std::make_unique<Inbox>(i.get()));
+    }
   }
   void StopAll() {
     for (auto& g : guards) g.reset();
@@ -70,8 +108,8 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpsServer::Impl* server)
-      : stream_(std::move(socket), server->tls), server_(server) {}
+  Session(tcp::socket&& socket, HttpsServer::Impl* server, Inbox* inbox)
+      : stream_(std::move(socket), server->tls), server_(server), inbox_(inbox) {}
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Handshake(); });
@@ -140,31 +178,38 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep = req.keep_alive() && !server_->draining;
     ++server_->in_flight;
     const auto t0 = std::chrono::steady_clock::now();
-    auto finish = [self = shared_from_this(), keep, t0, method = r.method,
-                   path = r.target.substr(0, r.target.find('?'))](HttpResponse resp) {
-      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::steady_clock::now() - t0)
-                          .count();
-      LogLines::Fields f = {{"method", method},
-                            {"path", path},
-                            {"#status", std::to_string(resp.status)},
-                            {"#ms", std::to_string(us / 1000.0)}};
-      if (!resp.log_user.empty()) f.emplace_back("user", resp.log_user);
-      if (!resp.log_org.empty()) f.emplace_back("org", resp.log_org);
-      if (!resp.log_outcome.empty()) f.emplace_back("outcome", resp.log_outcome);
-      if (!self->fingerprint_.empty()) f.emplace_back("client_cert", self->fingerprint_);
-      self->server_->log->Write(resp.status >= 500 ? Level::kError : Level::kInfo, "request", f);
-      net::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep]() mutable {
-        self->Answer(std::move(resp), keep, true);
-      });
+    // Runs on this connection's thread: the request's log line, then the answer.
+    auto respond = [self = shared_from_this(), keep, t0, method = r.method,
+                    path = r.target.substr(0, r.target.find('?'))](HttpResponse resp) {
+      const Level level = resp.status >= 500 ? Level::kError : Level::kInfo;
+      if (self->server_->log->Enabled(level)) {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+        LogLines::Fields f = {{"method", method},
+                              {"path", path},
+                              {"#status", std::to_string(resp.status)},
+                              {"#ms", std::to_string(us / 1000.0)}};
+        if (!resp.log_user.empty()) f.emplace_back("user", resp.log_user);
+        if (!resp.log_org.empty()) f.emplace_back("org", resp.log_org);
+        if (!resp.log_outcome.empty()) f.emplace_back("outcome", resp.log_outcome);
+        if (!self->fingerprint_.empty()) f.emplace_back("client_cert", self->fingerprint_);
+        self->server_->log->Write(level, "request", f);
+      }
+      self->Answer(std::move(resp), keep, true);
     };
-    // Decisions and look-ups wait for the audit log without holding a thread; the rest run
-    // on the worker pool, where waiting is allowed.
-    if (server_->service->TryHandleAsync(r, finish)) return;
-    net::post(server_->workers,
-              [self = shared_from_this(), r = std::move(r), finish = std::move(finish)]() mutable {
-                finish(self->server_->service->Handle(r));
-              });
+    // Decisions and look-ups wait for the audit log without holding a thread, and come back
+    // through this thread's inbox; the rest run on the worker pool, where waiting is allowed.
+    auto resume = [inbox = inbox_](std::function<void()> fn) { inbox->Push(std::move(fn)); };
+    if (server_->service->TryHandleAsync(r, resume, respond)) return;
+    net::post(server_->workers, [self = shared_from_this(), r = std::move(r),
+                                 respond = std::move(respond)]() mutable {
+      HttpResponse resp = self->server_->service->Handle(r);
+      net::post(self->stream_.get_executor(),
+                [resp = std::move(resp), respond = std::move(respond)]() mutable {
+                  respond(std::move(resp));
+                });
+    });
   }
 
   void Answer(HttpResponse resp, bool keep, bool counted) {
@@ -195,6 +240,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::ssl_stream<beast::tcp_stream> stream_;
   HttpsServer::Impl* server_;
+  Inbox* inbox_;  // of the io_context this connection runs on
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<void> response_;
@@ -204,10 +250,10 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpsServer::Impl::Accept() {
-  net::io_context& target = *iocs[next++ % iocs.size()];
-  acceptor.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+  const size_t k = next++ % iocs.size();
+  acceptor.async_accept(*iocs[k], [this, k](beast::error_code ec, tcp::socket socket) {
     if (ec) return;  // closed: draining
-    std::make_shared<Session>(std::move(socket), this)->Start();
+    std::make_shared<Session>(std::move(socket), this, inboxes[k].get())->Start();
     Accept();
   });
 }

@@ -17,6 +17,8 @@ class LogLines {
   explicit LogLines(Level min = Level::kInfo) : min_(min) {}
   static Level ParseLevel(const std::string& s);
 
+  // Whether a line at `level` would be written (so callers can skip building its fields).
+  bool Enabled(Level level) const { return level >= min_; }
   using Fields = std::vector<std::pair<std::string, std::string>>;
   void Write(Level level, const std::string& message, const Fields& fields = {});
   // A field whose value is a number or boolean, written without quotes: prefix the key with '#'.

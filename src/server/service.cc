@@ -249,7 +249,8 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
   return **user;
 }
 
-bool Service::TryHandleAsync(const HttpRequest& r, std::function<void(HttpResponse)> done) {
+bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
+                             std::function<void(HttpResponse)> done) {
   const std::string path = PathOf(r.target);
   const bool decide = path == "/v1/decide" && r.method == "POST";
   const bool lookup = StartsWith(path, "/v1/lookup/") && r.method == "GET";
@@ -268,8 +269,11 @@ bool Service::TryHandleAsync(const HttpRequest& r, std::function<void(HttpRespon
     return true;
   }
   committer_->SubmitAsync(std::move(plan.entries), std::move(plan.hooks),
-                          [finish = std::move(plan.finish), done = std::move(done),
-                           tag](const Result<uint64_t>& i) { done(tag(finish(i))); });
+                          [resume, finish = std::move(plan.finish), done = std::move(done),
+                           tag](const Result<uint64_t>& i) mutable {
+                            resume([finish = std::move(finish), done = std::move(done),
+                                    tag = std::move(tag), i]() { done(tag(finish(i))); });
+                          });
   return true;
 }
 

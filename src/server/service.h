@@ -56,9 +56,13 @@ class Service {
 
   HttpResponse Handle(const HttpRequest& request);
   // Decisions and look-ups without holding a thread while their audit entries become
-  // durable: `done` receives the response then (on the log's writer thread; it must only hand
-  // it on). Returns false, having done nothing, for anything else: call Handle() for it.
-  bool TryHandleAsync(const HttpRequest& request, std::function<void(HttpResponse)> done);
+  // durable. Once they are, the log's writer thread calls `resume` with a function that
+  // makes the response and gives it to `done`: `resume` must only hand that function on to
+  // the thread that should run it (the connection's), so the single writer does no more.
+  // Returns false, having done nothing, for anything else: call Handle() for it.
+  using Resume = std::function<void(std::function<void()>)>;
+  bool TryHandleAsync(const HttpRequest& request, const Resume& resume,
+                      std::function<void(HttpResponse)> done);
   bool Ready();  // the store answers
 
   // The site and device the server establishes for a connection.

@@ -9,6 +9,7 @@
 #include "audit/entry.h"
 #include "audit/log.h"
 #include "audit/verify.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace concordat {
@@ -69,6 +70,11 @@ TEST(AuditLog, EntryEncodingIsCanonicalAndRoundTrips) {
   EXPECT_NE(enc.find("\"request\":\"{\\\"subject\\\":\\\"s-4\\\"}\""), std::string::npos) << enc;
   EXPECT_EQ(*audit::EntryIndex(enc), 9u);
   EXPECT_FALSE(audit::EntryIndex("{\"kind\":1}").ok());
+  // Made in two parts (the submitter's tail, the writer's index): the same bytes.
+  EXPECT_EQ(audit::EncodeEntryWithTail(9, audit::EncodeEntryTail(e)), enc);
+  e.index = 18446744073709551615ull;
+  EXPECT_EQ(audit::EncodeEntryWithTail(e.index, audit::EncodeEntryTail(e)), audit::EncodeEntry(e));
+  EXPECT_EQ(audit::EncodeEntry(e).find("{\"index\":18446744073709551615,"), 0u);
   // Not canonical (spaces, other order): refused.
   EXPECT_FALSE(audit::DecodeEntry("{\"kind\":\"decision\",\"index\":9}").ok());
   std::string spaced = enc;
@@ -145,9 +151,43 @@ TEST(AuditLog, GroupCommitFromManyThreads) {
   std::sort(indices.begin(), indices.end());
   ASSERT_EQ(indices.size(), 2000u);
   for (size_t i = 0; i < indices.size(); ++i) ASSERT_EQ(indices[i], i);
+  // What was stored is what was submitted (encoded partly on the submitting threads).
+  for (uint64_t i : {0ull, 999ull, 1999ull}) {
+    auto stored = f.store->Entry(i);
+    ASSERT_TRUE(stored.ok());
+    auto e = audit::DecodeEntry(stored->encoded);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    EXPECT_EQ(e->index, i);
+    const int n = std::stoi(e->actor.substr(2));
+    audit::LogEntry expected = Entry(n);
+    expected.index = i;
+    EXPECT_EQ(*e, expected);
+  }
   auto sths = f.store->Sths();
   ASSERT_TRUE(sths.ok());
   EXPECT_LT(sths->size(), 2000u) << "entries were committed in groups";
+  EXPECT_TRUE(audit::VerifyLog(*f.store, f.pk).ok);
+}
+
+TEST(Store, TheWriteAheadLogStaysBoundedUnderAWriterThatNeverPauses) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  const fs::path wal = f.dir / "log.db-wal";
+  uintmax_t largest = 0;
+  for (int b = 0; b < 500; ++b) {
+    std::vector<audit::LogEntry> batch;
+    for (int i = 0; i < 8; ++i) batch.push_back(Entry(b * 8 + i));
+    ASSERT_TRUE(log.Append(&batch, 1732406400000 + b).ok());
+    std::error_code ec;
+    largest = std::max(largest, fs::file_size(wal, ec));
+  }
+  // Each batch adds a few 16 KiB frames: 500 batches unchecked would pass 20 MiB. Checkpoints
+  // (the background pass, and the writer's own past 1,024 frames) keep it to about 17 MiB.
+  EXPECT_GT(largest, 0u);
+  EXPECT_LT(largest, 18u * 1024 * 1024) << "the WAL was never checkpointed and restarted";
+  auto* sqlite = dynamic_cast<store::SqliteStore*>(f.store.get());
+  ASSERT_NE(sqlite, nullptr);
+  EXPECT_GT(sqlite->checkpoints_run_in_background(), 0);
   EXPECT_TRUE(audit::VerifyLog(*f.store, f.pk).ok);
 }
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
 namespace concordat::store {
@@ -54,6 +55,8 @@ class SqliteStore : public Store {
   std::unique_ptr<ReadScope> OpenReadScope() const override;
 
   sqlite3* db() const { return db_; }
+  // Checkpoints the background thread has completed (wal_checkpointer.h).
+  int checkpoints_run_in_background() const { return checkpointer_->completed(); }
 
  protected:
   Status InsertProtocolVersion(const std::string& id, const std::string& version,
@@ -81,6 +84,9 @@ class SqliteStore : public Store {
   mutable std::unordered_map<uint64_t, std::array<uint8_t, 2048>> full_tiles_;
   bool writing_ = false;  // a write transaction is open
   std::unique_ptr<SqliteWriterStatements> writer_statements_;
+  // WAL frames after which a commit asks for a checkpoint (16 KiB pages: 4 MiB).
+  static constexpr int kCheckpointFrames = 256;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // closed before db_
 };
 
 }  // namespace concordat::store
