@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -73,7 +74,11 @@ DisclosureVault::~DisclosureVault() {
 
 std::string DisclosureVault::NewId() {
   unsigned char raw[16];
-  randombytes_buf(raw, sizeof raw);
+  const uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  for (int i = 0; i < 6; ++i) raw[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  randombytes_buf(raw + 6, sizeof raw - 6);
   return Hex(raw, sizeof raw);
 }
 

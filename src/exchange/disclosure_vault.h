@@ -33,7 +33,10 @@ class DisclosureVault {
   Result<std::string> Open(const std::string& disclosure_id, const Sealed& sealed) const;
   std::string SubjectTag(const std::string& subject) const;  // 64 hex digits
 
-  static std::string NewId();  // 32 random hex digits
+  // 32 hex digits: the time in milliseconds (48 bits), then 80 random bits, as in UUIDv7. New
+  // ids sort after older ones, so a store's id index grows at one edge instead of taking a
+  // write on a random page per disclosure; the random part keeps them unguessable.
+  static std::string NewId();
 
  private:
   DisclosureVault() = default;

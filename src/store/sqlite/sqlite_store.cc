@@ -7,15 +7,23 @@
 #include <filesystem>
 
 namespace concordat::store {
-namespace {
 
-// A prepared statement that finalises itself.
-class Stmt {
+// A prepared statement that finalises itself (or, borrowed from the store's cache, resets).
+class SqliteStmt {
  public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
+  SqliteStmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  // Borrowed from the store's cache (SqliteStore::Cached): reset, not finalised, when done.
+  SqliteStmt(sqlite3_stmt* cached, int rc) : s_(cached), rc_(rc), owned_(false) {}
+  ~SqliteStmt() {
+    if (owned_) {
+      sqlite3_finalize(s_);
+    } else if (s_) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
+  SqliteStmt(const SqliteStmt&) = delete;
+  SqliteStmt& operator=(const SqliteStmt&) = delete;
   bool ok() const { return rc_ == SQLITE_OK; }
   sqlite3_stmt* get() const { return s_; }
   void BindInt(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
@@ -38,7 +46,12 @@ class Stmt {
  private:
   sqlite3_stmt* s_ = nullptr;
   int rc_ = SQLITE_ERROR;
+  bool owned_ = true;
 };
+
+namespace {
+
+using Stmt = SqliteStmt;
 
 std::string ColumnText(sqlite3_stmt* s, int col) {
   const unsigned char* t = sqlite3_column_text(s, col);
@@ -527,7 +540,22 @@ SqliteWriterStatements& SqliteStore::WriterStatements() {
   return *writer_statements_;
 }
 
+SqliteStmt SqliteStore::Cached(const char* sql) const {
+  auto [it, added] = statements_.try_emplace(sql, nullptr);
+  int rc = SQLITE_OK;
+  if (added) {
+    rc = sqlite3_prepare_v2(db_, sql, -1, &it->second, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(it->second);
+      statements_.erase(it);
+      return Stmt(nullptr, rc);
+    }
+  }
+  return Stmt(it->second, rc);
+}
+
 SqliteStore::~SqliteStore() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   checkpointer_
       .reset();  // its connection closes first, so closing db_ checkpoints and ends the WAL
   writer_statements_.reset();  // finalised before the connection closes
@@ -644,12 +672,12 @@ Status SqliteStore::MoveNodesIntoTiles() {
 
 Status SqliteStore::PutRequest(const ShareRequest& r) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
-         "INSERT INTO requests (id, at_ms, from_org, from_user, to_org, protocol, version, "
-         "purpose, audit_reference, data, allowed_fields, subject_tag, status, decision_index, "
-         "closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, ciphertext, wrapped_key) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-         "?, ?, ?, ?, ?, ?)");
+  Stmt s = Cached(
+      "INSERT INTO requests (id, at_ms, from_org, from_user, to_org, protocol, version, "
+      "purpose, audit_reference, data, allowed_fields, subject_tag, status, decision_index, "
+      "closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, ciphertext, wrapped_key) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?)");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, r.id);
   s.BindInt(2, r.at_ms);
@@ -711,12 +739,12 @@ ShareRequest ReadRequest(sqlite3_stmt* q) {
 
 Result<std::vector<ShareRequest>> SqliteStore::RequestsOf(const std::string& org, size_t limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(db_,
-         "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, "
-         "audit_reference, data, allowed_fields, subject_tag, status, decision_index, "
-         "closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, ciphertext, wrapped_key "
-         "FROM requests WHERE from_org = ?1 OR to_org = ?1 ORDER BY at_ms DESC, "
-         "id LIMIT ?2");
+  Stmt q = Cached(
+      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, "
+      "audit_reference, data, allowed_fields, subject_tag, status, decision_index, "
+      "closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, ciphertext, wrapped_key "
+      "FROM requests WHERE from_org = ?1 OR to_org = ?1 ORDER BY at_ms DESC, "
+      "id LIMIT ?2");
   if (!q.ok()) return Error("preparing");
   q.BindText(1, org);
   q.BindInt(2, static_cast<int64_t>(limit));
@@ -747,9 +775,9 @@ Status SqliteStore::CloseRequest(const std::string& id, const std::string& statu
                                  const std::string& decline_reason,
                                  const std::string& disclosure_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
-         "UPDATE requests SET status = ?, closed_at_ms = ?, closed_by = ?, decline_reason = "
-         "?, disclosure_id = ? WHERE id = ? AND status = 'open'");
+  Stmt s = Cached(
+      "UPDATE requests SET status = ?, closed_at_ms = ?, closed_by = ?, decline_reason = "
+      "?, disclosure_id = ? WHERE id = ? AND status = 'open'");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, status);
   s.BindInt(2, closed_at_ms);
@@ -765,10 +793,10 @@ Status SqliteStore::CloseRequest(const std::string& id, const std::string& statu
 
 Status SqliteStore::PutDisclosure(const Disclosure& d) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
-         "INSERT INTO disclosures (id, at_ms, from_org, to_org, to_user, protocol, version, "
-         "subject_tag, fields, retain_until, nonce, ciphertext, wrapped_key, audit_index) VALUES "
-         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Stmt s = Cached(
+      "INSERT INTO disclosures (id, at_ms, from_org, to_org, to_user, protocol, version, "
+      "subject_tag, fields, retain_until, nonce, ciphertext, wrapped_key, audit_index) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, d.id);
   s.BindInt(2, d.at_ms);
@@ -818,10 +846,10 @@ Disclosure ReadDisclosure(sqlite3_stmt* q, bool content) {
 
 Result<std::vector<Disclosure>> SqliteStore::DisclosuresOf(const std::string& org, size_t limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(db_,
-         "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
-         "retain_until, audit_index FROM disclosures WHERE from_org = ?1 OR to_org = ?1 ORDER BY "
-         "at_ms DESC, id LIMIT ?2");
+  Stmt q = Cached(
+      "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
+      "retain_until, audit_index FROM disclosures WHERE from_org = ?1 OR to_org = ?1 ORDER BY "
+      "at_ms DESC, id LIMIT ?2");
   if (!q.ok()) return Error("preparing");
   q.BindText(1, org);
   q.BindInt(2, static_cast<int64_t>(limit));
@@ -834,9 +862,9 @@ Result<std::vector<Disclosure>> SqliteStore::DisclosuresOf(const std::string& or
 
 Result<std::optional<Disclosure>> SqliteStore::DisclosureById(const std::string& id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(db_,
-         "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
-         "retain_until, audit_index, nonce, ciphertext, wrapped_key FROM disclosures WHERE id = ?");
+  Stmt q = Cached(
+      "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
+      "retain_until, audit_index, nonce, ciphertext, wrapped_key FROM disclosures WHERE id = ?");
   if (!q.ok()) return Error("preparing");
   q.BindText(1, id);
   int rc = q.Step();
@@ -847,9 +875,9 @@ Result<std::optional<Disclosure>> SqliteStore::DisclosureById(const std::string&
 
 Status SqliteStore::AddUser(const User& user) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
-         "INSERT INTO users (id, organisation, name, roles, token_hash, created_at) VALUES (?, ?, "
-         "?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
+  Stmt s = Cached(
+      "INSERT INTO users (id, organisation, name, roles, token_hash, created_at) VALUES (?, ?, "
+      "?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, user.id);
   s.BindText(2, user.organisation);
@@ -865,7 +893,7 @@ Status SqliteStore::AddUser(const User& user) {
 
 Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, "SELECT id, organisation, name, roles FROM users WHERE token_hash = ?");
+  Stmt s = Cached("SELECT id, organisation, name, roles FROM users WHERE token_hash = ?");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, token_hash);
   int rc = s.Step();
@@ -903,7 +931,7 @@ Status SqliteStore::InsertProtocolVersion(const std::string& id, const std::stri
 Result<std::optional<std::string>> SqliteStore::ProtocolVersionHash(const std::string& id,
                                                                     const std::string& version) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, "SELECT hash FROM protocol_versions WHERE id = ? AND version = ?");
+  Stmt s = Cached("SELECT hash FROM protocol_versions WHERE id = ? AND version = ?");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, id);
   s.BindText(2, version);
@@ -921,14 +949,14 @@ Result<std::unique_ptr<audit::LogWriteTransaction>> SqliteStore::BeginWrite() {
 
 Result<uint64_t> SqliteStore::Size() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(db_, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries");
+  Stmt q = Cached("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries");
   if (!q.ok() || q.Step() != SQLITE_ROW) return Error("reading the log size");
   return static_cast<uint64_t>(sqlite3_column_int64(q.get(), 0));
 }
 
 Result<audit::StoredEntry> SqliteStore::Entry(uint64_t index) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(db_, "SELECT entry, leaf FROM log_entries WHERE idx = ?");
+  Stmt q = Cached("SELECT entry, leaf FROM log_entries WHERE idx = ?");
   q.BindInt(1, static_cast<int64_t>(index));
   int rc = q.Step();
   if (rc == SQLITE_DONE)
@@ -1030,7 +1058,7 @@ Result<std::optional<audit::SignedTreeHead>> SqliteStore::LatestSth() {
 
 Result<std::vector<audit::SignedTreeHead>> SqliteStore::Sths() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(db_, "SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size");
+  Stmt q = Cached("SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size");
   std::vector<audit::SignedTreeHead> out;
   for (int rc; (rc = q.Step()) == SQLITE_ROW;) {
     audit::SignedTreeHead s;

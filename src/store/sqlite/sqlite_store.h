@@ -18,6 +18,7 @@
 namespace concordat::store {
 
 struct SqliteWriterStatements;
+class SqliteStmt;
 
 class SqliteStore : public Store {
  public:
@@ -70,12 +71,16 @@ class SqliteStore : public Store {
   Status MoveNodesIntoTiles();
   SqliteWriterStatements& WriterStatements();
   Status Exec(const char* sql) const;
+  // A statement prepared once per store, under mu_, borrowed until the Stmt goes (then reset).
+  // For statements that are not in use twice at once.
+  SqliteStmt Cached(const char* sql) const;
   Status Error(const std::string& what) const;
 
   sqlite3* db_;
   std::string path_;
   mutable std::recursive_mutex mu_;             // one connection, used by one thread at a time
   mutable sqlite3_stmt* node_query_ = nullptr;  // prepared on first use, finalised on close
+  mutable std::unordered_map<std::string, sqlite3_stmt*> statements_;  // Cached()
   // Committed, full tiles of subtree hashes at the upper levels, kept after their first read:
   // at most kMaxCachedTiles of 2 KiB (about 128 MiB, enough for every level >= 3 of a
   // 16-million-entry log).
