@@ -212,25 +212,34 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // The response is written as one buffer made here: status line, the fixed headers, the
+  // body's length and type, then the body (one TLS record, one send for small answers).
   void Answer(HttpResponse resp, bool keep, bool counted) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(resp.status), 11);
-    res->set(http::field::server, "concordatd");
-    res->set(http::field::content_type, resp.content_type);
-    res->set(http::field::cache_control, "no-store");
-    res->set("Strict-Transport-Security", "max-age=31536000");
-    res->keep_alive(keep);
-    res->body() = std::move(resp.body);
-    res->prepare_payload();
-    response_ = res;
+    std::string& out = out_;
+    out.clear();
+    out.reserve(256 + resp.body.size());
+    out += "HTTP/1.1 ";
+    out += std::to_string(resp.status);
+    out += ' ';
+    out += http::obsolete_reason(static_cast<http::status>(resp.status));
+    out +=
+        "\r\nServer: concordatd\r\nCache-Control: no-store\r\n"
+        "Strict-Transport-Security: max-age=31536000\r\nContent-Type: ";
+    out += resp.content_type;
+    if (resp.status == 401) out += "\r\nWWW-Authenticate: Bearer realm=\"concordat\"";
+    if (!keep) out += "\r\nConnection: close";
+    out += "\r\nContent-Length: ";
+    out += std::to_string(resp.body.size());
+    out += "\r\n\r\n";
+    out += resp.body;
     beast::get_lowest_layer(stream_).expires_after(Timeout());
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), keep, counted](beast::error_code ec, size_t) {
-                        if (counted) --self->server_->in_flight;
-                        if (ec) return;
-                        if (!keep) return self->Close();
-                        self->Read();
-                      });
+    net::async_write(stream_, net::buffer(out),
+                     [self = shared_from_this(), keep, counted](beast::error_code ec, size_t) {
+                       if (counted) --self->server_->in_flight;
+                       if (ec) return;
+                       if (!keep) return self->Close();
+                       self->Read();
+                     });
   }
 
   void Close() {
@@ -243,7 +252,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Inbox* inbox_;  // of the io_context this connection runs on
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<void> response_;
+  std::string out_;  // the response being written
   std::string peer_, fingerprint_;
 };
 

@@ -30,6 +30,7 @@ using testing_support::ShellRun;
 struct Reply {
   long status = 0;
   std::string body;
+  std::string headers;  // as received, lines joined
   json Json() const { return json::parse(body, nullptr, false); }
 };
 
@@ -161,6 +162,8 @@ class Server : public ::testing::Test {
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, Collect);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r.headers);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
     if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(headers);
@@ -290,6 +293,8 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       c.token = token;
       Reply r = Https(c);
       EXPECT_EQ(r.status, 401) << c.path << " token '" << token << "': " << r.body;
+      EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer"), std::string::npos) << r.headers;
+      EXPECT_NE(r.headers.find("Cache-Control: no-store"), std::string::npos) << r.headers;
       json p = r.Json();
       EXPECT_EQ(p["code"], "UNAUTHENTICATED") << r.body;
       for (const char* secret : {"essex-cc", "tree_size", "u-4411", "draft", "partners"}) {
