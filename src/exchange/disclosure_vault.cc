@@ -4,11 +4,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 namespace concordat::exchange {
+
+namespace {
+
+// Random bytes from libsodium (the kernel's CSPRNG), drawn 4 KiB at a time per thread: one
+// getrandom call serves many disclosures. Each byte is handed out once and wiped from the
+// pool as it goes.
+void FillRandom(unsigned char* out, size_t n) {
+  thread_local struct Pool {
+    unsigned char bytes[4096];
+    size_t used = sizeof bytes;
+    ~Pool() { sodium_memzero(bytes, sizeof bytes); }
+  } pool;
+  while (n > 0) {
+    if (pool.used == sizeof pool.bytes) {
+      randombytes_buf(pool.bytes, sizeof pool.bytes);
+      pool.used = 0;
+    }
+    const size_t take = std::min(n, sizeof pool.bytes - pool.used);
+    std::memcpy(out, pool.bytes + pool.used, take);
+    sodium_memzero(pool.bytes + pool.used, take);
+    pool.used += take;
+    out += take;
+    n -= take;
+  }
+}
+
+}  // namespace
 namespace {
 
 std::string Hex(const unsigned char* p, size_t n) {
@@ -78,16 +107,16 @@ std::string DisclosureVault::NewId() {
                                                 std::chrono::system_clock::now().time_since_epoch())
                                                 .count());
   for (int i = 0; i < 6; ++i) raw[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  randombytes_buf(raw + 6, sizeof raw - 6);
+  FillRandom(raw + 6, sizeof raw - 6);
   return Hex(raw, sizeof raw);
 }
 
 Sealed DisclosureVault::Seal(const std::string& id, const std::string& content) const {
   unsigned char key[kKey];
-  crypto_aead_xchacha20poly1305_ietf_keygen(key);
+  FillRandom(key, sizeof key);  // what crypto_aead_xchacha20poly1305_ietf_keygen does
   Sealed s;
   s.nonce.resize(kNonce);
-  randombytes_buf(s.nonce.data(), kNonce);
+  FillRandom(reinterpret_cast<unsigned char*>(s.nonce.data()), kNonce);
   s.ciphertext.resize(content.size() + kTag);
   unsigned long long n = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
@@ -99,7 +128,7 @@ Sealed DisclosureVault::Seal(const std::string& id, const std::string& content) 
   // The key, sealed under the master key, bound to the id too.
   s.wrapped_key.resize(kNonce + kKey + kTag);
   auto* w = reinterpret_cast<unsigned char*>(s.wrapped_key.data());
-  randombytes_buf(w, kNonce);
+  FillRandom(w, kNonce);
   crypto_aead_xchacha20poly1305_ietf_encrypt(w + kNonce, &n, key, kKey,
                                              reinterpret_cast<const unsigned char*>(id.data()),
                                              id.size(), nullptr, w, master_.data());

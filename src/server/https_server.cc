@@ -262,6 +262,8 @@ void HttpsServer::Impl::Accept() {
   const size_t k = next++ % iocs.size();
   acceptor.async_accept(*iocs[k], [this, k](beast::error_code ec, tcp::socket socket) {
     if (ec) return;  // closed: draining
+    // Answers go out when written, not held back to coalesce with later ones (Nagle).
+    socket.set_option(tcp::no_delay(true), ec);
     std::make_shared<Session>(std::move(socket), this, inboxes[k].get())->Start();
     Accept();
   });
