@@ -857,12 +857,46 @@ HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& use
   if (action != "answer" && action != "decline")
     return Problem(404, "NOT_FOUND", "a request's actions are answer and decline");
   if (r.method != "POST") return Problem(405, "METHOD_NOT_ALLOWED", action + " takes POST");
+  // Read again under the lock: another answer or decline may have closed it meanwhile.
+  std::lock_guard<std::mutex> one_at_a_time(answer_mu_);
+  q = store_->RequestById(id);
+  if (!q.ok() || !q->has_value()) return Problem(500, "INTERNAL", "the request could not be read");
   if ((*q)->to_org != user.organisation)
     return Problem(403, "NOT_PROVIDER",
                    "only " + (*q)->to_org + ", to whom the request is addressed, may " + action);
   if ((*q)->status != "open")
     return Problem(409, "NOT_OPEN", "request " + id + " is already " + (*q)->status);
   return action == "answer" ? Answer(r, user, **q) : Decline(r, user, **q);
+}
+
+Status Service::DecideAgain(const store::ShareRequest& q, const std::string& subject,
+                            const std::string& justification, decide::Request* request,
+                            decide::Decision* decision) {
+  auto stored = store_->Entry(q.decision_index);
+  if (!stored.ok()) return stored.status();
+  auto entry = audit::DecodeEntry(stored->encoded);
+  if (!entry.ok()) return entry.status();
+  const json asked = json::parse(entry->request, nullptr, false);
+  if (!asked.is_object() || !asked.contains("requester") || !asked["requester"].is_object())
+    return Status::Corruption("the request's decision (entry " + std::to_string(q.decision_index) +
+                              ") does not hold its requester");
+  const json& who = asked["requester"];
+  request->requester.org = who.value("org", "");
+  request->requester.user = who.value("user", "");
+  request->requester.roles = who.value("roles", std::vector<std::string>{});
+  request->requester.location = who.value("location", "");
+  request->requester.device = who.value("device", "");
+  request->protocol = q.protocol;
+  request->provider = q.to_org;
+  request->data = q.data;
+  request->purpose = q.purpose;
+  request->format = model::Format::kRequestResponse;
+  request->action = decide::Action::kRead;
+  request->justification = justification;
+  request->audit_reference = q.audit_reference;
+  request->subject = subject;
+  decide::Decide(*registry_, *request, Instant{audit::NowMillis() / 1000}, decision);
+  return Status::Ok();
 }
 
 HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
@@ -872,14 +906,47 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
   auto fields = body->find("fields");
   if (fields == body->end() || !fields->is_object() || fields->empty())
     return Problem(400, "INVALID_REQUEST", "fields: required: an object of field -> value");
-  std::vector<std::string> refused;
-  for (auto it = fields->begin(); it != fields->end(); ++it) {
+  for (auto it = fields->begin(); it != fields->end(); ++it)
     if (!it.value().is_string())
       return Problem(400, "INVALID_REQUEST", "fields." + it.key() + ": expected a string");
-    if (std::find(q.allowed_fields.begin(), q.allowed_fields.end(), it.key()) ==
-        q.allowed_fields.end())
-      refused.push_back(it.key());
+  auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
+  const json sealed_request = opened.ok() ? json::parse(*opened, nullptr, false) : json::object();
+  if (!sealed_request.is_object())
+    return Problem(500, "INTERNAL", "request " + q.id + " could not be opened");
+  // The protocol may have changed since the request was made (a new version, a partner's
+  // withdrawal): the answer is decided again now, and cut to what is permitted now.
+  decide::Request again;
+  decide::Decision now;
+  if (Status s = DecideAgain(q, sealed_request.value("subject", ""),
+                             sealed_request.value("justification", ""), &again, &now);
+      !s.ok()) {
+    log_->Write(Level::kError, "deciding an answer again failed", {{"error", s.message()}});
+    return Problem(500, "INTERNAL", "the request's decision could not be read; nothing was sent");
   }
+  if (!now.permit) {
+    audit::LogEntry e = Event("answer-refused", audit::NowMillis(), user, q.protocol, q.version,
+                              json{{"request", q.id}, {"decided_again", true}}.dump());
+    e.decision = "deny";
+    for (size_t i = 0; i < now.reason_count; ++i)
+      e.reasons.emplace_back(decide::CodeName(now.reasons[i].code));
+    auto recorded = Record(std::move(e));
+    std::string rendered;
+    decide::RenderJson(*registry_, again, now, &rendered);
+    HttpResponse out = Problem(
+        409, "NO_LONGER_PERMITTED",
+        "request " + q.id + " was permitted when it was made, but the protocol in force now does " +
+            "not permit the answer (see decision); nothing was sent, and the request stays " +
+            "open to be declined");
+    out.body.pop_back();
+    if (recorded.ok()) out.body += ",\"audit_index\":" + std::to_string(*recorded);
+    out.body += ",\"decision\":" + rendered + "}";
+    return out;
+  }
+  const std::vector<std::string> allowed = decide::PermittedFields(*registry_, again, now);
+  std::vector<std::string> refused;
+  for (auto it = fields->begin(); it != fields->end(); ++it)
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+      refused.push_back(it.key());
   if (!refused.empty()) {
     // Not cut silently: the whole answer is refused, and the refusal is logged.
     audit::LogEntry e = Event("answer-refused", audit::NowMillis(), user, q.protocol, q.version,
@@ -889,30 +956,31 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
     auto recorded = Record(std::move(e));
     std::string names;
     for (const auto& f : refused) names += (names.empty() ? "" : ", ") + f;
-    std::string allowed;
-    for (const auto& f : q.allowed_fields) allowed += (allowed.empty() ? "" : ", ") + f;
+    std::string permitted;
+    for (const auto& f : allowed) permitted += (permitted.empty() ? "" : ", ") + f;
+    const auto& in_force = *registry_->protocols()[static_cast<size_t>(now.protocol)].source;
     HttpResponse out =
         Problem(422, "ANSWER_REFUSED",
-                "fields." + refused.front() + ": not permitted by protocol " + q.protocol + " " +
-                    q.version + " for this request (refused: " + names + "; permitted: " + allowed +
-                    "); nothing was sent");
+                "fields." + refused.front() + ": not permitted by protocol " + in_force.id + " " +
+                    in_force.version + " for this request (refused: " + names +
+                    "; permitted: " + permitted + "); nothing was sent");
     if (recorded.ok()) {
       out.body.pop_back();
       out.body += ",\"audit_index\":" + std::to_string(*recorded) + "}";
     }
     return out;
   }
-  auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
-  const json sealed_request = opened.ok() ? json::parse(*opened, nullptr, false) : json::object();
+  const auto& in_force = *registry_->protocols()[static_cast<size_t>(now.protocol)].source;
   store::Disclosure d;
   d.id = exchange::DisclosureVault::NewId();
   d.at_ms = audit::NowMillis();
   d.from_org = user.organisation;
   d.to_org = q.from_org;
   d.to_user = q.from_user;
-  d.protocol = q.protocol;
-  d.version = q.version;
+  d.protocol = in_force.id;  // the version in force now, under which the answer goes
+  d.version = in_force.version;
   d.subject_tag = q.subject_tag;
+  if (now.has_retain_until) d.retain_until = Date{now.retain_until_days}.ToString();
   for (auto it = fields->begin(); it != fields->end(); ++it) d.fields.push_back(it.key());
   exchange::Sealed sealed = vault_->Seal(
       d.id,

@@ -89,6 +89,13 @@ class Service {
   HttpResponse RequestAction(const HttpRequest& r, const store::User& user,
                              const std::string& rest);
   HttpResponse Answer(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
+  // The request decided again as of now, with the requester as its own decision recorded them
+  // (organisation, user, roles, site, device when they asked): an answer goes only where the
+  // protocol in force still permits it. `subject` and `justification` come from the sealed
+  // request.
+  Status DecideAgain(const store::ShareRequest& q, const std::string& subject,
+                     const std::string& justification, decide::Request* request,
+                     decide::Decision* decision);
   HttpResponse Decline(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
   HttpResponse ShowRequest(const store::User& user, const store::ShareRequest& q);
   HttpResponse DisclosureContent(const std::string& id, const store::User& user);
@@ -116,6 +123,9 @@ class Service {
   std::optional<exchange::DisclosureVault> vault_;
   std::map<std::string, std::unique_ptr<exchange::SqlSource>> sources_;  // by provider
   std::mutex users_mu_;
+  // Answers and declines one at a time: a request is closed once, and a second answer racing
+  // the first is refused before it records anything.
+  std::mutex answer_mu_;
   std::unordered_map<std::string, store::User> users_;  // by token hash, once seen
 };
 

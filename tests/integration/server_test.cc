@@ -485,6 +485,98 @@ TEST_F(Server, AnAnswerBeyondThePermittedFieldsIsRefusedWholeAndLogged) {
   EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = officer_}).Json()["status"], "open");
 }
 
+TEST_F(Server, TwoAnswersRacingForOneRequestGiveOneDisclosure) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100004"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = made.Json()["id"];
+  auto disclosures = [] {
+    return Https({.path = "/v1/disclosures", .token = ecc_}).Json()["disclosures"].size();
+  };
+  const size_t before = disclosures();
+  std::vector<Reply> replies(6);
+  std::vector<std::thread> answerers;
+  for (size_t i = 0; i < replies.size(); ++i)
+    answerers.emplace_back([&, i] {
+      replies[i] = Https({.method = "POST",
+                          .path = "/v1/requests/" + id + "/answer",
+                          .body = "{\"fields\":{\"name\":\"Answer " + std::to_string(i) + "\"}}",
+                          .token = ecc_});
+    });
+  for (auto& t : answerers) t.join();
+  int ok = 0, conflict = 0;
+  for (const Reply& r : replies) {
+    if (r.status == 200) ++ok;
+    if (r.status == 409) ++conflict;
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(conflict, 5);
+  EXPECT_EQ(disclosures(), before + 1) << "a refused answer stored a disclosure";
+  Reply fetched = Https({.path = "/v1/requests/" + id, .token = officer_});
+  ASSERT_EQ(fetched.status, 200);
+  EXPECT_EQ(fetched.Json()["status"], "answered");
+}
+
+TEST_F(Server, AnAnswerIsDecidedAgainUnderTheProtocolInForceWhenItIsGiven) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100005"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = made.Json()["id"];
+  // Version 1.1 is agreed meanwhile: Essex Police no longer receives under it.
+  std::ifstream in(std::string(CONCORDAT_SOURCE_DIR) +
+                   "/examples/demo/registry/demo-safeguarding-requests.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("version: \"1.0\""), 14, "version: \"1.1\"");
+  text.replace(text.find("commences: 2025-01-08"), 21, "commences: 2026-01-01");
+  const size_t police = text.find("- id: essex-police");
+  ASSERT_NE(police, std::string::npos);
+  text.replace(text.find("accesses: true", police), 14, "accesses: false");
+  fs::create_directories(dir_ / "revised");
+  std::ofstream(dir_ / "revised/demo-safeguarding-requests-1.1.yaml") << text;
+  const fs::path config = dir_ / "concordatd.yaml";
+  fs::copy_file(config, dir_ / "concordatd.yaml.saved", fs::copy_options::overwrite_existing);
+  std::ifstream cin(config);
+  std::string yaml((std::istreambuf_iterator<char>(cin)), std::istreambuf_iterator<char>());
+  const std::string registry = "/examples/demo/registry]";
+  yaml.replace(yaml.find(registry), registry.size(),
+               "/examples/demo/registry, " + (dir_ / "revised").string() + "]");
+  std::ofstream(config, std::ios::trunc) << yaml;
+  auto restart = [] {
+    ::kill(pid_, SIGTERM);
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    Start();
+  };
+  restart();
+  const uint64_t before = TreeSize();
+  Reply answer = Https({.method = "POST",
+                        .path = "/v1/requests/" + id + "/answer",
+                        .body = "{\"fields\":{\"name\":\"Casey Sample\"}}",
+                        .token = ecc_});
+  EXPECT_EQ(answer.status, 409) << answer.body;
+  EXPECT_EQ(answer.Json()["code"], "NO_LONGER_PERMITTED") << answer.body;
+  EXPECT_NE(answer.body.find("REQUESTER_CANNOT_ACCESS"), std::string::npos) << answer.body;
+  EXPECT_EQ(answer.body.find("Casey Sample"), std::string::npos);
+  EXPECT_EQ(TreeSize(), before + 1) << "the refusal is logged, and nothing else";
+  Reply still = Https({.path = "/v1/requests/" + id, .token = officer_});
+  EXPECT_EQ(still.Json()["status"], "open") << still.body;
+  EXPECT_FALSE(still.Json().contains("answer"));
+  // The provider can still decline it.
+  EXPECT_EQ(Https({.method = "POST",
+                   .path = "/v1/requests/" + id + "/decline",
+                   .body = "{\"reason\":\"no longer covered by the protocol\"}",
+                   .token = ecc_})
+                .status,
+            200);
+  fs::copy_file(dir_ / "concordatd.yaml.saved", config, fs::copy_options::overwrite_existing);
+  restart();
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
 TEST_F(Server, AProviderDeclinesWithAReasonTheRequesterSees) {
   Reply made = Https({.method = "POST",
                       .path = "/v1/requests",
