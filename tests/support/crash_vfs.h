@@ -38,16 +38,18 @@ class CrashVfs {
     files_.clear();
   }
   bool crashed() const { return crashed_; }
+  // Write calls that reached this VFS for WAL files (names ending "-wal"), since the start.
+  int wal_writes() const { return wal_writes_; }
 
  private:
   struct File {
-    sqlite3_file base;     // must be first: SQLite sees this
-    sqlite3_file* real;    // the wrapped file, allocated after this struct
+    sqlite3_file base;   // must be first: SQLite sees this
+    sqlite3_file* real;  // the wrapped file, allocated after this struct
     std::string name;
   };
   struct State {
-    sqlite3_int64 synced_size = -1;                       // size at the last sync
-    std::map<sqlite3_int64, std::vector<char>> before;    // offset -> old bytes, since last sync
+    sqlite3_int64 synced_size = -1;                     // size at the last sync
+    std::map<sqlite3_int64, std::vector<char>> before;  // offset -> old bytes, since last sync
   };
 
   CrashVfs() {
@@ -71,9 +73,15 @@ class CrashVfs {
     methods_.xSync = &Sync;
     methods_.xFileSize = &FileSize;
     methods_.xLock = [](sqlite3_file* f, int l) { return Real(f)->pMethods->xLock(Real(f), l); };
-    methods_.xUnlock = [](sqlite3_file* f, int l) { return Real(f)->pMethods->xUnlock(Real(f), l); };
-    methods_.xCheckReservedLock = [](sqlite3_file* f, int* r) { return Real(f)->pMethods->xCheckReservedLock(Real(f), r); };
-    methods_.xFileControl = [](sqlite3_file* f, int op, void* a) { return Real(f)->pMethods->xFileControl(Real(f), op, a); };
+    methods_.xUnlock = [](sqlite3_file* f, int l) {
+      return Real(f)->pMethods->xUnlock(Real(f), l);
+    };
+    methods_.xCheckReservedLock = [](sqlite3_file* f, int* r) {
+      return Real(f)->pMethods->xCheckReservedLock(Real(f), r);
+    };
+    methods_.xFileControl = [](sqlite3_file* f, int op, void* a) {
+      return Real(f)->pMethods->xFileControl(Real(f), op, a);
+    };
     methods_.xSectorSize = [](sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); };
     methods_.xDeviceCharacteristics = [](sqlite3_file* f) {
       return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
@@ -85,7 +93,9 @@ class CrashVfs {
       return Real(f)->pMethods->xShmLock(Real(f), off, n, flags);
     };
     methods_.xShmBarrier = [](sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); };
-    methods_.xShmUnmap = [](sqlite3_file* f, int del) { return Real(f)->pMethods->xShmUnmap(Real(f), del); };
+    methods_.xShmUnmap = [](sqlite3_file* f, int del) {
+      return Real(f)->pMethods->xShmUnmap(Real(f), del);
+    };
     methods_.xFetch = [](sqlite3_file*, sqlite3_int64, int, void** pp) {
       *pp = nullptr;  // no memory-mapped reads: every read goes through xRead
       return SQLITE_OK;
@@ -136,7 +146,9 @@ class CrashVfs {
     CrashVfs& self = Self();
     std::lock_guard<std::mutex> lock(self.mu_);
     if (self.crashed_) return SQLITE_IOERR_WRITE;
-    State& st = self.files_[NameOf(f)];
+    const std::string& name = NameOf(f);
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, "-wal") == 0) ++self.wal_writes_;
+    State& st = self.files_[name];
     // Remember what this region held before its first write since the last sync (only the
     // part inside the synced size: anything beyond is cut off by the truncation).
     if (!st.before.count(off) && off < st.synced_size) {
@@ -190,7 +202,9 @@ class CrashVfs {
         mem.resize(static_cast<size_t>(real_->szOsFile));
         h = reinterpret_cast<sqlite3_file*>(mem.data());
         int out = 0;
-        if (real_->xOpen(real_, name.c_str(), h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MAIN_DB, &out) != SQLITE_OK) continue;
+        if (real_->xOpen(real_, name.c_str(), h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MAIN_DB,
+                         &out) != SQLITE_OK)
+          continue;
         opened = true;
       }
       for (auto& [off, bytes] : st.before)
@@ -209,6 +223,7 @@ class CrashVfs {
   std::map<std::string, State> files_;
   int syncs_left_ = -1;
   bool crashed_ = false;
+  int wal_writes_ = 0;
 };
 
 }  // namespace concordat::testing

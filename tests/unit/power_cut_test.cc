@@ -82,3 +82,47 @@ TEST(PowerCut, UnsyncedWritesAreLostAcknowledgedEntriesAreNot) {
 
 }  // namespace
 }  // namespace concordat
+
+namespace concordat {
+namespace {
+
+TEST(WalWriteBuffer, ACommitReachesTheFileInAFewWritesAndReadsBackWhole) {
+  auto& vfs = testing::CrashVfs::Get();
+  vfs.Disarm();
+  const fs::path dir =
+      fs::temp_directory_path() / ("concordat-walbuffer-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ASSERT_TRUE(audit::Signer::CreateKeyFiles((dir / "k").string(), (dir / "k.pub").string()).ok());
+  auto signer = *audit::Signer::Load((dir / "k").string());
+  {
+    auto st = store::SqliteStore::Open((dir / "log.db").string(), true, testing::CrashVfs::kName);
+    ASSERT_TRUE(st.ok()) << st.status().ToString();
+    audit::Log log(st->get(), &signer);
+    std::vector<audit::LogEntry> warm = {Entry(0)};
+    ASSERT_TRUE(log.Append(&warm, 1).ok());
+    // 400 entries of about 300 bytes: eight or more 16 KiB pages, two write calls each
+    // unbuffered, and more than one 124 KiB piece buffered.
+    std::vector<audit::LogEntry> batch;
+    for (uint64_t i = 1; i <= 400; ++i) batch.push_back(Entry(i));
+    const int before = vfs.wal_writes();
+    auto r = log.Append(&batch, 2);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const int writes = vfs.wal_writes() - before;
+    EXPECT_GE(writes, 1);
+    EXPECT_LE(writes, 4) << "the commit's frames were not gathered";
+    // Everything reads back, in this connection and in a fresh one.
+    EXPECT_TRUE(audit::VerifyLog(**st, signer.public_key()).ok);
+  }
+  auto reopened = store::SqliteStore::Open((dir / "log.db").string(), false);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(*(*reopened)->Size(), 401u);
+  auto e = (*reopened)->Entry(400);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(audit::DecodeEntry(e->encoded)->actor, "u-400");
+  EXPECT_TRUE(audit::VerifyLog(**reopened, signer.public_key()).ok);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace concordat

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "store/sqlite/wal_write_buffer.h"
+
 namespace concordat::store {
 
 // A prepared statement that finalises itself (or, borrowed from the store's cache, resets).
@@ -498,6 +500,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   }
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  vfs = WalBufferingVfs(vfs);  // one write call per commit for the WAL (wal_write_buffer.h)
   if (sqlite3_open_v2(path.c_str(), &db, flags, vfs) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
