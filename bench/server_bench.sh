@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$dir"
-sqlite3 mosaic.db < "$root/examples/demo/mosaic-demo.sql"
+sqlite3 mosaic.db < "$root/examples/demo/mosaic-demo.sql" >/dev/null
 cat > concordatd.yaml <<YAML
 store: sqlite:$dir/var/concordat.db
 registry: [$root/protocols, $root/examples/demo/registry]

@@ -16,7 +16,7 @@ if [ ! -f var/concordat.db ]; then
   "$bin/concordat" init --store sqlite:var/concordat.db >/dev/null
 fi
 if [ ! -f var/demo/mosaic.db ]; then
-  sqlite3 var/demo/mosaic.db < examples/demo/mosaic-demo.sql
+  sqlite3 var/demo/mosaic.db < examples/demo/mosaic-demo.sql >/dev/null
 fi
 if [ ! -f var/demo/laptop.crt ]; then
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \

@@ -2,6 +2,9 @@
 -- with synthetic records only: no real person. `make run` and the server tests load it into
 -- a SQLite file that concordatd reads, read-only, for self-service look-ups under the
 -- essex-police-mosaic protocol.
+-- WAL, as a live system of record read while it is written would be: readers never block
+-- its writers, and each look-up takes its read lock without touching the disk.
+PRAGMA journal_mode=WAL;
 CREATE TABLE cases (
   ref                      TEXT PRIMARY KEY,  -- the Mosaic person reference
   full_name                TEXT NOT NULL,
