@@ -345,7 +345,8 @@ Result<uint64_t> Service::Record(audit::LogEntry entry) {
 }
 
 audit::LogEntry Service::DecideNow(const HttpRequest& r, const store::User& user,
-                                   decide::Request* request, decide::Decision* decision) {
+                                   decide::Request* request, decide::Decision* decision,
+                                   std::string* subject_tag) {
   request->requester.org = user.organisation;
   request->requester.user = user.id;
   request->requester.roles = user.roles;
@@ -365,9 +366,10 @@ audit::LogEntry Service::DecideNow(const HttpRequest& r, const store::User& user
   } else if (!request->protocol.empty()) {
     e.protocol = request->protocol;
   }
-  e.request = CanonicalRequest(
-      *request, std::string(model::Name(request->format)),
-      decide::IsGiven(request->subject) ? vault_->SubjectTag(request->subject) : std::string());
+  const std::string tag =
+      decide::IsGiven(request->subject) ? vault_->SubjectTag(request->subject) : std::string();
+  e.request = CanonicalRequest(*request, std::string(model::Name(request->format)), tag);
+  if (subject_tag) *subject_tag = tag;
   e.decision = decision->permit ? "permit" : "deny";
   for (size_t i = 0; i < decision->reason_count; ++i)
     e.reasons.emplace_back(decide::CodeName(decision->reasons[i].code));
@@ -500,7 +502,8 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
   request.format = model::Format::kSelfService;
   request.action = decide::Action::kRead;
   decide::Decision decision;
-  audit::LogEntry decision_entry = DecideNow(r, user, &request, &decision);
+  std::string subject_tag;
+  audit::LogEntry decision_entry = DecideNow(r, user, &request, &decision, &subject_tag);
   auto rendered = std::make_shared<std::string>();
   decide::RenderJson(*registry_, request, decision, rendered.get());
   plan.entries.push_back(std::move(decision_entry));
@@ -569,7 +572,7 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
   d->to_user = user.id;
   d->protocol = protocol.id;
   d->version = protocol.version;
-  d->subject_tag = vault_->SubjectTag(request.subject);
+  d->subject_tag = subject_tag;  // made once, for the decision's entry
   d->fields = sent;
   if (decision.has_retain_until) d->retain_until = Date{decision.retain_until_days}.ToString();
   std::string content = "{\"category\":";

@@ -99,10 +99,12 @@ class Service {
   HttpResponse Decline(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
   HttpResponse ShowRequest(const store::User& user, const store::ShareRequest& q);
   HttpResponse DisclosureContent(const std::string& id, const store::User& user);
-  // Fills the requester from the caller and the connection, decides now, and records the
-  // decision durably. The index of its log entry, or the error that kept it from the log.
+  // Fills the requester from the caller and the connection, decides now, and returns the
+  // decision's log entry, not yet recorded; `subject_tag`, when given, receives the subject's
+  // keyed hash (as the entry holds it). DecideAndRecord() also records it durably: the index
+  // of its log entry, or the error that kept it from the log.
   audit::LogEntry DecideNow(const HttpRequest& r, const store::User& user, decide::Request* request,
-                            decide::Decision* decision);
+                            decide::Decision* decision, std::string* subject_tag = nullptr);
   Result<uint64_t> DecideAndRecord(const HttpRequest& r, const store::User& user,
                                    decide::Request* request, decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
