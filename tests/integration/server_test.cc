@@ -624,6 +624,119 @@ TEST_F(Server, ARequestTheProtocolDoesNotCoverIsDeniedWithItsCode) {
   EXPECT_TRUE(Https({.path = "/v1/requests", .token = southend_}).Json()["requests"].empty());
 }
 
+// The authorization matrix for the endpoints that carry personal data: another
+// organisation, a role the rule does not name, another site, another device. Each is refused
+// with its code, logged when it was a decision, and leaks nothing of the record or subject.
+TEST_F(Server, TheAuthorizationMatrixRefusesEachWrongPartyAndLeaksNothing) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100001"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string request = made.Json()["id"];
+  Reply looked = Https({.path = std::string(kLookup) + "MOS-100001",
+                        .token = officer_,
+                        .from = "127.0.0.2",
+                        .cert = "laptop"});
+  ASSERT_EQ(looked.status, 200) << looked.body;
+  const std::string disclosure = looked.Json()["disclosure"];
+  struct Case {
+    std::string name;
+    Call call;
+    long status;
+    std::string reason;  // a reason code the decision must carry ("" when not a decision)
+  };
+  const std::string lookup = std::string(kLookup) + "MOS-100001";
+  const std::vector<Case> cases = {
+      {"look-up, other organisation",
+       {.path = lookup, .token = southend_, .from = "127.0.0.2", .cert = "laptop"},
+       403,
+       "REQUESTER_NOT_PARTNER"},
+      {"look-up, wrong role",
+       {.path = lookup, .token = analyst_, .from = "127.0.0.2", .cert = "laptop"},
+       403,
+       "ROLE_NOT_AUTHORISED"},
+      {"look-up, wrong site",
+       {.path = lookup, .token = officer_, .from = "127.0.0.1", .cert = "laptop"},
+       403,
+       "LOCATION_NOT_ALLOWED"},
+      {"look-up, wrong device",
+       {.path = lookup, .token = officer_, .from = "127.0.0.2", .cert = "personal"},
+       403,
+       "DEVICE_NOT_ALLOWED"},
+      {"look-up, no device",
+       {.path = lookup, .token = officer_, .from = "127.0.0.2"},
+       403,
+       "DEVICE_NOT_ALLOWED"},
+      {"request, other organisation",
+       {.method = "POST",
+        .path = "/v1/requests",
+        .body = NewRequest("MOS-100001"),
+        .token = southend_},
+       403,
+       "DATA_NOT_COVERED"},
+      {"request, wrong role",
+       {.method = "POST",
+        .path = "/v1/requests",
+        .body = NewRequest("MOS-100001"),
+        .token = analyst_},
+       403,
+       "ROLE_NOT_AUTHORISED"},
+      {"request shown, other organisation",
+       {.path = "/v1/requests/" + request, .token = southend_},
+       404,
+       ""},
+      {"request answered, other organisation",
+       {.method = "POST",
+        .path = "/v1/requests/" + request + "/answer",
+        .body = "{\"fields\":{\"name\":\"x\"}}",
+        .token = southend_},
+       404,
+       ""},
+      {"request declined, other organisation",
+       {.method = "POST",
+        .path = "/v1/requests/" + request + "/decline",
+        .body = "{\"reason\":\"x\"}",
+        .token = southend_},
+       404,
+       ""},
+      {"request answered, by the requester's side",
+       {.method = "POST",
+        .path = "/v1/requests/" + request + "/answer",
+        .body = "{\"fields\":{\"name\":\"x\"}}",
+        .token = analyst_},
+       403,
+       ""},
+      {"disclosure, other organisation",
+       {.path = "/v1/disclosures/" + disclosure, .token = southend_},
+       404,
+       ""},
+  };
+  for (const Case& c : cases) {
+    const uint64_t before = TreeSize();
+    Reply r = Https(c.call);
+    EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body;
+    for (const char* secret : {"Alex Demo", "MOS-100001", "Sam Worker", "strategy meeting"})
+      EXPECT_EQ(r.body.find(secret), std::string::npos) << c.name << " leaks: " << r.body;
+    if (!c.reason.empty()) {
+      bool found = false;
+      const json body = r.Json();
+      for (const auto& reason : body["decision"]["reasons"])
+        found = found || reason["code"] == c.reason;
+      EXPECT_TRUE(found) << c.name << ": expected " << c.reason << " in " << r.body;
+      EXPECT_EQ(TreeSize(), before + 1) << c.name << ": the denial is logged";
+    } else {
+      EXPECT_EQ(TreeSize(), before) << c.name << ": nothing is recorded";
+    }
+  }
+  // The request is still open and undisclosed; the other organisation's lists hold nothing.
+  EXPECT_EQ(Https({.path = "/v1/requests/" + request, .token = officer_}).Json()["status"], "open");
+  EXPECT_EQ(Https({.path = "/v1/disclosures", .token = southend_}).body.find(disclosure),
+            std::string::npos);
+  EXPECT_EQ(Https({.path = "/v1/requests", .token = southend_}).body.find(request),
+            std::string::npos);
+}
+
 TEST_F(Server, PublishedProtocolsAreOpenAndTheRestOnlyForPartners) {
   Reply anon = Https({.path = "/v1/protocols"});
   ASSERT_EQ(anon.status, 200);
