@@ -30,6 +30,13 @@ class SqliteSource : public SqlSource {
                              " read-only: " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
     sqlite3_exec(db_, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
     sqlite3_busy_timeout(db_, 5000);
+    sqlite3_stmt* mode = nullptr;
+    if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &mode, nullptr) == SQLITE_OK &&
+        sqlite3_step(mode) == SQLITE_ROW) {
+      const unsigned char* m = sqlite3_column_text(mode, 0);
+      wal_ = m && std::string(reinterpret_cast<const char*>(m)) == "wal";
+    }
+    sqlite3_finalize(mode);
     for (const auto& [category, q] : config.categories) {
       sqlite3_stmt* s = nullptr;
       if (sqlite3_prepare_v2(db_, q.query.c_str(), -1, &s, nullptr) != SQLITE_OK)
@@ -76,8 +83,11 @@ class SqliteSource : public SqlSource {
     return std::optional<Record>(std::move(r));
   }
 
+  bool MayBlock() const override { return !wal_; }
+
  private:
   sqlite3* db_ = nullptr;
+  bool wal_ = false;  // in WAL mode, readers never wait for writers
   std::map<std::string, sqlite3_stmt*> statements_;
 };
 
@@ -134,6 +144,8 @@ class PostgresSource : public SqlSource {
     PQclear(r);
     return std::optional<Record>(std::move(rec));
   }
+
+  bool MayBlock() const override { return true; }
 
  private:
   PGconn* conn_ = nullptr;

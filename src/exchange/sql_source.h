@@ -40,6 +40,10 @@ class SqlSource {
   // one row is an error: a look-up is about one person.
   virtual Result<std::optional<Record>> Fetch(const std::string& category,
                                               const std::string& subject) = 0;
+  // Whether Fetch() may wait: on the network (PostgreSQL), or on the source's own writers (a
+  // SQLite file not in WAL mode, whose readers wait while a writer holds it). The server
+  // runs such look-ups on its worker threads, never on a network thread.
+  virtual bool MayBlock() const = 0;
 
  protected:
   std::string provider_;

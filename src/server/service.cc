@@ -255,6 +255,11 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
   const bool decide = path == "/v1/decide" && r.method == "POST";
   const bool lookup = StartsWith(path, "/v1/lookup/") && r.method == "GET";
   if (!decide && !lookup) return false;
+  if (lookup) {  // a source that may wait is read on a worker thread (Handle), not here
+    const std::string rest = path.substr(11);
+    auto source = sources_.find(rest.substr(0, rest.find('/')));
+    if (source != sources_.end() && source->second->MayBlock()) return false;
+  }
   auto user = Authenticate(r);
   if (!user.ok()) return false;  // the blocking path answers (and logs) it
   Plan plan = decide ? DecidePlan(r, *user) : LookupPlan(r, *user, path.substr(11));

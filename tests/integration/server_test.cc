@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -847,6 +848,66 @@ TEST_F(Server, SigtermAnswersWhatIsInFlightLosesNothingAndExitsCleanly) {
   ShellRun log = Sh("grep -c '\"msg\":\"stopped\"' '" + (dir_ / "concordatd.log").string() + "'");
   EXPECT_NE(log.out, "0\n") << "the stop is logged";
   Start();  // for the tests that follow in this process
+}
+
+// A source that may wait (here a SQLite file in rollback mode, held by one of its writers) is
+// read on a worker thread: the network threads go on answering everyone else meanwhile.
+TEST_F(Server, ALookUpWaitingOnItsSourceHoldsUpNobodyElse) {
+  const fs::path rollback = dir_ / "mosaic-rollback.db";
+  ASSERT_EQ(Sh("sqlite3 '" + rollback.string() + "' < '" + CONCORDAT_SOURCE_DIR +
+               "/examples/demo/mosaic-demo.sql' >/dev/null && sqlite3 '" + rollback.string() +
+               "' 'PRAGMA journal_mode=DELETE' >/dev/null")
+                .code,
+            0);
+  const fs::path config = dir_ / "concordatd.yaml";
+  fs::copy_file(config, dir_ / "concordatd.yaml.saved", fs::copy_options::overwrite_existing);
+  std::ifstream cin(config);
+  std::string yaml((std::istreambuf_iterator<char>(cin)), std::istreambuf_iterator<char>());
+  const std::string wal = (dir_ / "mosaic.db").string();
+  yaml.replace(yaml.find(wal), wal.size(), rollback.string());
+  std::ofstream(config, std::ios::trunc) << yaml;
+  auto restart = [] {
+    ::kill(pid_, SIGTERM);
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    Start();
+  };
+  restart();
+  // A writer of the source holds it for a while.
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(rollback.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE; UPDATE cases SET case_status = case_status",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  // It lets go after two seconds, whatever happens here.
+  std::atomic<bool> released{false};
+  std::thread letting_go([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    released = true;
+    sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  });
+  std::vector<Reply> lookups(4);
+  std::vector<std::thread> waiting;
+  for (size_t i = 0; i < lookups.size(); ++i)
+    waiting.emplace_back([&, i] {
+      lookups[i] = Https({.path = std::string(kLookup) + "MOS-100001",
+                          .token = officer_,
+                          .from = "127.0.0.2",
+                          .cert = "laptop"});
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the look-ups are waiting
+  int answered_while_held = 0;
+  for (int i = 0; i < 8; ++i) {
+    Reply r = Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-HELD\"")));
+    if (r.status == 200 && !released) ++answered_while_held;
+  }
+  EXPECT_EQ(answered_while_held, 8) << "decisions waited for a look-up's source";
+  letting_go.join();
+  sqlite3_close(holder);
+  for (auto& t : waiting) t.join();
+  for (const Reply& r : lookups) EXPECT_EQ(r.status, 200) << r.body;  // once the writer let go
+  fs::copy_file(dir_ / "concordatd.yaml.saved", config, fs::copy_options::overwrite_existing);
+  restart();
 }
 
 TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {

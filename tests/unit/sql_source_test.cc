@@ -115,6 +115,33 @@ TEST_P(SqlSourceTest, ABadQueryIsNamedWhenTheSourceOpens) {
       << source.status().message();
 }
 
+TEST_P(SqlSourceTest, ASourceThatMayWaitSaysSo) {
+  const std::string query = "SELECT full_name FROM cases WHERE ref = " + param_;
+  auto source = SqlSource::Open("essex-cc", Config(query));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  // PostgreSQL is across the network; a SQLite file in rollback mode waits for its writers.
+  EXPECT_TRUE((*source)->MayBlock());
+  if (GetParam() != "sqlite") return;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto wal = SqlSource::Open("essex-cc", Config(query));
+  ASSERT_TRUE(wal.ok()) << wal.status().ToString();
+  EXPECT_FALSE((*wal)->MayBlock()) << "in WAL mode readers never wait";
+  // And it still reads, while a writer holds the file.
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE cases SET case_status = 'closed'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  auto r = (*wal)->Fetch("cf-case-status", "MOS-1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((**r)[0].second, "Alex Demo");
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+}
+
 INSTANTIATE_TEST_SUITE_P(Sources, SqlSourceTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
