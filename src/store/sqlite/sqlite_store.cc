@@ -525,12 +525,17 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   sqlite3_wal_hook(
       db,
       [](void* self, sqlite3* db, const char*, int frames) {
-        if (frames >= kCheckpointFrames) static_cast<SqliteStore*>(self)->checkpointer_->Request();
-        // A writer that never pauses outruns the background pass, and the WAL restarts only
-        // once every frame is copied: past four times the threshold the writer finishes the
-        // copy itself (little is left by then), as SQLite's automatic checkpoint would.
-        if (frames >= 4 * kCheckpointFrames)
+        if (frames < kCheckpointFrames) return SQLITE_OK;
+        WalCheckpointer& background = *static_cast<SqliteStore*>(self)->checkpointer_;
+        // The background pass copies the bulk. A writer that never pauses keeps adding frames,
+        // and the WAL restarts only once every frame is copied: so after each completed pass
+        // the writer copies what was committed during it (little), and its next transaction
+        // starts the WAL afresh. Past sixteen times the threshold it copies regardless.
+        if (background.TakeCaughtUp() || frames >= 16 * kCheckpointFrames) {
           sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          return SQLITE_OK;
+        }
+        background.Request();
         return SQLITE_OK;
       },
       store.get());

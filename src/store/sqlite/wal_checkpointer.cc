@@ -30,6 +30,13 @@ void WalCheckpointer::Request() {
   }
 }
 
+bool WalCheckpointer::TakeCaughtUp() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool was = caught_up_;
+  caught_up_ = false;
+  return was;
+}
+
 int WalCheckpointer::completed() const {
   std::lock_guard<std::mutex> lock(mu_);
   return completed_;
@@ -55,7 +62,11 @@ void WalCheckpointer::Run() {
     const int rc =
         sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     std::lock_guard<std::mutex> lock(mu_);
-    if (rc == SQLITE_OK) ++completed_;
+    requested_ = false;  // asked again during the pass: the writer finishes it instead
+    if (rc == SQLITE_OK) {
+      ++completed_;
+      caught_up_ = true;
+    }
   }
   sqlite3_close(db);
 }

@@ -4,8 +4,13 @@
 // committing thread, so one audit batch in every few hundred paid for copying the WAL into the
 // database and syncing it. The store instead turns automatic checkpoints off and calls
 // Request() from its WAL hook; this thread then runs a PASSIVE checkpoint on its own
-// connection while the writer goes on appending (WAL mode lets the two run together). The
-// writer restarts the WAL from its beginning once a checkpoint has copied all of it.
+// connection while the writer goes on appending (WAL mode lets the two run together).
+//
+// The writer restarts the WAL from its beginning only once a checkpoint has copied all of it,
+// and a busy writer keeps adding frames during every pass. So after each completed pass
+// (TakeCaughtUp) the store's WAL hook has the writer copy what was committed during the pass,
+// a small remainder, and its next transaction starts the WAL afresh. Requests made during a
+// pass are dropped: that copy replaces them.
 #pragma once
 
 #include <sqlite3.h>
@@ -28,6 +33,10 @@ class WalCheckpointer {
 
   // Asks for a checkpoint soon. Cheap, never blocks on the checkpoint itself.
   void Request();
+  // True once after each background pass that completed: the WAL then holds only what was
+  // committed while that pass ran, which the writer can copy itself in moments, so that its
+  // next transaction restarts the WAL from the beginning.
+  bool TakeCaughtUp();
   // Checkpoints run so far (for tests).
   int completed() const;
 
@@ -41,6 +50,7 @@ class WalCheckpointer {
   bool requested_ = false;
   bool stop_ = false;
   int completed_ = 0;
+  bool caught_up_ = false;
   std::thread thread_;  // started by the first Request()
 };
 
