@@ -853,6 +853,10 @@ HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& use
   const size_t slash = rest.find('/');
   const std::string id = rest.substr(0, slash);
   const std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  // Answers and declines one at a time, each reading the request under the lock: one that
+  // raced it may have closed the request meanwhile.
+  std::unique_lock<std::mutex> one_at_a_time(answer_mu_, std::defer_lock);
+  if (!action.empty()) one_at_a_time.lock();
   auto q = store_->RequestById(id);
   if (!q.ok()) return Problem(500, "INTERNAL", "the request could not be read");
   // Only its two organisations learn that a request exists.
@@ -865,10 +869,6 @@ HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& use
   if (action != "answer" && action != "decline")
     return Problem(404, "NOT_FOUND", "a request's actions are answer and decline");
   if (r.method != "POST") return Problem(405, "METHOD_NOT_ALLOWED", action + " takes POST");
-  // Read again under the lock: another answer or decline may have closed it meanwhile.
-  std::lock_guard<std::mutex> one_at_a_time(answer_mu_);
-  q = store_->RequestById(id);
-  if (!q.ok() || !q->has_value()) return Problem(500, "INTERNAL", "the request could not be read");
   if ((*q)->to_org != user.organisation)
     return Problem(403, "NOT_PROVIDER",
                    "only " + (*q)->to_org + ", to whom the request is addressed, may " + action);

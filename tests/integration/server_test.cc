@@ -187,6 +187,40 @@ class Server : public ::testing::Test {
             .from = "127.0.0.2",
             .cert = "laptop"};
   }
+  static void Restart() {
+    ::kill(pid_, SIGTERM);
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    Start();
+  }
+
+  // concordatd restarted with `from` replaced by `to` in its configuration, for one test; the
+  // configuration it started with comes back (and the server with it) when this goes, even
+  // when the test fails half way.
+  class ChangedConfig {
+   public:
+    ChangedConfig(const std::string& from, const std::string& to) {
+      fs::copy_file(Path(), Saved(), fs::copy_options::overwrite_existing);
+      std::ifstream in(Path());
+      std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t at = yaml.find(from);
+      EXPECT_NE(at, std::string::npos) << from;
+      if (at != std::string::npos) yaml.replace(at, from.size(), to);
+      std::ofstream(Path(), std::ios::trunc) << yaml;
+      Restart();
+    }
+    ~ChangedConfig() {
+      fs::copy_file(Saved(), Path(), fs::copy_options::overwrite_existing);
+      Restart();
+    }
+    ChangedConfig(const ChangedConfig&) = delete;
+    ChangedConfig& operator=(const ChangedConfig&) = delete;
+
+   private:
+    static fs::path Path() { return dir_ / "concordatd.yaml"; }
+    static fs::path Saved() { return dir_ / "concordatd.yaml.saved"; }
+  };
+
   static uint64_t TreeSize() {
     return Https({.path = "/v1/audit/sth", .token = officer_}).Json().value("tree_size", 0ull);
   }
@@ -538,21 +572,8 @@ TEST_F(Server, AnAnswerIsDecidedAgainUnderTheProtocolInForceWhenItIsGiven) {
   text.replace(text.find("accesses: true", police), 14, "accesses: false");
   fs::create_directories(dir_ / "revised");
   std::ofstream(dir_ / "revised/demo-safeguarding-requests-1.1.yaml") << text;
-  const fs::path config = dir_ / "concordatd.yaml";
-  fs::copy_file(config, dir_ / "concordatd.yaml.saved", fs::copy_options::overwrite_existing);
-  std::ifstream cin(config);
-  std::string yaml((std::istreambuf_iterator<char>(cin)), std::istreambuf_iterator<char>());
-  const std::string registry = "/examples/demo/registry]";
-  yaml.replace(yaml.find(registry), registry.size(),
-               "/examples/demo/registry, " + (dir_ / "revised").string() + "]");
-  std::ofstream(config, std::ios::trunc) << yaml;
-  auto restart = [] {
-    ::kill(pid_, SIGTERM);
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-    Start();
-  };
-  restart();
+  const ChangedConfig revised("/examples/demo/registry]",
+                              "/examples/demo/registry, " + (dir_ / "revised").string() + "]");
   const uint64_t before = TreeSize();
   Reply answer = Https({.method = "POST",
                         .path = "/v1/requests/" + id + "/answer",
@@ -573,8 +594,6 @@ TEST_F(Server, AnAnswerIsDecidedAgainUnderTheProtocolInForceWhenItIsGiven) {
                    .token = ecc_})
                 .status,
             200);
-  fs::copy_file(dir_ / "concordatd.yaml.saved", config, fs::copy_options::overwrite_existing);
-  restart();
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
@@ -859,20 +878,7 @@ TEST_F(Server, ALookUpWaitingOnItsSourceHoldsUpNobodyElse) {
                "' 'PRAGMA journal_mode=DELETE' >/dev/null")
                 .code,
             0);
-  const fs::path config = dir_ / "concordatd.yaml";
-  fs::copy_file(config, dir_ / "concordatd.yaml.saved", fs::copy_options::overwrite_existing);
-  std::ifstream cin(config);
-  std::string yaml((std::istreambuf_iterator<char>(cin)), std::istreambuf_iterator<char>());
-  const std::string wal = (dir_ / "mosaic.db").string();
-  yaml.replace(yaml.find(wal), wal.size(), rollback.string());
-  std::ofstream(config, std::ios::trunc) << yaml;
-  auto restart = [] {
-    ::kill(pid_, SIGTERM);
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-    Start();
-  };
-  restart();
+  const ChangedConfig held((dir_ / "mosaic.db").string(), rollback.string());
   // A writer of the source holds it for a while.
   sqlite3* holder = nullptr;
   ASSERT_EQ(sqlite3_open(rollback.c_str(), &holder), SQLITE_OK);
@@ -906,8 +912,6 @@ TEST_F(Server, ALookUpWaitingOnItsSourceHoldsUpNobodyElse) {
   sqlite3_close(holder);
   for (auto& t : waiting) t.join();
   for (const Reply& r : lookups) EXPECT_EQ(r.status, 200) << r.body;  // once the writer let go
-  fs::copy_file(dir_ / "concordatd.yaml.saved", config, fs::copy_options::overwrite_existing);
-  restart();
 }
 
 TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {

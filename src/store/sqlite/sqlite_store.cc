@@ -566,8 +566,8 @@ SqliteStmt SqliteStore::Cached(const char* sql) const {
 
 SqliteStore::~SqliteStore() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-  checkpointer_
-      .reset();  // its connection closes first, so closing db_ checkpoints and ends the WAL
+  // The checkpointer's connection closes first, so that closing db_ checkpoints and ends the WAL.
+  checkpointer_.reset();
   writer_statements_.reset();  // finalised before the connection closes
   sqlite3_finalize(node_query_);
   sqlite3_close(db_);
