@@ -3,7 +3,8 @@
 # certificate), drives each with the same wrk settings (keep-alive), and prints requests per
 # second, p99 latency and the ratio to nginx serving a small static response.
 #   bench/server_bench.sh [seconds=10] [connections=32]
-# ONLY=decide or ONLY=lookup runs one of the two; PERF="perf record -g -o FILE" profiles the server.
+# ONLY=decide or ONLY=lookup runs one of the two; ROUNDS (3) rounds after WARMUP (5) seconds
+# of each target unreported; PERF="perf record -g -o FILE" profiles the server.
 # Needs the release build (make build-release), nginx and wrk (scripts/install-deps.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,17 +77,46 @@ run() {  # name url [script]
   echo "$1|$rps|$p99|${errs:-0}"
 }
 q="protocol=demo-safeguarding-requests&purpose=child-protection&justification=strategy+meeting&audit_reference=AR-77&subject=MOS-100001"
-nginx_line=$(run "nginx, static 15-byte JSON" "https://127.0.0.1:$p2/")
-decide_line="skipped|0|-|0"; lookup_line="skipped|0|-|0"
-[ "${ONLY:-decide}" = lookup ] || decide_line=$(run "concordatd POST /v1/decide (audited)" "https://127.0.0.1:$p1/v1/decide" "$root/bench/server/decide.lua")
-[ "${ONLY:-lookup}" = decide ] || lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "https://127.0.0.1:$p1/v1/lookup/essex-cc/cf-case-status?$q" "$root/bench/server/lookup.lua")
-nginx_rps=$(echo "$nginx_line" | cut -d'|' -f2)
-echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores"
-printf '%-58s %12s %10s %8s %10s\n' "target" "requests/s" "p99" "non-2xx" "vs nginx"
-for line in "$nginx_line" "$decide_line" "$lookup_line"; do
-  IFS='|' read -r name rps p99 errs <<<"$line"
-  ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
-  printf '%-58s %12s %10s %8s %10s\n' "$name" "$rps" "$p99" "$errs" "$ratio"
+nginx_url="https://127.0.0.1:$p2/"
+decide_url="https://127.0.0.1:$p1/v1/decide"
+lookup_url="https://127.0.0.1:$p1/v1/lookup/essex-cc/cf-case-status?$q"
+decide_lua="$root/bench/server/decide.lua"
+lookup_lua="$root/bench/server/lookup.lua"
+want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+
+# Warm-up, not reported: the store's page cache fills and the log's first tiles are written,
+# as on a server that has been running for a while.
+warm=${WARMUP:-5}
+if [ "$warm" -gt 0 ]; then
+  wrk -t$threads -c$conns -d${warm}s "$nginx_url" >/dev/null
+  want decide && wrk -t$threads -c$conns -d${warm}s -s "$decide_lua" "$decide_url" >/dev/null
+  want lookup && wrk -t$threads -c$conns -d${warm}s -s "$lookup_lua" "$lookup_url" >/dev/null
+fi
+
+# Rounds of nginx, decide, look-up, one after another: this machine's speed drifts, so each
+# ratio is taken against the nginx run just before it, and the median round is reported.
+rounds=${ROUNDS:-3}
+echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores, ${warm}s warm-up each, $rounds rounds"
+printf '%-6s %-58s %12s %10s %8s %10s\n' "round" "target" "requests/s" "p99" "non-2xx" "vs nginx"
+decide_ratios=(); lookup_ratios=()
+for r in $(seq "$rounds"); do
+  nginx_line=$(run "nginx, static 15-byte JSON" "$nginx_url")
+  decide_line="skipped|0|-|0"; lookup_line="skipped|0|-|0"
+  want decide && decide_line=$(run "concordatd POST /v1/decide (audited)" "$decide_url" "$decide_lua")
+  want lookup && lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "$lookup_url" "$lookup_lua")
+  nginx_rps=$(echo "$nginx_line" | cut -d'|' -f2)
+  for line in "$nginx_line" "$decide_line" "$lookup_line"; do
+    IFS='|' read -r name rps p99 errs <<<"$line"
+    [ "$name" = skipped ] && continue
+    ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
+    printf '%-6s %-58s %12s %10s %8s %10s\n' "$r" "$name" "$rps" "$p99" "$errs" "$ratio"
+    case "$name" in
+      *decide*) decide_ratios+=("$ratio") ;;
+      *lookup*) lookup_ratios+=("$ratio") ;;
+    esac
+  done
 done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
+echo "median ratio to nginx: decide $(median "${decide_ratios[@]}"), look-up $(median "${lookup_ratios[@]}")"
 entries=$("$bin/concordat" audit sth --store "sqlite:$dir/var/concordat.db" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
 echo "audit log entries written during the run: $entries"
