@@ -13,59 +13,122 @@ std::string SqlSource::FieldOf(const std::string& category, const std::string& c
 
 namespace {
 
+// Each look-up borrows a connection of its own from a small pool, so that look-ups on
+// different threads never wait for each other (SQLite connections are not shared between
+// threads at once). Connections are opened as concurrency needs them and kept.
 class SqliteSource : public SqlSource {
  public:
   ~SqliteSource() override {
-    for (auto& [_, s] : statements_) sqlite3_finalize(s);
-    sqlite3_close(db_);
+    for (auto& c : idle_) Close(c.get());
   }
 
   Status Init(const std::string& provider, const SourceConfig& config) {
     provider_ = provider;
     config_ = config;
-    const std::string path = config.url.substr(7);
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
-        SQLITE_OK)
-      return Status::IoError("connectors." + provider + ".source: cannot open " + path +
-                             " read-only: " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
-    sqlite3_exec(db_, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
-    sqlite3_busy_timeout(db_, 5000);
-    sqlite3_stmt* mode = nullptr;
-    if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &mode, nullptr) == SQLITE_OK &&
-        sqlite3_step(mode) == SQLITE_ROW) {
-      const unsigned char* m = sqlite3_column_text(mode, 0);
-      wal_ = m && std::string(reinterpret_cast<const char*>(m)) == "wal";
-    }
-    sqlite3_finalize(mode);
-    for (const auto& [category, q] : config.categories) {
-      sqlite3_stmt* s = nullptr;
-      if (sqlite3_prepare_v2(db_, q.query.c_str(), -1, &s, nullptr) != SQLITE_OK)
-        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
-                                       ".query: " + sqlite3_errmsg(db_));
-      statements_[category] = s;
-      if (sqlite3_bind_parameter_count(s) != 1)
-        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
-                                       ".query: expected exactly one parameter (?1), the subject");
-      if (!sqlite3_stmt_readonly(s))
-        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
-                                       ".query: must only read");
-    }
+    path_ = config.url.substr(7);
+    auto first = Connect(/*check=*/true);
+    if (!first.ok()) return first.status();
+    idle_.push_back(std::move(*first));
     return Status::Ok();
   }
 
   Result<std::optional<Record>> Fetch(const std::string& category,
                                       const std::string& subject) override {
+    if (!Serves(category)) return Status::NotFound(provider_ + " has no look-up for " + category);
+    auto borrowed = Borrow();
+    if (!borrowed.ok()) return borrowed.status();
+    std::unique_ptr<Connection> c = std::move(*borrowed);
+    auto r = FetchWith(c.get(), category, subject);
+    Return(std::move(c));
+    return r;
+  }
+
+  bool MayBlock() const override { return !wal_; }
+
+ private:
+  struct Connection {
+    sqlite3* db = nullptr;
+    std::map<std::string, sqlite3_stmt*> statements;  // by category
+  };
+
+  static void Close(Connection* c) {
+    for (auto& [_, s] : c->statements) sqlite3_finalize(s);
+    sqlite3_close(c->db);
+  }
+
+  // Opens the source read-only and prepares every category's query; with check, also tells
+  // whether it is in WAL mode and that each query takes one parameter and only reads.
+  Result<std::unique_ptr<Connection>> Connect(bool check) {
+    auto c = std::make_unique<Connection>();
+    auto fail = [&](Status s) -> Result<std::unique_ptr<Connection>> {
+      Close(c.get());
+      return s;
+    };
+    if (sqlite3_open_v2(path_.c_str(), &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK)
+      return fail(Status::IoError("connectors." + provider_ + ".source: cannot open " + path_ +
+                                  " read-only: " +
+                                  (c->db ? sqlite3_errmsg(c->db) : "out of memory")));
+    sqlite3_exec(c->db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
+    sqlite3_busy_timeout(c->db, 5000);
+    if (check) {
+      sqlite3_stmt* mode = nullptr;
+      if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &mode, nullptr) == SQLITE_OK &&
+          sqlite3_step(mode) == SQLITE_ROW) {
+        const unsigned char* m = sqlite3_column_text(mode, 0);
+        wal_ = m && std::string(reinterpret_cast<const char*>(m)) == "wal";
+      }
+      sqlite3_finalize(mode);
+    }
+    for (const auto& [category, q] : config_.categories) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v2(c->db, q.query.c_str(), -1, &s, nullptr) != SQLITE_OK)
+        return fail(Status::InvalidArgument("connectors." + provider_ + ".categories." +
+                                            category + ".query: " + sqlite3_errmsg(c->db)));
+      c->statements[category] = s;
+      if (check && sqlite3_bind_parameter_count(s) != 1)
+        return fail(Status::InvalidArgument(
+            "connectors." + provider_ + ".categories." + category +
+            ".query: expected exactly one parameter (?1), the subject"));
+      if (check && !sqlite3_stmt_readonly(s))
+        return fail(Status::InvalidArgument("connectors." + provider_ + ".categories." +
+                                            category + ".query: must only read"));
+    }
+    return c;
+  }
+
+  Result<std::unique_ptr<Connection>> Borrow() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        std::unique_ptr<Connection> c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return Connect(/*check=*/false);  // every pooled connection is busy: one more
+  }
+
+  void Return(std::unique_ptr<Connection> c) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = statements_.find(category);
-    if (it == statements_.end())
-      return Status::NotFound(provider_ + " has no look-up for " + category);
-    sqlite3_stmt* s = it->second;
+    idle_.push_back(std::move(c));
+  }
+
+  Result<std::optional<Record>> FetchWith(Connection* c, const std::string& category,
+                                          const std::string& subject) {
+    sqlite3_stmt* s = c->statements.at(category);
     sqlite3_reset(s);
     sqlite3_bind_text(s, 1, subject.data(), static_cast<int>(subject.size()), SQLITE_TRANSIENT);
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) return std::optional<Record>();
-    if (rc != SQLITE_ROW)
-      return Status::IoError(provider_ + "'s system did not answer: " + sqlite3_errmsg(db_));
+    if (rc == SQLITE_DONE) {
+      sqlite3_reset(s);
+      return std::optional<Record>();
+    }
+    if (rc != SQLITE_ROW) {
+      const std::string why = sqlite3_errmsg(c->db);
+      sqlite3_reset(s);
+      return Status::IoError(provider_ + "'s system did not answer: " + why);
+    }
     Record r;
     for (int i = 0; i < sqlite3_column_count(s); ++i) {
       if (sqlite3_column_type(s, i) == SQLITE_NULL) continue;
@@ -75,7 +138,7 @@ class SqliteSource : public SqlSource {
                                  static_cast<size_t>(sqlite3_column_bytes(s, i))));
     }
     rc = sqlite3_step(s);
-    sqlite3_reset(s);
+    sqlite3_reset(s);  // ends the read: the source's own writers and checkpoints go on
     if (rc == SQLITE_ROW)
       return Status::InvalidArgument(provider_ +
                                      " holds more than one record for that subject in " + category +
@@ -83,12 +146,9 @@ class SqliteSource : public SqlSource {
     return std::optional<Record>(std::move(r));
   }
 
-  bool MayBlock() const override { return !wal_; }
-
- private:
-  sqlite3* db_ = nullptr;
+  std::string path_;
   bool wal_ = false;  // in WAL mode, readers never wait for writers
-  std::map<std::string, sqlite3_stmt*> statements_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
 };
 
 class PostgresSource : public SqlSource {

@@ -6,7 +6,10 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "../support/postgres_server.h"
 #include "../support/shell.h"
@@ -140,6 +143,52 @@ TEST_P(SqlSourceTest, ASourceThatMayWaitSaysSo) {
   EXPECT_EQ((**r)[0].second, "Alex Demo");
   sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(db);
+}
+
+TEST_P(SqlSourceTest, LookUpsOnManyThreadsAtOnceEachGetTheirOwnSubjectsRecord) {
+  auto source = SqlSource::Open(
+      "essex-cc", Config("SELECT full_name, case_status FROM cases WHERE ref = " + param_));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  std::atomic<int> wrong{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const bool first = (i + t) % 2 == 0;
+        auto r = (*source)->Fetch("cf-case-status", first ? "MOS-1" : "MOS-2");
+        if (!r.ok() || !r->has_value()) {
+          ++failed;
+          continue;
+        }
+        if ((**r)[0].second != (first ? "Alex Demo" : "Bailey Sample")) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(wrong.load(), 0) << "a look-up got another subject's record";
+}
+
+TEST_P(SqlSourceTest, ALookUpSeesWhatTheSourceCommittedSinceTheLastOne) {
+  auto source = SqlSource::Open(
+      "essex-cc", Config("SELECT case_status FROM cases WHERE ref = " + param_));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto before = (*source)->Fetch("cf-case-status", "MOS-1");
+  ASSERT_TRUE(before.ok() && before->has_value());
+  EXPECT_EQ((**before)[0].second, "open");
+  const std::string update = "UPDATE cases SET case_status = 'closed' WHERE ref = 'MOS-1'";
+  if (GetParam() == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, update.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  } else {
+    auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db_, update));
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  auto after = (*source)->Fetch("cf-case-status", "MOS-1");
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((**after)[0].second, "closed") << "a kept connection must not keep an old snapshot";
 }
 
 INSTANTIATE_TEST_SUITE_P(Sources, SqlSourceTest, ::testing::Values("sqlite", "postgres"),
