@@ -66,9 +66,9 @@ class SqliteSource : public SqlSource {
     };
     if (sqlite3_open_v2(path_.c_str(), &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK)
-      return fail(Status::IoError("connectors." + provider_ + ".source: cannot open " + path_ +
-                                  " read-only: " +
-                                  (c->db ? sqlite3_errmsg(c->db) : "out of memory")));
+      return fail(
+          Status::IoError("connectors." + provider_ + ".source: cannot open " + path_ +
+                          " read-only: " + (c->db ? sqlite3_errmsg(c->db) : "out of memory")));
     sqlite3_exec(c->db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
     sqlite3_busy_timeout(c->db, 5000);
     if (check) {
@@ -83,16 +83,16 @@ class SqliteSource : public SqlSource {
     for (const auto& [category, q] : config_.categories) {
       sqlite3_stmt* s = nullptr;
       if (sqlite3_prepare_v2(c->db, q.query.c_str(), -1, &s, nullptr) != SQLITE_OK)
-        return fail(Status::InvalidArgument("connectors." + provider_ + ".categories." +
-                                            category + ".query: " + sqlite3_errmsg(c->db)));
+        return fail(Status::InvalidArgument("connectors." + provider_ + ".categories." + category +
+                                            ".query: " + sqlite3_errmsg(c->db)));
       c->statements[category] = s;
       if (check && sqlite3_bind_parameter_count(s) != 1)
-        return fail(Status::InvalidArgument(
-            "connectors." + provider_ + ".categories." + category +
-            ".query: expected exactly one parameter (?1), the subject"));
+        return fail(
+            Status::InvalidArgument("connectors." + provider_ + ".categories." + category +
+                                    ".query: expected exactly one parameter (?1), the subject"));
       if (check && !sqlite3_stmt_readonly(s))
-        return fail(Status::InvalidArgument("connectors." + provider_ + ".categories." +
-                                            category + ".query: must only read"));
+        return fail(Status::InvalidArgument("connectors." + provider_ + ".categories." + category +
+                                            ".query: must only read"));
     }
     return c;
   }
@@ -147,7 +147,7 @@ class SqliteSource : public SqlSource {
   }
 
   std::string path_;
-  bool wal_ = false;  // in WAL mode, readers never wait for writers
+  bool wal_ = false;                               // in WAL mode, readers never wait for writers
   std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
 };
 

@@ -170,8 +170,8 @@ TEST_P(SqlSourceTest, LookUpsOnManyThreadsAtOnceEachGetTheirOwnSubjectsRecord) {
 }
 
 TEST_P(SqlSourceTest, ALookUpSeesWhatTheSourceCommittedSinceTheLastOne) {
-  auto source = SqlSource::Open(
-      "essex-cc", Config("SELECT case_status FROM cases WHERE ref = " + param_));
+  auto source =
+      SqlSource::Open("essex-cc", Config("SELECT case_status FROM cases WHERE ref = " + param_));
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   auto before = (*source)->Fetch("cf-case-status", "MOS-1");
   ASSERT_TRUE(before.ok() && before->has_value());
