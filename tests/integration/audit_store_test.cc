@@ -68,7 +68,7 @@ TEST_F(AuditStore, InitCreatesAPrivateKeyAndAMigratedStore) {
   ShellRun again = C("init");
   EXPECT_EQ(again.code, 0);
   EXPECT_NE(again.out.find("already exists and was kept"), std::string::npos);
-  EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out, "1\n2\n3\n4\n5\n");
+  EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out, "1\n2\n3\n4\n5\n6\n");
 }
 
 TEST_F(AuditStore, VerifyPassesOnAnUntouchedLog) {
@@ -106,9 +106,10 @@ TEST_F(AuditStore, ChangedEntryWithARecomputedLeafIsStillCaught) {
   EXPECT_NE(v.out.find("the stored leaf hash of entry 23 was altered"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("first bad entry: 23"), std::string::npos) << v.out;
   // A forger who also rewrites the leaf's node is caught by the subtree above it.
-  // Leaf 23 is the 24th hash of tile 0 at level 0: bytes 736 to 767.
-  ASSERT_EQ(Sql("UPDATE log_tiles SET hashes = CAST(substr(hashes, 1, 736) || X'" + hex +
-                "' || substr(hashes, 769) AS BLOB) WHERE id = 0")
+  // Leaf 23 is the 24th hash of tile 0 at level 0 (partial with 50 leaves, so a row of
+  // log_open_tiles): bytes 736 to 767.
+  ASSERT_EQ(Sql("UPDATE log_open_tiles SET hashes = CAST(substr(hashes, 1, 736) || X'" + hex +
+                "' || substr(hashes, 769) AS BLOB) WHERE level = 0")
                 .code,
             0);
   v = C("audit verify");

@@ -285,7 +285,8 @@ TEST(Store, AVersionOneStoreMovesItsNodesIntoTilesAndStillProves) {
       "BEGIN; CREATE TABLE log_nodes (last_leaf INTEGER NOT NULL, level INTEGER NOT NULL, hash "
       "BLOB NOT NULL, PRIMARY KEY (last_leaf, level)) WITHOUT ROWID;\n" +
           rows +
-          "DROP TABLE log_tiles; DROP TABLE users; DROP TABLE disclosures; DROP TABLE requests; "
+          "DROP TABLE log_tiles; DROP TABLE log_open_tiles; DROP TABLE users; DROP TABLE "
+          "disclosures; DROP TABLE requests; "
           "DELETE FROM "
           "schema_migrations WHERE version >= 2; COMMIT;");
   auto reopened = store::OpenStore("sqlite:" + db.string(), false);
@@ -310,15 +311,82 @@ TEST(Store, AMalformedOrShortenedTileIsNamed) {
   ASSERT_TRUE(log.Append(&batch, 1000).ok());
   const fs::path db = f.dir / "log.db";
   f.store.reset();
-  // Level 1, tile 0 holds 50 hashes; cut the last 3 bytes.
-  const std::string level1 = std::to_string(uint64_t{1} << 56);
-  Sql(db, "UPDATE log_tiles SET hashes = substr(hashes, 1, 1597) WHERE id = " + level1);
+  // Level 1, tile 0 holds 50 hashes (partial: a row of log_open_tiles); cut the last 3 bytes.
+  Sql(db, "UPDATE log_open_tiles SET hashes = substr(hashes, 1, 1597) WHERE level = 1");
   f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
   auto report = audit::VerifyLog(*f.store, f.pk);
   EXPECT_FALSE(report.ok);
   EXPECT_NE(report.message.find("subtree hashes at level 1, tile 0 are malformed"),
             std::string::npos)
       << report.message;
+}
+
+TEST(Store, AShortenedFullTileIsNamed) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  std::vector<audit::LogEntry> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(Entry(i));
+  ASSERT_TRUE(log.Append(&batch, 1000).ok());
+  const fs::path db = f.dir / "log.db";
+  f.store.reset();
+  // Level 0, tile 0 is full (a row of log_tiles); cut its last 3 bytes.
+  Sql(db, "UPDATE log_tiles SET hashes = substr(hashes, 1, 2045) WHERE id = 0");
+  f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
+  auto report = audit::VerifyLog(*f.store, f.pk);
+  EXPECT_FALSE(report.ok);
+  EXPECT_NE(report.message.find("subtree hashes at level 0, tile 0 are malformed"),
+            std::string::npos)
+      << report.message;
+}
+
+TEST(Store, EachLevelsPartialTileIsARowOfItsOwnAndFullTilesNeverChange) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  std::vector<audit::LogEntry> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(Entry(i));
+  ASSERT_TRUE(log.Append(&batch, 1000).ok());
+  const fs::path db = f.dir / "log.db";
+  auto rows = [&](const std::string& sql) {
+    sqlite3* h = nullptr;
+    EXPECT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    std::string out;
+    sqlite3_exec(
+        h, sql.c_str(),
+        [](void* o, int n, char** v, char**) {
+          for (int i = 0; i < n; ++i)
+            *static_cast<std::string*>(o) +=
+                (v[i] ? v[i] : "") + std::string(i + 1 < n ? "|" : ";");
+          return 0;
+        },
+        &out, nullptr);
+    sqlite3_close(h);
+    return out;
+  };
+  // 100 leaves: level 0 has tile 0 full and tile 1 partial (36); level 1 (50) and every level
+  // above (25, 12, 6, 3, 1) only a partial tile.
+  EXPECT_EQ(rows("SELECT id >> 56, id & 255, length(hashes) / 32 FROM log_tiles ORDER BY id"),
+            "0|0|64;");
+  EXPECT_EQ(rows("SELECT level, tile, length(hashes) / 32 FROM log_open_tiles ORDER BY level"),
+            "0|1|36;1|0|50;2|0|25;3|0|12;4|0|6;5|0|3;6|0|1;");
+  const std::string full_before = rows("SELECT hex(hashes) FROM log_tiles WHERE id = 0");
+  // 60 more: level 0's tile 1 fills (and leaves the table of partial ones for log_tiles), and
+  // tile 2 starts; level 1's tile 0 fills at 128 leaves.
+  std::vector<audit::LogEntry> more;
+  for (int i = 100; i < 160; ++i) more.push_back(Entry(i));
+  ASSERT_TRUE(log.Append(&more, 2000).ok());
+  EXPECT_EQ(rows("SELECT id >> 56, id & 255, length(hashes) / 32 FROM log_tiles ORDER BY id"),
+            "0|0|64;0|1|64;1|0|64;");
+  EXPECT_EQ(rows("SELECT level, tile, length(hashes) / 32 FROM log_open_tiles ORDER BY level"),
+            "0|2|32;1|1|16;2|0|40;3|0|20;4|0|10;5|0|5;6|0|2;7|0|1;");
+  EXPECT_EQ(rows("SELECT hex(hashes) FROM log_tiles WHERE id = 0"), full_before);
+  // Every node still reads, and the log verifies.
+  for (uint64_t i = 0; i < 160; ++i) {
+    auto h = f.store->Node(0, i);
+    ASSERT_TRUE(h.ok()) << i << ": " << h.status().ToString();
+    const audit::LogEntry& e = i < 100 ? batch[i] : more[i - 100];
+    EXPECT_EQ(*h, audit::LeafHash(audit::EncodeEntry(e)));
+  }
+  EXPECT_TRUE(audit::VerifyLog(*f.store, f.pk).ok);
 }
 
 TEST(Store, HashesDroppedFromATileAreNamed) {
@@ -329,8 +397,8 @@ TEST(Store, HashesDroppedFromATileAreNamed) {
   ASSERT_TRUE(log.Append(&batch, 1000).ok());
   const fs::path db = f.dir / "log.db";
   f.store.reset();
-  // Level 0's second tile (leaves 64 to 99) cut to its first 10 hashes.
-  Sql(db, "UPDATE log_tiles SET hashes = substr(hashes, 1, 320) WHERE id = 1");
+  // Level 0's second tile (leaves 64 to 99, partial) cut to its first 10 hashes.
+  Sql(db, "UPDATE log_open_tiles SET hashes = substr(hashes, 1, 320) WHERE level = 0");
   f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
   auto report = audit::VerifyLog(*f.store, f.pk);
   EXPECT_FALSE(report.ok);

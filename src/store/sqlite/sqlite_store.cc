@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "store/sqlite/wal_write_buffer.h"
 
@@ -73,12 +74,15 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 5;  // the latest migration below
+constexpr int kSchemaVersion = 6;  // the latest migration below
 
-// Subtree hashes are kept in tiles: row (level, tile) holds the hashes of nodes
-// (level, tile * kTileWidth) onwards, 32 bytes each, in index order. A tile fills as the log
-// grows; a batch rewrites only the partial tile at the end of each level it touches. One row
-// per 64 hashes keeps appends and verification from paying SQLite's per-row cost per hash.
+// Subtree hashes are kept in tiles: tile (level, tile) holds the hashes of nodes
+// (level, tile * kTileWidth) onwards, 32 bytes each, in index order. One row per 64 hashes
+// keeps appends and verification from paying SQLite's per-row cost per hash. A full tile is a
+// row of log_tiles and never changes. The one partial tile at the end of each level is a row of
+// log_open_tiles, a table of a few small rows: a batch rewrites those (one or two pages) and
+// moves a tile to log_tiles when it fills, instead of rewriting a page at the end of every
+// level's range in log_tiles (migration 6 halved the pages a batch writes for its tiles).
 constexpr uint64_t kTileWidth = 64;
 constexpr size_t kTileBytes = kTileWidth * 32;
 
@@ -187,6 +191,19 @@ CREATE INDEX requests_from ON requests (from_org, at_ms);
 CREATE INDEX requests_to ON requests (to_org, at_ms);
 )sql";
 
+// Version 6: each level's partial tile moves to a table of its own (see kTileWidth).
+const char* kMigration6 = R"sql(
+CREATE TABLE log_open_tiles (
+  level  INTEGER PRIMARY KEY,
+  tile   INTEGER NOT NULL,
+  hashes BLOB NOT NULL
+);
+INSERT INTO log_open_tiles (level, tile, hashes)
+  SELECT id >> 56, id & 72057594037927935, hashes FROM log_tiles
+  WHERE id IN (SELECT MAX(id) FROM log_tiles GROUP BY id >> 56) AND length(hashes) < 2048;
+DELETE FROM log_tiles WHERE id IN (SELECT (level << 56) | tile FROM log_open_tiles);
+)sql";
+
 std::string JoinList(const std::vector<std::string>& roles) {
   std::string out;
   for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
@@ -214,12 +231,17 @@ struct SqliteWriterStatements {
       : put_entry(db, "INSERT INTO log_entries (idx, entry, leaf) VALUES (?, ?, ?)"),
         get_tile(db, "SELECT hashes FROM log_tiles WHERE id = ?"),
         put_tile(db, "INSERT OR REPLACE INTO log_tiles (id, hashes) VALUES (?, ?)"),
+        get_open_tile(db, "SELECT hashes FROM log_open_tiles WHERE level = ? AND tile = ?"),
+        put_open_tile(
+            db, "INSERT OR REPLACE INTO log_open_tiles (level, tile, hashes) VALUES (?, ?, ?)"),
+        drop_open_tile(db, "DELETE FROM log_open_tiles WHERE level = ?"),
         put_sth(db,
                 "INSERT OR REPLACE INTO log_sth (tree_size, timestamp, root, signature) VALUES "
                 "(?, ?, ?, ?)"),
         begin(db, "BEGIN IMMEDIATE"),
         commit(db, "COMMIT") {}
-  Stmt put_entry, get_tile, put_tile, put_sth, begin, commit;
+  Stmt put_entry, get_tile, put_tile, get_open_tile, put_open_tile, drop_open_tile, put_sth, begin,
+      commit;
 };
 
 class SqliteWriteTransaction : public audit::LogWriteTransaction {
@@ -237,7 +259,8 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
 
   Status Begin() {
     if (!put_entry_.ok() || !get_tile_.ok() || !put_tile_.ok() || !put_sth_.ok() ||
-        !statements_.begin.ok() || !statements_.commit.ok())
+        !statements_.get_open_tile.ok() || !statements_.put_open_tile.ok() ||
+        !statements_.drop_open_tile.ok() || !statements_.begin.ok() || !statements_.commit.ok())
       return store_->Error("preparing statements");
     const int rc = statements_.begin.Step();
     statements_.begin.Reset();
@@ -293,12 +316,42 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
   }
 
   Status Commit() override {
+    // Full tiles go to log_tiles; each level's last tile, when partial, to log_open_tiles.
+    std::map<int, uint64_t> last;  // level -> the last tile written at it
     for (const auto& [key, bytes] : tiles_) {
+      const int level = static_cast<int>(key >> 56);
+      const uint64_t tile = key & ((uint64_t{1} << 56) - 1);
+      auto [it, added] = last.try_emplace(level, tile);
+      if (!added && tile > it->second) it->second = tile;
+    }
+    for (const auto& [key, bytes] : tiles_) {
+      const int level = static_cast<int>(key >> 56);
+      const uint64_t tile = key & ((uint64_t{1} << 56) - 1);
+      if (bytes.size() != kTileBytes) {
+        if (tile != last[level])
+          return Status::Internal("subtree hashes: a partial tile before the last (level " +
+                                  std::to_string(level) + ", tile " + std::to_string(tile) + ")");
+        Stmt& put = statements_.put_open_tile;
+        put.BindInt(1, level);
+        put.BindInt(2, static_cast<int64_t>(tile));
+        put.BindBlob(3, bytes.data(), bytes.size());
+        int rc = put.Step();
+        put.Reset();
+        if (rc != SQLITE_DONE) return store_->Error("writing subtree hashes");
+        continue;
+      }
       put_tile_.BindInt(1, static_cast<int64_t>(key));
       put_tile_.BindBlob(2, bytes.data(), bytes.size());
       int rc = put_tile_.Step();
       put_tile_.Reset();
       if (rc != SQLITE_DONE) return store_->Error("writing subtree hashes");
+      if (tile == last[level]) {  // the level's last tile is full: it has no partial one now
+        Stmt& drop = statements_.drop_open_tile;
+        drop.BindInt(1, level);
+        rc = drop.Step();
+        drop.Reset();
+        if (rc != SQLITE_DONE) return store_->Error("writing subtree hashes");
+      }
     }
     const int rc = statements_.commit.Step();
     statements_.commit.Reset();
@@ -325,6 +378,8 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
     auto [it, added] = tiles_.try_emplace(TileKey(level, tile));
     if (added) {
       it->second.reserve(kTileBytes);
+      // A tile being added to is the level's partial one (log_open_tiles), or new; a full
+      // one found in log_tiles is kept so that PutNode() reports the misuse.
       get_tile_.BindInt(1, static_cast<int64_t>(TileKey(level, tile)));
       int rc = get_tile_.Step();
       if (rc == SQLITE_ROW) {
@@ -333,6 +388,18 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
                           static_cast<size_t>(sqlite3_column_bytes(get_tile_.get(), 0)));
       }
       get_tile_.Reset();
+      if (rc == SQLITE_DONE) {
+        Stmt& open = statements_.get_open_tile;
+        open.BindInt(1, level);
+        open.BindInt(2, static_cast<int64_t>(tile));
+        rc = open.Step();
+        if (rc == SQLITE_ROW) {
+          const void* p = sqlite3_column_blob(open.get(), 0);
+          it->second.assign(static_cast<const char*>(p ? p : ""),
+                            static_cast<size_t>(sqlite3_column_bytes(open.get(), 0)));
+        }
+        open.Reset();
+      }
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         tiles_.erase(it);
         return store_->Error("reading subtree hashes");
@@ -385,7 +452,9 @@ class SqliteEntryCursor : public audit::EntryCursor {
 class SqliteNodeCursor : public audit::NodeCursor {
  public:
   explicit SqliteNodeCursor(sqlite3* db) {
-    Stmt levels(db, "SELECT COALESCE(MAX(id) >> 56, -1) FROM log_tiles");
+    Stmt levels(db,
+                "SELECT MAX((SELECT COALESCE(MAX(id) >> 56, -1) FROM log_tiles), "
+                "(SELECT COALESCE(MAX(level), -1) FROM log_open_tiles))");
     if (!levels.ok() || levels.Step() != SQLITE_ROW) {
       error_ = true;
       return;
@@ -393,12 +462,13 @@ class SqliteNodeCursor : public audit::NodeCursor {
     const int top = std::min(sqlite3_column_int(levels.get(), 0), 62);
     for (int level = 0; level <= top; ++level) {
       auto stream = std::make_unique<Level>(db, level);
-      if (!stream->stmt.ok()) {
+      if (!stream->stmt.ok() || !stream->open.ok()) {
         error_ = true;
         return;
       }
       stream->stmt.BindInt(1, static_cast<int64_t>(TileKey(level, 0)));
       stream->stmt.BindInt(2, static_cast<int64_t>(TileKey(level + 1, 0)));
+      stream->open.BindInt(1, level);
       streams_.push_back(std::move(stream));
     }
     heads_.assign(streams_.size(), UINT64_MAX);
@@ -436,8 +506,11 @@ class SqliteNodeCursor : public audit::NodeCursor {
   struct Level {
     Level(sqlite3* db, int l)
         : stmt(db, "SELECT id, hashes FROM log_tiles WHERE id >= ? AND id < ? ORDER BY id"),
+          open(db, "SELECT (level << 56) | tile, hashes FROM log_open_tiles WHERE level = ?"),
           level(l) {}
-    Stmt stmt;
+    Stmt stmt;  // the level's full tiles, in order
+    Stmt open;  // then its partial one
+    bool in_open = false;
     int level;
     std::string bytes;  // the current tile
     size_t pos = 0;     // the next hash in it
@@ -456,16 +529,22 @@ class SqliteNodeCursor : public audit::NodeCursor {
     }
     l.started = true;
     while (l.pos >= l.bytes.size()) {
-      int rc = l.stmt.Step();
+      Stmt* q = l.in_open ? &l.open : &l.stmt;
+      int rc = q->Step();
+      if (rc == SQLITE_DONE && !l.in_open) {
+        l.in_open = true;
+        q = &l.open;
+        rc = q->Step();
+      }
       if (rc == SQLITE_DONE) {
         l.exhausted = true;
         heads_[i] = UINT64_MAX;
         return Status::Ok();
       }
       if (rc != SQLITE_ROW) return Status::IoError("reading the log's subtree hashes failed");
-      const int64_t tile = sqlite3_column_int64(l.stmt.get(), 0) & ((int64_t{1} << 56) - 1);
-      const void* p = sqlite3_column_blob(l.stmt.get(), 1);
-      const size_t n = static_cast<size_t>(sqlite3_column_bytes(l.stmt.get(), 1));
+      const int64_t tile = sqlite3_column_int64(q->get(), 0) & ((int64_t{1} << 56) - 1);
+      const void* p = sqlite3_column_blob(q->get(), 1);
+      const size_t n = static_cast<size_t>(sqlite3_column_bytes(q->get(), 1));
       if (n % 32 != 0 || n > kTileBytes)
         return Status::Corruption("the subtree hashes at level " + std::to_string(l.level) +
                                   ", tile " + std::to_string(tile) + " are malformed (altered)");
@@ -570,6 +649,7 @@ SqliteStore::~SqliteStore() {
   checkpointer_.reset();
   writer_statements_.reset();  // finalised before the connection closes
   sqlite3_finalize(node_query_);
+  sqlite3_finalize(open_node_query_);
   sqlite3_close(db_);
 }
 
@@ -634,6 +714,10 @@ Status SqliteStore::Migrate() {
   if (current < 5) {
     if (Status s = Exec(kMigration5); !s.ok()) return rollback(s);
     if (Status s = record(5); !s.ok()) return rollback(s);
+  }
+  if (current < 6) {
+    if (Status s = Exec(kMigration6); !s.ok()) return rollback(s);
+    if (Status s = record(6); !s.ok()) return rollback(s);
   }
   return Exec("COMMIT");
 }
@@ -1020,32 +1104,44 @@ Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
     std::memcpy(h.data(), it->second.data() + at, 32);
     return h;
   }
+  // A full tile (log_tiles), else the level's partial one (log_open_tiles). The statements
+  // are prepared once and kept (a proof reads a node per level).
   if (!node_query_)
     sqlite3_prepare_v2(db_, "SELECT hashes FROM log_tiles WHERE id = ?", -1, &node_query_, nullptr);
+  if (!open_node_query_)
+    sqlite3_prepare_v2(db_, "SELECT hashes FROM log_open_tiles WHERE level = ? AND tile = ?", -1,
+                       &open_node_query_, nullptr);
+  if (!node_query_ || !open_node_query_) return Error("preparing a subtree hash query");
+  struct Resetting {
+    sqlite3_stmt* s;
+    ~Resetting() { sqlite3_reset(s); }
+  } full{node_query_}, open{open_node_query_};
   sqlite3_stmt* q = node_query_;
-  if (!q) return Error("preparing a subtree hash query");
   sqlite3_bind_int64(q, 1, static_cast<int64_t>(key));
   int rc = sqlite3_step(q);
+  if (rc == SQLITE_DONE) {
+    q = open_node_query_;
+    sqlite3_bind_int(q, 1, level);
+    sqlite3_bind_int64(q, 2, static_cast<int64_t>(index / kTileWidth));
+    rc = sqlite3_step(q);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("reading a subtree hash");
   const size_t n = rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB
                        ? static_cast<size_t>(sqlite3_column_bytes(q, 0))
                        : 0;
   const char* bytes = n ? static_cast<const char*>(sqlite3_column_blob(q, 0)) : nullptr;
-  const bool found = n >= at + 32;
-  if (found) {
-    std::memcpy(h.data(), bytes + at, 32);
-    // A full tile never changes once committed; keep the upper levels' (few, and on every
-    // proof's path). Nothing is kept while a write is open: it may still roll back.
-    if (n == kTileBytes && level >= kCachedFromLevel && !writing_ &&
-        full_tiles_.size() < kMaxCachedTiles) {
-      std::array<uint8_t, kTileBytes> tile;
-      std::memcpy(tile.data(), bytes, kTileBytes);
-      full_tiles_.emplace(key, tile);
-    }
-  }
-  sqlite3_reset(q);
-  if (!found)
+  if (n < at + 32)
     return Status::Corruption("the subtree hash at level " + std::to_string(level) + " index " +
                               std::to_string(index) + " is missing from " + path_);
+  std::memcpy(h.data(), bytes + at, 32);
+  // A full tile never changes once committed; keep the upper levels' (few, and on every
+  // proof's path). Nothing is kept while a write is open: it may still roll back.
+  if (q == node_query_ && n == kTileBytes && level >= kCachedFromLevel && !writing_ &&
+      full_tiles_.size() < kMaxCachedTiles) {
+    std::array<uint8_t, kTileBytes> tile;
+    std::memcpy(tile.data(), bytes, kTileBytes);
+    full_tiles_.emplace(key, tile);
+  }
   return h;
 }
 

@@ -78,9 +78,11 @@ class SqliteStore : public Store {
 
   sqlite3* db_;
   std::string path_;
-  mutable std::recursive_mutex mu_;             // one connection, used by one thread at a time
-  mutable sqlite3_stmt* node_query_ = nullptr;  // prepared on first use, finalised on close
+  mutable std::recursive_mutex mu_;  // one connection, used by one thread at a time
   mutable std::unordered_map<std::string, sqlite3_stmt*> statements_;  // Cached()
+  // Node()'s: a full tile, a partial one. Prepared on first use, finalised on close.
+  mutable sqlite3_stmt* node_query_ = nullptr;
+  mutable sqlite3_stmt* open_node_query_ = nullptr;
   // Committed, full tiles of subtree hashes at the upper levels, kept after their first read:
   // at most kMaxCachedTiles of 2 KiB (about 128 MiB, enough for every level >= 3 of a
   // 16-million-entry log).
