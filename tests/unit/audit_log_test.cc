@@ -303,18 +303,24 @@ TEST(Store, AVersionOneStoreMovesItsNodesIntoTilesAndStillProves) {
   EXPECT_EQ(report.entries, 302u);
 }
 
-TEST(Store, AMalformedOrShortenedTileIsNamed) {
+// Verification of a 100-entry log after `tamper` (SQL) changed its stored tiles.
+audit::VerifyReport VerifyAfterTampering(const std::string& tamper) {
   Fixture f;
   audit::Log log(f.store.get(), f.signer.get());
   std::vector<audit::LogEntry> batch;
   for (int i = 0; i < 100; ++i) batch.push_back(Entry(i));
-  ASSERT_TRUE(log.Append(&batch, 1000).ok());
+  EXPECT_TRUE(log.Append(&batch, 1000).ok());
   const fs::path db = f.dir / "log.db";
   f.store.reset();
-  // Level 1, tile 0 holds 50 hashes (partial: a row of log_open_tiles); cut the last 3 bytes.
-  Sql(db, "UPDATE log_open_tiles SET hashes = substr(hashes, 1, 1597) WHERE level = 1");
+  Sql(db, tamper);
   f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
-  auto report = audit::VerifyLog(*f.store, f.pk);
+  return audit::VerifyLog(*f.store, f.pk);
+}
+
+TEST(Store, AMalformedOrShortenedTileIsNamed) {
+  // Level 1, tile 0 holds 50 hashes (partial: a row of log_open_tiles); cut the last 3 bytes.
+  auto report = VerifyAfterTampering(
+      "UPDATE log_open_tiles SET hashes = substr(hashes, 1, 1597) WHERE level = 1");
   EXPECT_FALSE(report.ok);
   EXPECT_NE(report.message.find("subtree hashes at level 1, tile 0 are malformed"),
             std::string::npos)
@@ -322,17 +328,9 @@ TEST(Store, AMalformedOrShortenedTileIsNamed) {
 }
 
 TEST(Store, AShortenedFullTileIsNamed) {
-  Fixture f;
-  audit::Log log(f.store.get(), f.signer.get());
-  std::vector<audit::LogEntry> batch;
-  for (int i = 0; i < 100; ++i) batch.push_back(Entry(i));
-  ASSERT_TRUE(log.Append(&batch, 1000).ok());
-  const fs::path db = f.dir / "log.db";
-  f.store.reset();
   // Level 0, tile 0 is full (a row of log_tiles); cut its last 3 bytes.
-  Sql(db, "UPDATE log_tiles SET hashes = substr(hashes, 1, 2045) WHERE id = 0");
-  f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
-  auto report = audit::VerifyLog(*f.store, f.pk);
+  auto report =
+      VerifyAfterTampering("UPDATE log_tiles SET hashes = substr(hashes, 1, 2045) WHERE id = 0");
   EXPECT_FALSE(report.ok);
   EXPECT_NE(report.message.find("subtree hashes at level 0, tile 0 are malformed"),
             std::string::npos)
@@ -390,17 +388,9 @@ TEST(Store, EachLevelsPartialTileIsARowOfItsOwnAndFullTilesNeverChange) {
 }
 
 TEST(Store, HashesDroppedFromATileAreNamed) {
-  Fixture f;
-  audit::Log log(f.store.get(), f.signer.get());
-  std::vector<audit::LogEntry> batch;
-  for (int i = 0; i < 100; ++i) batch.push_back(Entry(i));
-  ASSERT_TRUE(log.Append(&batch, 1000).ok());
-  const fs::path db = f.dir / "log.db";
-  f.store.reset();
   // Level 0's second tile (leaves 64 to 99, partial) cut to its first 10 hashes.
-  Sql(db, "UPDATE log_open_tiles SET hashes = substr(hashes, 1, 320) WHERE level = 0");
-  f.store = std::move(store::OpenStore("sqlite:" + db.string(), false).value());
-  auto report = audit::VerifyLog(*f.store, f.pk);
+  auto report = VerifyAfterTampering(
+      "UPDATE log_open_tiles SET hashes = substr(hashes, 1, 320) WHERE level = 0");
   EXPECT_FALSE(report.ok);
   ASSERT_TRUE(report.first_bad.has_value()) << report.message;
   EXPECT_EQ(*report.first_bad, 64u + 10u) << report.message;
