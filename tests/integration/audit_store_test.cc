@@ -68,7 +68,7 @@ TEST_F(AuditStore, InitCreatesAPrivateKeyAndAMigratedStore) {
   ShellRun again = C("init");
   EXPECT_EQ(again.code, 0);
   EXPECT_NE(again.out.find("already exists and was kept"), std::string::npos);
-  EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out, "1\n2\n3\n4\n5\n6\n");
+  EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out, "1\n2\n3\n4\n5\n6\n7\n");
 }
 
 TEST_F(AuditStore, VerifyPassesOnAnUntouchedLog) {

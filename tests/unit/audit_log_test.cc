@@ -329,8 +329,8 @@ TEST(Store, AMalformedOrShortenedTileIsNamed) {
 
 TEST(Store, AShortenedFullTileIsNamed) {
   // Level 0, tile 0 is full (a row of log_tiles); cut its last 3 bytes.
-  auto report =
-      VerifyAfterTampering("UPDATE log_tiles SET hashes = substr(hashes, 1, 2045) WHERE id = 0");
+  auto report = VerifyAfterTampering(
+      "UPDATE log_tiles SET hashes = substr(hashes, 1, 2045) WHERE level = 0 AND tile = 0");
   EXPECT_FALSE(report.ok);
   EXPECT_NE(report.message.find("subtree hashes at level 0, tile 0 are malformed"),
             std::string::npos)
@@ -362,21 +362,25 @@ TEST(Store, EachLevelsPartialTileIsARowOfItsOwnAndFullTilesNeverChange) {
   };
   // 100 leaves: level 0 has tile 0 full and tile 1 partial (36); level 1 (50) and every level
   // above (25, 12, 6, 3, 1) only a partial tile.
-  EXPECT_EQ(rows("SELECT id >> 56, id & 255, length(hashes) / 32 FROM log_tiles ORDER BY id"),
+  EXPECT_EQ(rows("SELECT level, tile, length(hashes) / 32 FROM log_tiles ORDER BY level, tile"),
             "0|0|64;");
   EXPECT_EQ(rows("SELECT level, tile, length(hashes) / 32 FROM log_open_tiles ORDER BY level"),
             "0|1|36;1|0|50;2|0|25;3|0|12;4|0|6;5|0|3;6|0|1;");
-  const std::string full_before = rows("SELECT hex(hashes) FROM log_tiles WHERE id = 0");
+  const std::string full_before =
+      rows("SELECT hex(hashes) FROM log_tiles WHERE level = 0 AND tile = 0");
   // 60 more: level 0's tile 1 fills (and leaves the table of partial ones for log_tiles), and
   // tile 2 starts; level 1's tile 0 fills at 128 leaves.
   std::vector<audit::LogEntry> more;
   for (int i = 100; i < 160; ++i) more.push_back(Entry(i));
   ASSERT_TRUE(log.Append(&more, 2000).ok());
-  EXPECT_EQ(rows("SELECT id >> 56, id & 255, length(hashes) / 32 FROM log_tiles ORDER BY id"),
+  EXPECT_EQ(rows("SELECT level, tile, length(hashes) / 32 FROM log_tiles ORDER BY level, tile"),
             "0|0|64;0|1|64;1|0|64;");
   EXPECT_EQ(rows("SELECT level, tile, length(hashes) / 32 FROM log_open_tiles ORDER BY level"),
             "0|2|32;1|1|16;2|0|40;3|0|20;4|0|10;5|0|5;6|0|2;7|0|1;");
-  EXPECT_EQ(rows("SELECT hex(hashes) FROM log_tiles WHERE id = 0"), full_before);
+  EXPECT_EQ(rows("SELECT hex(hashes) FROM log_tiles WHERE level = 0 AND tile = 0"), full_before);
+  // Level 0's tiles hold the largest row ids, in order: a new one is appended at the table's
+  // right edge rather than inserted in the middle (migration 7).
+  EXPECT_EQ(rows("SELECT level, tile FROM log_tiles ORDER BY id"), "1|0;0|0;0|1;");
   // Every node still reads, and the log verifies.
   for (uint64_t i = 0; i < 160; ++i) {
     auto h = f.store->Node(0, i);

@@ -74,7 +74,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 6;  // the latest migration below
+constexpr int kSchemaVersion = 7;  // the latest migration below
 
 // Subtree hashes are kept in tiles: tile (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. One row per 64 hashes
@@ -87,8 +87,19 @@ constexpr int kSchemaVersion = 6;  // the latest migration below
 constexpr uint64_t kTileWidth = 64;
 constexpr size_t kTileBytes = kTileWidth * 32;
 
+// The key of (level, tile) in memory, and in log_tiles up to migration 7.
 uint64_t TileKey(int level, uint64_t tile) {
   return (static_cast<uint64_t>(level) << 56) | tile;
+}
+
+// The row id of a full tile in log_tiles (migration 7): (63 - level) * 2^56 + tile, so that
+// level 0, where nearly every new tile is, has the largest ids and each new tile is appended at
+// the table's right edge (one leaf page, split by moving only the new row). With level 0 first
+// (TileKey), each new level-0 tile went into the middle of the B-tree, and splitting there
+// rewrote three sibling pages: a decide batch at -c256 wrote 2.5 pages of tiles, a look-up
+// batch 5.4 (BENCHMARKS.md).
+uint64_t TileRowId(int level, uint64_t tile) {
+  return (static_cast<uint64_t>(63 - level) << 56) | tile;
 }
 
 const char* kMigration1 = R"sql(
@@ -203,6 +214,20 @@ INSERT INTO log_open_tiles (level, tile, hashes)
   SELECT id >> 56, id & 72057594037927935, hashes FROM log_tiles
   WHERE id IN (SELECT MAX(id) FROM log_tiles GROUP BY id >> 56) AND length(hashes) < 2048;
 DELETE FROM log_tiles WHERE id IN (SELECT (level << 56) | tile FROM log_open_tiles);
+)sql";
+
+// Version 7: full tiles re-keyed so that new ones append at the right edge (see TileRowId).
+const char* kMigration7 = R"sql(
+CREATE TABLE log_tiles_v7 (
+  id     INTEGER PRIMARY KEY,  -- (63 - level) * 2^56 + tile: level 0 last, where appends go
+  hashes BLOB NOT NULL,
+  level  INTEGER GENERATED ALWAYS AS (63 - (id >> 56)) VIRTUAL,
+  tile   INTEGER GENERATED ALWAYS AS (id & 72057594037927935) VIRTUAL
+);
+INSERT INTO log_tiles_v7 (id, hashes)
+  SELECT ((63 - (id >> 56)) << 56) | (id & 72057594037927935), hashes FROM log_tiles ORDER BY 1;
+DROP TABLE log_tiles;
+ALTER TABLE log_tiles_v7 RENAME TO log_tiles;
 )sql";
 
 std::string JoinList(const std::vector<std::string>& roles) {
@@ -341,7 +366,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
         if (rc != SQLITE_DONE) return store_->Error("writing subtree hashes");
         continue;
       }
-      put_tile_.BindInt(1, static_cast<int64_t>(key));
+      put_tile_.BindInt(1, static_cast<int64_t>(TileRowId(level, tile)));
       put_tile_.BindBlob(2, bytes.data(), bytes.size());
       int rc = put_tile_.Step();
       put_tile_.Reset();
@@ -381,7 +406,7 @@ class SqliteWriteTransaction : public audit::LogWriteTransaction {
       it->second.reserve(kTileBytes);
       // A tile being added to is the level's partial one (log_open_tiles), or new; a full
       // one found in log_tiles is kept so that PutNode() reports the misuse.
-      get_tile_.BindInt(1, static_cast<int64_t>(TileKey(level, tile)));
+      get_tile_.BindInt(1, static_cast<int64_t>(TileRowId(level, tile)));
       int rc = get_tile_.Step();
       if (rc == SQLITE_ROW) {
         const void* p = sqlite3_column_blob(get_tile_.get(), 0);
@@ -454,7 +479,7 @@ class SqliteNodeCursor : public audit::NodeCursor {
  public:
   explicit SqliteNodeCursor(sqlite3* db) {
     Stmt levels(db,
-                "SELECT MAX((SELECT COALESCE(MAX(id) >> 56, -1) FROM log_tiles), "
+                "SELECT MAX((SELECT COALESCE(63 - (MIN(id) >> 56), -1) FROM log_tiles), "
                 "(SELECT COALESCE(MAX(level), -1) FROM log_open_tiles))");
     if (!levels.ok() || levels.Step() != SQLITE_ROW) {
       error_ = true;
@@ -467,8 +492,8 @@ class SqliteNodeCursor : public audit::NodeCursor {
         error_ = true;
         return;
       }
-      stream->stmt.BindInt(1, static_cast<int64_t>(TileKey(level, 0)));
-      stream->stmt.BindInt(2, static_cast<int64_t>(TileKey(level + 1, 0)));
+      stream->stmt.BindInt(1, static_cast<int64_t>(TileRowId(level, 0)));
+      stream->stmt.BindInt(2, static_cast<int64_t>(TileRowId(level, 0) + (uint64_t{1} << 56)));
       stream->open.BindInt(1, level);
       streams_.push_back(std::move(stream));
     }
@@ -719,6 +744,10 @@ Status SqliteStore::Migrate() {
   if (current < 6) {
     if (Status s = Exec(kMigration6); !s.ok()) return rollback(s);
     if (Status s = record(6); !s.ok()) return rollback(s);
+  }
+  if (current < 7) {
+    if (Status s = Exec(kMigration7); !s.ok()) return rollback(s);
+    if (Status s = record(7); !s.ok()) return rollback(s);
   }
   return Exec("COMMIT");
 }
@@ -1118,7 +1147,7 @@ Result<audit::Hash> SqliteStore::Node(int level, uint64_t index) const {
     ~Resetting() { sqlite3_reset(s); }
   } full{node_query_}, open{open_node_query_};
   sqlite3_stmt* q = node_query_;
-  sqlite3_bind_int64(q, 1, static_cast<int64_t>(key));
+  sqlite3_bind_int64(q, 1, static_cast<int64_t>(TileRowId(level, index / kTileWidth)));
   int rc = sqlite3_step(q);
   if (rc == SQLITE_DONE) {
     q = open_node_query_;
