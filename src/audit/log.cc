@@ -15,7 +15,10 @@ int64_t NowMillis() {
 
 Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t timestamp_ms,
                                    const std::vector<WithEntry>* with_entry,
-                                   const std::vector<std::string>* tails) {
+                                   const std::vector<std::string>* tails,
+                                   const std::vector<Precondition>* preconditions,
+                                   std::vector<Status>* refused) {
+  if (refused) refused->assign(entries->size(), Status::Ok());
   auto tx = backend_->BeginWrite();
   if (!tx.ok()) return tx.status();
   LogWriteTransaction& t = **tx;
@@ -24,6 +27,15 @@ Result<SignedTreeHead> Log::Append(std::vector<LogEntry>* entries, int64_t times
   uint64_t n = *size;
   for (size_t k = 0; k < entries->size(); ++k) {
     LogEntry& e = (*entries)[k];
+    if (preconditions && k < preconditions->size() && (*preconditions)[k]) {
+      Status holds = (*preconditions)[k]();
+      if (holds.code() == Status::Code::kAlreadyExists) {
+        e.index = kNotAppended;
+        if (refused) (*refused)[k] = std::move(holds);
+        continue;
+      }
+      if (!holds.ok()) return holds;
+    }
     e.index = n;
     const std::string encoded =
         tails && k < tails->size() ? EncodeEntryWithTail(n, (*tails)[k]) : EncodeEntry(e);
@@ -87,16 +99,20 @@ std::vector<std::string> Tails(const std::vector<LogEntry>& entries) {
 
 }  // namespace
 
-GroupCommitter::Receipt GroupCommitter::Submit(LogEntry entry, Log::WithEntry with_entry) {
+GroupCommitter::Receipt GroupCommitter::Submit(LogEntry entry, Log::WithEntry with_entry,
+                                               Log::Precondition precondition) {
   std::vector<LogEntry> one;
   one.push_back(std::move(entry));
   std::vector<Log::WithEntry> hooks;
   hooks.push_back(std::move(with_entry));
-  return SubmitTogether(std::move(one), std::move(hooks)).front();
+  std::vector<Log::Precondition> conditions;
+  if (precondition) conditions.push_back(std::move(precondition));
+  return SubmitTogether(std::move(one), std::move(hooks), std::move(conditions)).front();
 }
 
 std::vector<GroupCommitter::Receipt> GroupCommitter::SubmitTogether(
-    std::vector<LogEntry> entries, std::vector<Log::WithEntry> with_entry) {
+    std::vector<LogEntry> entries, std::vector<Log::WithEntry> with_entry,
+    std::vector<Log::Precondition> preconditions) {
   std::vector<Receipt> receipts;
   receipts.reserve(entries.size());
   std::vector<std::string> tails = Tails(entries);
@@ -117,6 +133,10 @@ std::vector<GroupCommitter::Receipt> GroupCommitter::SubmitTogether(
       if (i < with_entry.size() && with_entry[i]) {
         batch->with_entry.resize(batch->entries.size());
         batch->with_entry.back() = std::move(with_entry[i]);
+      }
+      if (i < preconditions.size() && preconditions[i]) {
+        batch->preconditions.resize(batch->entries.size());
+        batch->preconditions.back() = std::move(preconditions[i]);
       }
     }
   }
@@ -155,6 +175,8 @@ Result<uint64_t> GroupCommitter::Receipt::get() const {
   std::unique_lock<std::mutex> lock(batch_->mu);
   batch_->cv.wait(lock, [this] { return batch_->finished; });
   if (!batch_->status.ok()) return batch_->status;
+  if (position_ < batch_->refused.size() && !batch_->refused[position_].ok())
+    return batch_->refused[position_];
   return batch_->entries[position_].index;
 }
 
@@ -168,9 +190,10 @@ void GroupCommitter::Run() {
       batch = std::move(queue_.front());
       queue_.pop_front();  // closed: later submissions start a new batch
     }
-    auto sth =
-        log_->Append(&batch->entries, NowMillis(),
-                     batch->with_entry.empty() ? nullptr : &batch->with_entry, &batch->tails);
+    auto sth = log_->Append(&batch->entries, NowMillis(),
+                            batch->with_entry.empty() ? nullptr : &batch->with_entry, &batch->tails,
+                            batch->preconditions.empty() ? nullptr : &batch->preconditions,
+                            batch->preconditions.empty() ? nullptr : &batch->refused);
     {
       std::lock_guard<std::mutex> lock(batch->mu);
       batch->status = sth.ok() ? Status::Ok() : sth.status();
@@ -178,7 +201,9 @@ void GroupCommitter::Run() {
     }
     batch->cv.notify_all();
     for (auto& [position, done] : batch->done) {
-      if (sth.ok()) {
+      if (sth.ok() && position < batch->refused.size() && !batch->refused[position].ok()) {
+        done(batch->refused[position]);
+      } else if (sth.ok()) {
         done(batch->entries[position].index);
       } else {
         done(sth.status());

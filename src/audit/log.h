@@ -32,10 +32,21 @@ class Log {
   // whole batch back.
   //
   // `tails`, when given, holds EncodeEntryTail() of each entry, made beforehand.
+  //
+  // `preconditions`, when given, holds one function per entry (or an empty one): each runs
+  // inside the transaction just before its entry is appended, to make a conditional change
+  // that the entry records (closing a request that must still be open, say). When it returns
+  // kAlreadyExists (someone got there first) that entry alone is left out: it takes no index
+  // (its index is kNotAppended), its with_entry function does not run, and (*refused)[k] holds
+  // the status; the rest of the batch goes on. Any other error rolls the whole batch back.
   using WithEntry = std::function<Status(uint64_t index)>;
+  using Precondition = std::function<Status()>;
+  static constexpr uint64_t kNotAppended = ~uint64_t{0};
   Result<SignedTreeHead> Append(std::vector<LogEntry>* entries, int64_t timestamp_ms,
                                 const std::vector<WithEntry>* with_entry = nullptr,
-                                const std::vector<std::string>* tails = nullptr);
+                                const std::vector<std::string>* tails = nullptr,
+                                const std::vector<Precondition>* preconditions = nullptr,
+                                std::vector<Status>* refused = nullptr);
 
   Result<std::vector<Hash>> InclusionProofFor(uint64_t index, uint64_t tree_size);
   Result<std::vector<Hash>> ConsistencyProofFor(uint64_t first, uint64_t second);
@@ -69,7 +80,10 @@ class GroupCommitter {
   GroupCommitter(Log* log, size_t max_batch = 4096);
   ~GroupCommitter();  // drains what was submitted
 
-  Receipt Submit(LogEntry entry, Log::WithEntry with_entry = {});
+  // With a precondition (see Log::Append), the receipt reports its kAlreadyExists when it
+  // left the entry out.
+  Receipt Submit(LogEntry entry, Log::WithEntry with_entry = {},
+                 Log::Precondition precondition = {});
   // Without waiting: `done` runs on the writer thread once the entry's batch is durable (or
   // has failed), with the entry's index or the error. It must be quick (hand the result on).
   using Done = std::function<void(const Result<uint64_t>&)>;
@@ -77,16 +91,19 @@ class GroupCommitter {
                    Done done);
   // Several entries that land in the same batch, in order (one transaction, one fsync).
   std::vector<Receipt> SubmitTogether(std::vector<LogEntry> entries,
-                                      std::vector<Log::WithEntry> with_entry = {});
+                                      std::vector<Log::WithEntry> with_entry = {},
+                                      std::vector<Log::Precondition> preconditions = {});
 
  private:
   // One batch's entries and its outcome, shared by the writer and every receipt: one wake-up
   // per batch rather than one per entry.
   struct Batch {
     std::vector<LogEntry> entries;
-    std::vector<Log::WithEntry> with_entry;     // parallel to entries
-    std::vector<std::string> tails;             // EncodeEntryTail of each, by the submitter
-    std::vector<std::pair<size_t, Done>> done;  // (entry position, callback)
+    std::vector<Log::WithEntry> with_entry;        // parallel to entries
+    std::vector<Log::Precondition> preconditions;  // parallel to entries, when any is given
+    std::vector<Status> refused;                   // parallel to entries, set by the writer
+    std::vector<std::string> tails;                // EncodeEntryTail of each, by the submitter
+    std::vector<std::pair<size_t, Done>> done;     // (entry position, callback)
     std::mutex mu;
     std::condition_variable cv;
     bool finished = false;

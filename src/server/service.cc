@@ -853,10 +853,6 @@ HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& use
   const size_t slash = rest.find('/');
   const std::string id = rest.substr(0, slash);
   const std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  // Answers and declines one at a time, each reading the request under the lock: one that
-  // raced it may have closed the request meanwhile.
-  std::unique_lock<std::mutex> one_at_a_time(answer_mu_, std::defer_lock);
-  if (!action.empty()) one_at_a_time.lock();
   auto q = store_->RequestById(id);
   if (!q.ok()) return Problem(500, "INTERNAL", "the request could not be read");
   // Only its two organisations learn that a request exists.
@@ -872,6 +868,8 @@ HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& use
   if ((*q)->to_org != user.organisation)
     return Problem(403, "NOT_PROVIDER",
                    "only " + (*q)->to_org + ", to whom the request is addressed, may " + action);
+  // Checked here for a clear answer; an answer or decline racing this one on any node is
+  // caught where the request closes, in the transaction that logs it (Answer, Decline).
   if ((*q)->status != "open")
     return Problem(409, "NOT_OPEN", "request " + id + " is already " + (*q)->status);
   return action == "answer" ? Answer(r, user, **q) : Decline(r, user, **q);
@@ -1001,19 +999,26 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
       "disclosure", d.at_ms, user, d.protocol, d.version,
       json{{"disclosure", d.id}, {"request", q.id}, {"to", d.to_org}, {"fields", d.fields}}.dump());
   e.payload_hash = "sha256:" + Sha256Hex(d.ciphertext);
+  // Closing the request, the entry and the disclosure commit together: when two answers (or
+  // an answer and a decline) race, on one node or several, the request closes once and only
+  // the answer that closed it is logged and stored.
   store::Store* st = store_.get();
   auto recorded = committer_
-                      ->Submit(std::move(e),
-                               [&d, st](uint64_t index) {
-                                 d.audit_index = index;
-                                 return st->PutDisclosure(d);
-                               })
+                      ->Submit(
+                          std::move(e),
+                          [&d, st](uint64_t index) {
+                            d.audit_index = index;
+                            return st->PutDisclosure(d);
+                          },
+                          [&d, &q, &user, st] {
+                            return st->CloseRequest(q.id, "answered", d.at_ms, user.id, "", d.id);
+                          })
                       .get();
+  if (recorded.status().code() == Status::Code::kAlreadyExists)
+    return Problem(409, "NOT_OPEN",
+                   "request " + q.id + " was answered or declined meanwhile; nothing was sent");
   if (!recorded.ok())
     return Problem(503, "AUDIT_UNAVAILABLE", "the answer could not be recorded, so it is not sent");
-  if (Status closed = store_->CloseRequest(q.id, "answered", d.at_ms, user.id, "", d.id);
-      !closed.ok())
-    return Problem(409, "NOT_OPEN", "request " + q.id + " was answered or declined meanwhile");
   HttpResponse out = Json(200, json{{"id", q.id},
                                     {"status", "answered"},
                                     {"disclosure", d.id},
@@ -1030,14 +1035,23 @@ HttpResponse Service::Decline(const HttpRequest& r, const store::User& user,
   if (!body.ok()) return BodyProblem(body.status());
   std::string reason;
   if (Status s = StringField(*body, "reason", true, &reason); !s.ok()) return BodyProblem(s);
-  auto recorded = Record(Event("decline", audit::NowMillis(), user, q.protocol, q.version,
-                               json{{"request", q.id}, {"reason", reason}}.dump()));
-  if (!recorded.ok())
-    return Problem(503, "AUDIT_UNAVAILABLE", "the decline could not be recorded; try again");
-  if (Status closed =
-          store_->CloseRequest(q.id, "declined", audit::NowMillis(), user.id, reason, "");
-      !closed.ok())
+  // The request closes in the transaction that logs the decline (see Answer).
+  const int64_t at = audit::NowMillis();
+  store::Store* st = store_.get();
+  auto recorded = committer_
+                      ->Submit(Event("decline", at, user, q.protocol, q.version,
+                                     json{{"request", q.id}, {"reason", reason}}.dump()),
+                               {},
+                               [&q, &user, &reason, at, st] {
+                                 return st->CloseRequest(q.id, "declined", at, user.id, reason, "");
+                               })
+                      .get();
+  if (recorded.status().code() == Status::Code::kAlreadyExists)
     return Problem(409, "NOT_OPEN", "request " + q.id + " was answered or declined meanwhile");
+  if (!recorded.ok()) {
+    log_->Write(Level::kError, "audit append failed", {{"error", recorded.status().message()}});
+    return Problem(503, "AUDIT_UNAVAILABLE", "the decline could not be recorded; try again");
+  }
   HttpResponse out = Json(
       200,
       json{{"id", q.id}, {"status", "declined"}, {"reason", reason}, {"audit_index", *recorded}}

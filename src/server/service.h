@@ -125,9 +125,6 @@ class Service {
   std::optional<exchange::DisclosureVault> vault_;
   std::map<std::string, std::unique_ptr<exchange::SqlSource>> sources_;  // by provider
   std::mutex users_mu_;
-  // Answers and declines one at a time: a request is closed once, and a second answer racing
-  // the first is refused before it records anything.
-  std::mutex answer_mu_;
   std::unordered_map<std::string, store::User> users_;  // by token hash, once seen
 };
 

@@ -438,5 +438,60 @@ TEST(AuditLog, RowsWrittenWithAnEntryCommitWithItOrNotAtAll) {
   EXPECT_TRUE(audit::VerifyLog(*st, f.pk).ok);
 }
 
+TEST(AuditLog, AnEntryWhosePreconditionNoLongerHoldsIsLeftOutAndTheRestGoOn) {
+  Fixture f;
+  audit::Log log(f.store.get(), f.signer.get());
+  store::Store* st = f.store.get();
+  std::vector<audit::LogEntry> batch{Entry(0), Entry(1), Entry(2)};
+  std::vector<audit::Log::Precondition> conditions(3);
+  int checked = 0;
+  conditions[0] = [&] {
+    ++checked;
+    return Status::Ok();
+  };
+  conditions[1] = [&] {
+    ++checked;
+    return Status::AlreadyExists("request r1 is not open");
+  };
+  std::vector<audit::Log::WithEntry> hooks(3);
+  bool refused_hook_ran = false;
+  hooks[1] = [&](uint64_t) {
+    refused_hook_ran = true;
+    return Status::Ok();
+  };
+  hooks[2] = [&](uint64_t) { return st->PutProtocolVersion("p", "1", "sha256:aa", "text"); };
+  std::vector<Status> refused;
+  auto sth = log.Append(&batch, 1000, &hooks, nullptr, &conditions, &refused);
+  ASSERT_TRUE(sth.ok()) << sth.status().ToString();
+  EXPECT_EQ(checked, 2);
+  EXPECT_EQ(sth->tree_size, 2u);
+  EXPECT_EQ(batch[0].index, 0u);
+  EXPECT_EQ(batch[1].index, audit::Log::kNotAppended);
+  EXPECT_EQ(batch[2].index, 1u) << "indices stay dense";
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_TRUE(refused[0].ok() && refused[2].ok());
+  EXPECT_EQ(refused[1].code(), Status::Code::kAlreadyExists);
+  EXPECT_FALSE(refused_hook_ran) << "a left-out entry's row must not be written";
+  EXPECT_EQ(**st->ProtocolVersionHash("p", "1"), "sha256:aa");
+  EXPECT_EQ(audit::DecodeEntry(st->Entry(1)->encoded)->actor, "u-2");
+  // Any other error from a precondition rolls the whole batch back.
+  std::vector<audit::LogEntry> bad{Entry(3), Entry(4)};
+  std::vector<audit::Log::Precondition> failing(2);
+  failing[1] = [] { return Status::IoError("the store did not answer"); };
+  EXPECT_FALSE(log.Append(&bad, 2000, nullptr, nullptr, &failing).ok());
+  EXPECT_EQ(*st->Size(), 2u);
+  // Through the group committer, the refusal reaches that entry's receipt only.
+  audit::GroupCommitter group(&log, 64);
+  auto kept = group.Submit(Entry(5), {}, [] { return Status::Ok(); });
+  auto left_out =
+      group.Submit(Entry(6), {}, [] { return Status::AlreadyExists("request r1 is not open"); });
+  auto plain = group.Submit(Entry(7));
+  EXPECT_TRUE(kept.get().ok());
+  EXPECT_EQ(left_out.get().status().code(), Status::Code::kAlreadyExists);
+  EXPECT_TRUE(plain.get().ok());
+  EXPECT_EQ(*st->Size(), 4u);
+  EXPECT_TRUE(audit::VerifyLog(*st, f.pk).ok);
+}
+
 }  // namespace
 }  // namespace concordat

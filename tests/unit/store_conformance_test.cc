@@ -270,6 +270,97 @@ TEST_P(StoreConformance, RequestsCloseOnceAndAreListedForTheirTwoOrganisations) 
             Status::Code::kAlreadyExists);
 }
 
+TEST_P(StoreConformance, AnswersRacingOnTwoNodesCloseARequestOnceAndOnlyTheWinnerIsLogged) {
+  // Two store connections stand for two nodes; eight answers to one request race through
+  // their group committers, each closing the request in its own entry's transaction.
+  store::ShareRequest r;
+  r.id = "r1";
+  r.at_ms = 10;
+  r.from_org = "essex-police";
+  r.from_user = "u-1";
+  r.to_org = "essex-cc";
+  r.protocol = "demo-safeguarding-requests";
+  r.version = "1.0";
+  r.purpose = "child-protection";
+  r.audit_reference = "AR-1";
+  r.data = {"cf-case-status"};
+  r.subject_tag = "tag";
+  r.nonce = "n";
+  r.ciphertext = "c";
+  r.wrapped_key = std::string(72, '\1');
+  ASSERT_TRUE(store_->PutRequest(r).ok());
+  auto second = store::OpenStore(url_, false);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  std::vector<store::Store*> nodes{store_.get(), second->get()};
+  audit::Log a(nodes[0], signer_.get()), b(nodes[1], signer_.get());
+  std::vector<Result<uint64_t>> outcomes(8, Status::Internal("not run"));
+  {
+    audit::GroupCommitter ga(&a, 64), gb(&b, 64);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        store::Store* st = nodes[t % 2];
+        store::Disclosure d;
+        d.id = "d" + std::to_string(t);
+        d.at_ms = 20 + t;
+        d.from_org = "essex-cc";
+        d.to_org = "essex-police";
+        d.to_user = "u-1";
+        d.protocol = r.protocol;
+        d.version = r.version;
+        d.subject_tag = "tag";
+        d.fields = {"name"};
+        d.nonce = "n";
+        d.ciphertext = "c";
+        d.wrapped_key = std::string(72, '\2');
+        audit::LogEntry e = Entry(t);
+        e.kind = "disclosure";
+        outcomes[t] = (t % 2 ? gb : ga)
+                          .Submit(
+                              std::move(e),
+                              [&d, st](uint64_t index) {
+                                d.audit_index = index;
+                                return st->PutDisclosure(d);
+                              },
+                              [&d, st] {
+                                return st->CloseRequest("r1", "answered", d.at_ms, "u-9", "", d.id);
+                              })
+                          .get();
+        // Unrelated entries in the same batches are not held back by a refusal.
+        auto plain = (t % 2 ? gb : ga).Submit(Entry(100 + t)).get();
+        EXPECT_TRUE(plain.ok()) << plain.status().ToString();
+      });
+    for (auto& t : threads) t.join();
+  }
+  int won = -1, refused = 0;
+  for (int t = 0; t < 8; ++t) {
+    if (outcomes[t].ok()) {
+      EXPECT_EQ(won, -1) << "two answers both closed the request";
+      won = t;
+    } else {
+      EXPECT_EQ(outcomes[t].status().code(), Status::Code::kAlreadyExists)
+          << outcomes[t].status().ToString();
+      ++refused;
+    }
+  }
+  ASSERT_NE(won, -1);
+  EXPECT_EQ(refused, 7);
+  EXPECT_EQ(*store_->Size(), 9u) << "the winner's entry and the eight unrelated ones";
+  auto closed = store_->RequestById("r1");
+  ASSERT_TRUE(closed.ok() && closed->has_value());
+  EXPECT_EQ((*closed)->status, "answered");
+  EXPECT_EQ((*closed)->disclosure_id, "d" + std::to_string(won));
+  for (int t = 0; t < 8; ++t)
+    EXPECT_EQ(store_->DisclosureById("d" + std::to_string(t))->has_value(), t == won) << t;
+  auto stored = store_->DisclosureById("d" + std::to_string(won));
+  EXPECT_EQ((*stored)->audit_index, *outcomes[won]);
+  auto entry = store_->Entry(*outcomes[won]);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(audit::DecodeEntry(entry->encoded)->kind, "disclosure");
+  auto report = audit::VerifyLog(*store_, signer_->public_key());
+  EXPECT_TRUE(report.ok) << report.message;
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
