@@ -1,5 +1,5 @@
-// concordat user add: a person who may use the server. Prints their bearer token once; the
-// store keeps only its SHA-256.
+// concordat user add | list | revoke: the people who may use the server. `add` prints a bearer
+// token once (the store keeps only its SHA-256); `revoke` ends a token; `list` shows who has one.
 #include <sodium.h>
 
 #include <iostream>
@@ -34,7 +34,10 @@ int RunUserAdd(const UserAdd& a) {
   if (!IsId(a.id)) return fail("--id '" + a.id + "': expected lowercase letters, digits, - _ .");
   if (!IsId(a.org))
     return fail("--org '" + a.org + "': expected a partner id such as essex-police");
-  store::User u{a.id, a.org, a.name, {}, ""};
+  store::User u;
+  u.id = a.id;
+  u.organisation = a.org;
+  u.name = a.name;
   std::set<std::string> seen;
   for (size_t start = 0; start <= a.roles.size();) {
     size_t comma = a.roles.find(',', start);
@@ -64,6 +67,57 @@ int RunUserAdd(const UserAdd& a) {
   return kExitOk;
 }
 
+struct UserRevoke {
+  std::string store = "sqlite:var/concordat.db";
+  std::string id;
+};
+
+int RunUserRevoke(const UserRevoke& a) {
+  auto st = store::OpenStore(a.store, false);
+  if (!st.ok()) {
+    std::cerr << "concordat user revoke: " << st.status().message() << "\n";
+    return kExitBadInput;
+  }
+  Status s = (*st)->RevokeUser(a.id);
+  if (!s.ok()) {
+    std::cerr << "concordat user revoke: " << s.message() << "\n";
+    return kExitBadInput;
+  }
+  std::cerr << "user " << a.id << " revoked: their token is refused from now on (a running "
+            << "server may accept it for up to token_cache_seconds more)\n";
+  return kExitOk;
+}
+
+struct UserList {
+  std::string store = "sqlite:var/concordat.db";
+  std::string org;
+};
+
+int RunUserList(const UserList& a) {
+  auto st = store::OpenStore(a.store, false);
+  if (!st.ok()) {
+    std::cerr << "concordat user list: " << st.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto users = (*st)->Users();
+  if (!users.ok()) {
+    std::cerr << "concordat user list: " << users.status().message() << "\n";
+    return kExitBadInput;
+  }
+  // One line each, tab-separated: id, organisation, roles, created, status (never the token).
+  size_t shown = 0;
+  for (const store::User& u : *users) {
+    if (!a.org.empty() && u.organisation != a.org) continue;
+    std::string roles;
+    for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
+    std::cout << u.id << "\t" << u.organisation << "\t" << roles << "\t" << u.created_at << "\t"
+              << (u.revoked_at.empty() ? "active" : "revoked " + u.revoked_at) << "\n";
+    ++shown;
+  }
+  std::cerr << shown << (shown == 1 ? " user" : " users") << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void RegisterUser(CLI::App& app, int* exit_code) {
@@ -79,6 +133,20 @@ void RegisterUser(CLI::App& app, int* exit_code) {
       ->required();
   add->add_option("--name", a->name, "Display name");
   add->callback([a, exit_code] { *exit_code = RunUserAdd(*a); });
+
+  auto r = std::make_shared<UserRevoke>();
+  auto* revoke = user->add_subcommand(
+      "revoke", "Revoke a user's token (the user stays on record, marked revoked)");
+  revoke->add_option("--store", r->store, "Store URL (default sqlite:var/concordat.db)");
+  revoke->add_option("--id", r->id, "User id, e.g. u-4411")->required();
+  revoke->callback([r, exit_code] { *exit_code = RunUserRevoke(*r); });
+
+  auto l = std::make_shared<UserList>();
+  auto* list = user->add_subcommand(
+      "list", "List users: id, organisation, roles, created, active or revoked (tab-separated)");
+  list->add_option("--store", l->store, "Store URL (default sqlite:var/concordat.db)");
+  list->add_option("--org", l->org, "Only this organisation's users");
+  list->callback([l, exit_code] { *exit_code = RunUserList(*l); });
 }
 
 }  // namespace concordat::cli

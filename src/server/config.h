@@ -35,6 +35,7 @@ struct ServerConfig {
   uint64_t max_body_bytes = 64 * 1024;
   int request_timeout_seconds = 15;  // reading one request, slow clients included
   int worker_threads = 32;           // requests waiting on durable audit appends
+  int token_cache_seconds = 30;      // how long a token's user is trusted before re-reading
 
   std::string SigningKeyPath() const;
   std::string MasterKeyPath() const;

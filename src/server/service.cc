@@ -157,6 +157,7 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   auto sites = SiteNetworks::Build(config.sites);
   if (!sites.ok()) return sites.status();
   s->sites_ = std::move(*sites);
+  s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
   for (const auto& [device, pins] : config.devices)
     for (const auto& pin : pins) s->devices_[NormaliseFingerprint(pin)] = device;
   std::optional<model::Registry> registry;
@@ -237,16 +238,26 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
   if (!StartsWith(r.authorization, prefix) || r.authorization.size() == prefix.size())
     return Status::NotFound("the Authorization header must be 'Bearer <token>'");
   const std::string hash = "sha256:" + Sha256Hex(r.authorization.substr(prefix.size()));
+  const auto now = std::chrono::steady_clock::now();
+  auto usable = [](const store::User& u) -> Result<store::User> {
+    if (!u.revoked_at.empty())
+      return Status::NotFound("the bearer token was revoked at " + u.revoked_at);
+    return u;
+  };
   {
     std::lock_guard<std::mutex> lock(users_mu_);
-    if (auto it = users_.find(hash); it != users_.end()) return it->second;
+    if (auto it = users_.find(hash); it != users_.end() && now - it->second.read_at < token_cache_)
+      return usable(it->second.user);
   }
   auto user = store_->UserByTokenHash(hash);
   if (!user.ok()) return user.status();
-  if (!user->has_value()) return Status::NotFound("the bearer token is not known");
   std::lock_guard<std::mutex> lock(users_mu_);
-  users_[hash] = **user;
-  return **user;
+  if (!user->has_value()) {
+    users_.erase(hash);
+    return Status::NotFound("the bearer token is not known");
+  }
+  users_[hash] = CachedUser{**user, now};
+  return usable(**user);
 }
 
 bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,

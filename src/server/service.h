@@ -7,6 +7,7 @@
 // to call from many threads; it blocks while an audit entry is made durable.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -124,8 +125,15 @@ class Service {
   std::unordered_map<std::string, std::string> devices_;  // fingerprint -> device
   std::optional<exchange::DisclosureVault> vault_;
   std::map<std::string, std::unique_ptr<exchange::SqlSource>> sources_;  // by provider
+  // Users by token hash, as the store last said, and when: a cached user is read again after
+  // token_cache_seconds, so that a revoked token stops working within that time.
+  struct CachedUser {
+    store::User user;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  std::chrono::seconds token_cache_{30};
   std::mutex users_mu_;
-  std::unordered_map<std::string, store::User> users_;  // by token hash, once seen
+  std::unordered_map<std::string, CachedUser> users_;
 };
 
 // A JSON problem document.

@@ -23,6 +23,8 @@ struct User {
   std::string name;          // display name; may be empty
   std::vector<std::string> roles;
   std::string token_hash;  // "sha256:<hex>" of the bearer token
+  std::string created_at;  // ISO 8601, UTC; set by the store
+  std::string revoked_at;  // ISO 8601, UTC; empty while the token is valid
 };
 
 // Personal data that left a provider: who sent what to whom, when, under which protocol
@@ -78,7 +80,13 @@ class Store : public audit::LogBackend {
 
   // Users. AddUser refuses an id or token hash already present and changes nothing then.
   virtual Status AddUser(const User& user) = 0;
+  // A revoked user is still found (revoked_at says when), so that the server can say so.
   virtual Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) = 0;
+  // Every user, by organisation then id.
+  virtual Result<std::vector<User>> Users() = 0;
+  // Revokes the user's token from now on: kNotFound for an unknown id, kAlreadyExists when it
+  // is revoked already (and nothing changes then). The row stays: the log names its id.
+  virtual Status RevokeUser(const std::string& id) = 0;
 
   // The schema version the store holds, and the latest this build migrates to (each kind of
   // store numbers its own migrations).

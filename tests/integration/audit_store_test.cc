@@ -68,7 +68,7 @@ TEST_F(AuditStore, InitCreatesAPrivateKeyAndAMigratedStore) {
   ShellRun again = C("init");
   EXPECT_EQ(again.code, 0);
   EXPECT_NE(again.out.find("already exists and was kept"), std::string::npos);
-  EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out, "1\n2\n3\n4\n5\n6\n7\n");
+  EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out, "1\n2\n3\n4\n5\n6\n7\n8\n");
 }
 
 TEST_F(AuditStore, VerifyPassesOnAnUntouchedLog) {
@@ -306,6 +306,34 @@ TEST_F(AuditStore, UserAddPrintsATokenOnceAndStoresOnlyItsHash) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.out.find("--org 'Essex Police'"), std::string::npos) << bad.out;
   EXPECT_EQ(Sql("SELECT COUNT(*) FROM users").out, "1\n");
+}
+
+TEST_F(AuditStore, UserRevokeEndsATokenAndUserListShowsWhoIsActive) {
+  ASSERT_EQ(C("user add --id u-4411 --org essex-police --roles analyst").code, 0);
+  ASSERT_EQ(C("user add --id u-20 --org essex-cc --roles cf-manager,cf-worker").code, 0);
+  ShellRun listed = C("user list");
+  ASSERT_EQ(listed.code, 0) << listed.out;
+  EXPECT_NE(listed.out.find("u-20\tessex-cc\tcf-manager,cf-worker\t"), std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.out.find("\tactive\n"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("cct_"), std::string::npos) << "a token was listed";
+  EXPECT_EQ(listed.out.find("sha256:"), std::string::npos) << "a token hash was listed";
+  ShellRun revoked = C("user revoke --id u-4411");
+  ASSERT_EQ(revoked.code, 0) << revoked.out;
+  EXPECT_NE(revoked.out.find("user u-4411 revoked"), std::string::npos) << revoked.out;
+  EXPECT_EQ(Sql("SELECT length(revoked_at) FROM users WHERE id = 'u-4411'").out, "20\n");
+  EXPECT_EQ(Sql("SELECT revoked_at FROM users WHERE id = 'u-20'").out, "\n");
+  ShellRun police = C("user list --org essex-police");
+  EXPECT_NE(police.out.find("u-4411\tessex-police\tanalyst\t"), std::string::npos) << police.out;
+  EXPECT_NE(police.out.find("\trevoked 20"), std::string::npos) << police.out;
+  EXPECT_EQ(police.out.find("u-20"), std::string::npos) << police.out;
+  ShellRun twice = C("user revoke --id u-4411");
+  EXPECT_EQ(twice.code, 2);
+  EXPECT_NE(twice.out.find("was revoked already"), std::string::npos) << twice.out;
+  ShellRun unknown = C("user revoke --id u-404");
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.out.find("no user u-404; nothing was changed"), std::string::npos)
+      << unknown.out;
 }
 
 }  // namespace

@@ -76,7 +76,7 @@ class Server : public ::testing::Test {
         << "listen: 127.0.0.1:" << port_ << "\n"
         << "sites:\n  essex-police-hq: [127.0.0.2/32]\n  ecc-cf-hub: [127.0.0.3/32]\n"
         << "devices:\n  ecc-issued-laptop: [\"" << pin << "\"]\n"
-        << "max_body_bytes: 4096\nrequest_timeout_seconds: 2\n";
+        << "max_body_bytes: 4096\nrequest_timeout_seconds: 2\ntoken_cache_seconds: 1\n";
     ShellRun demo = Sh("sqlite3 '" + (dir_ / "mosaic.db").string() + "' < '" +
                        CONCORDAT_SOURCE_DIR + "/examples/demo/mosaic-demo.sql'");
     ASSERT_EQ(demo.code, 0) << demo.out;
@@ -340,6 +340,30 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
   // A bad token is refused even where anonymous reading is allowed.
   EXPECT_EQ(Https({.path = "/v1/protocols", .token = "cct_0000"}).status, 401);
   EXPECT_EQ(TreeSize(), before);
+}
+
+TEST_F(Server, ARevokedTokenIsRefusedWithinTheTokenCacheTimeAndOthersGoOn) {
+  const std::string token = AddUser("u-4499", "essex-police", "crime-analyst");
+  ASSERT_EQ(Https({.path = "/v1/disclosures", .token = token}).status, 200);
+  ShellRun revoked = Sh(Cli("user revoke --id u-4499"));
+  ASSERT_EQ(revoked.code, 0) << revoked.out;
+  // token_cache_seconds is 1 here: the server reads the user again within about a second.
+  Reply r;
+  for (int i = 0; i < 40; ++i) {
+    r = Https({.path = "/v1/disclosures", .token = token});
+    if (r.status != 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.Json()["code"], "UNAUTHENTICATED") << r.body;
+  EXPECT_NE(r.body.find("revoked"), std::string::npos) << r.body;
+  const uint64_t before = TreeSize();
+  EXPECT_EQ(
+      Https({.method = "POST", .path = "/v1/decide", .body = MosaicCheck(), .token = token}).status,
+      401)
+      << "the fast decide path must refuse a revoked token too";
+  EXPECT_EQ(TreeSize(), before) << "a revoked token's request was logged";
+  EXPECT_EQ(Https({.path = "/v1/disclosures", .token = analyst_}).status, 200);
 }
 
 const char kLookup[] =

@@ -31,6 +31,7 @@ TEST(ServerConfig, AnEmptyFileGivesTheDefaults) {
   EXPECT_EQ(c->port(), 8443);
   EXPECT_EQ(c->SigningKeyPath(), "var/concordat.db.signing-key");
   EXPECT_FALSE(c->tls.named);
+  EXPECT_EQ(c->token_cache_seconds, 30);
 }
 
 TEST(ServerConfig, AFullFileIsRead) {
@@ -39,7 +40,8 @@ TEST(ServerConfig, AFullFileIsRead) {
             "tls: {certificate: a.crt, private_key: a.key}\n"
             "sites:\n  hq: [10.0.0.0/8]\n  hub: 192.168.1.0/24\n"
             "devices:\n  laptop: ['sha256:" +
-            std::string(64, 'a') + "']\nlog_level: debug\nmax_body_bytes: 2048\n"));
+            std::string(64, 'a') +
+            "']\nlog_level: debug\nmax_body_bytes: 2048\ntoken_cache_seconds: 0\n"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->host(), "::1");
   EXPECT_EQ(c->port(), 9443);
@@ -47,6 +49,7 @@ TEST(ServerConfig, AFullFileIsRead) {
   EXPECT_EQ(c->sites.at("hub"), std::vector<std::string>{"192.168.1.0/24"});
   EXPECT_EQ(c->SigningKeyPath(), "var/concordat.signing-key");
   EXPECT_EQ(c->max_body_bytes, 2048u);
+  EXPECT_EQ(c->token_cache_seconds, 0);
   EXPECT_EQ(c->registry, (std::vector<std::string>{"/etc/p", "/etc/demo"}));
 }
 
@@ -60,6 +63,8 @@ TEST(ServerConfig, ErrorsNameTheFileLineAndKey) {
            {"colour: red\n", ":1:1: colour: unknown key"},
            {"store: a\nstore: b\n", ":2:1: store: appears twice"},
            {"max_body_bytes: 10\n", ":1:17: max_body_bytes: expected a whole number from 1024"},
+           {"token_cache_seconds: 7200\n",
+            ":1:22: token_cache_seconds: expected a whole number from 0"},
            {"log_level: loud\n", "log_level: 'loud' is not one of debug, info, warn, error"},
            {"sites:\n  hq: [10.0.0.1/8]\n", "sites.hq[0]: '10.0.0.1/8' has host bits set"},
            {"devices:\n  laptop: [abc]\n", "devices.laptop[0]: 'abc' is not a certificate"},

@@ -165,11 +165,12 @@ TEST_P(StoreConformance, NewerSchemaIsRefusedAndNothingChanges) {
 }
 
 TEST_P(StoreConformance, UsersAreFoundByTokenHashOnlyAndNeverDuplicated) {
-  store::User u{"u-4411",
-                "essex-police",
-                "A. Officer",
-                {"intelligence-support-officer", "analyst"},
-                "sha256:aa11"};
+  store::User u;
+  u.id = "u-4411";
+  u.organisation = "essex-police";
+  u.name = "A. Officer";
+  u.roles = {"intelligence-support-officer", "analyst"};
+  u.token_hash = "sha256:aa11";
   ASSERT_TRUE(store_->AddUser(u).ok());
   auto found = store_->UserByTokenHash("sha256:aa11");
   ASSERT_TRUE(found.ok()) << found.status().ToString();
@@ -183,10 +184,49 @@ TEST_P(StoreConformance, UsersAreFoundByTokenHashOnlyAndNeverDuplicated) {
   same_id.token_hash = "sha256:cc33";
   Status dup = store_->AddUser(same_id);
   EXPECT_EQ(dup.code(), Status::Code::kAlreadyExists) << dup.ToString();
-  store::User same_token{"u-9", "essex-cc", "", {"x"}, "sha256:aa11"};
+  store::User same_token = u;
+  same_token.id = "u-9";
+  same_token.organisation = "essex-cc";
   EXPECT_EQ(store_->AddUser(same_token).code(), Status::Code::kAlreadyExists);
   EXPECT_FALSE(store_->UserByTokenHash("sha256:cc33")->has_value());
   EXPECT_EQ((*store_->UserByTokenHash("sha256:aa11"))->id, "u-4411");
+}
+
+TEST_P(StoreConformance, AUserRevokedStaysNamedButIsMarkedRevokedOnce) {
+  store::User a;
+  a.id = "u-1";
+  a.organisation = "essex-police";
+  a.roles = {"analyst"};
+  a.token_hash = "sha256:01";
+  store::User b = a;
+  b.id = "u-2";
+  b.organisation = "essex-cc";
+  b.token_hash = "sha256:02";
+  ASSERT_TRUE(store_->AddUser(a).ok());
+  ASSERT_TRUE(store_->AddUser(b).ok());
+  auto found = store_->UserByTokenHash("sha256:01");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_TRUE((*found)->revoked_at.empty());
+  EXPECT_EQ((*found)->created_at.size(), 20u) << (*found)->created_at;  // 2026-11-24T16:00:00Z
+  ASSERT_TRUE(store_->RevokeUser("u-1").ok());
+  found = store_->UserByTokenHash("sha256:01");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->revoked_at.size(), 20u) << (*found)->revoked_at;
+  EXPECT_EQ((*found)->revoked_at.back(), 'Z');
+  const std::string when = (*found)->revoked_at;
+  Status again = store_->RevokeUser("u-1");
+  EXPECT_EQ(again.code(), Status::Code::kAlreadyExists) << again.ToString();
+  EXPECT_NE(again.message().find(when), std::string::npos) << again.message();
+  EXPECT_EQ(store_->RevokeUser("u-404").code(), Status::Code::kNotFound);
+  EXPECT_TRUE((*store_->UserByTokenHash("sha256:02"))->revoked_at.empty())
+      << "revoking one user touched another";
+  auto all = store_->Users();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "u-2");  // essex-cc before essex-police
+  EXPECT_EQ((*all)[1].id, "u-1");
+  EXPECT_EQ((*all)[1].revoked_at, when);
+  EXPECT_EQ((*all)[0].roles, std::vector<std::string>{"analyst"});
 }
 
 TEST_P(StoreConformance, DisclosuresAreListedForTheirTwoOrganisationsOnly) {

@@ -5,7 +5,7 @@
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 4;  // the latest migration below
+constexpr int kSchemaVersion = 5;  // the latest migration below
 
 // Lists (roles, fields, categories) are kept as comma-separated text.
 std::string Join(const std::vector<std::string>& v) {
@@ -88,6 +88,11 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_from ON requests (from_org, at_ms);
 CREATE INDEX requests_to ON requests (to_org, at_ms);
+)sql";
+
+// Version 5: a user's token can be revoked.
+const char* kMigration5 = R"sql(
+ALTER TABLE users ADD COLUMN revoked_at TIMESTAMPTZ;
 )sql";
 
 const char* kMigration1 = R"sql(
@@ -434,6 +439,11 @@ Status PostgresStore::Migrate() {
     if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (4)"); !s.ok())
       return rollback(s);
   }
+  if (current < 5) {
+    if (Status s = Exec(kMigration5); !s.ok()) return rollback(s);
+    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (5)"); !s.ok())
+      return rollback(s);
+  }
   return Exec("COMMIT");
 }
 
@@ -666,18 +676,64 @@ Status PostgresStore::AddUser(const User& user) {
   return Status::Ok();
 }
 
+namespace {
+constexpr const char* kUserColumns =
+    "SELECT id, organisation, name, roles, token_hash, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    "COALESCE(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+    "FROM users ";
+
+User ReadUser(PGresult* r, int row) {
+  auto col = [&](int i) {
+    return std::string(PQgetvalue(r, row, i), static_cast<size_t>(PQgetlength(r, row, i)));
+  };
+  User u;
+  u.id = col(0);
+  u.organisation = col(1);
+  u.name = col(2);
+  u.roles = Split(col(3));
+  u.token_hash = col(4);
+  u.created_at = col(5);
+  u.revoked_at = col(6);
+  return u;
+}
+}  // namespace
+
 Result<std::optional<User>> PostgresStore::UserByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto r =
-      Query("SELECT id, organisation, name, roles FROM users WHERE token_hash = $1", {token_hash});
+  auto r = Query((std::string(kUserColumns) + "WHERE token_hash = $1").c_str(), {token_hash});
   if (!r.ok()) return r.status();
   Res res(*r);
   if (PQntuples(res.r) == 0) return std::optional<User>();
-  auto col = [&](int i) {
-    return std::string(PQgetvalue(res.r, 0, i), static_cast<size_t>(PQgetlength(res.r, 0, i)));
-  };
-  User u{col(0), col(1), col(2), Split(col(3)), token_hash};
-  return std::optional<User>(std::move(u));
+  return std::optional<User>(ReadUser(res.r, 0));
+}
+
+Result<std::vector<User>> PostgresStore::Users() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r = Query((std::string(kUserColumns) + "ORDER BY organisation, id").c_str(), {});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  std::vector<User> out;
+  for (int i = 0; i < PQntuples(res.r); ++i) out.push_back(ReadUser(res.r, i));
+  return out;
+}
+
+Status PostgresStore::RevokeUser(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const char* values[1] = {id.c_str()};
+  {
+    Res res(PQexecParams(conn_,
+                         "UPDATE users SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+                         1, nullptr, values, nullptr, nullptr, 0));
+    if (PQresultStatus(res.r) != PGRES_COMMAND_OK) return Error("revoking user " + id);
+    if (std::string(PQcmdTuples(res.r)) == "1") return Status::Ok();
+  }
+  auto known = Query((std::string(kUserColumns) + "WHERE id = $1").c_str(), {id});
+  if (!known.ok()) return known.status();
+  Res res(*known);
+  if (PQntuples(res.r) == 0) return Status::NotFound("no user " + id + "; nothing was changed");
+  return Status::AlreadyExists("user " + id + " was revoked already, at " +
+                               ReadUser(res.r, 0).revoked_at + "; nothing was changed");
 }
 
 int PostgresStore::LatestSchemaVersion() const {

@@ -74,7 +74,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 7;  // the latest migration below
+constexpr int kSchemaVersion = 8;  // the latest migration below
 
 // Subtree hashes are kept in tiles: tile (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. One row per 64 hashes
@@ -228,6 +228,11 @@ INSERT INTO log_tiles_v7 (id, hashes)
   SELECT ((63 - (id >> 56)) << 56) | (id & 72057594037927935), hashes FROM log_tiles ORDER BY 1;
 DROP TABLE log_tiles;
 ALTER TABLE log_tiles_v7 RENAME TO log_tiles;
+)sql";
+
+// Version 8: a user's token can be revoked.
+const char* kMigration8 = R"sql(
+ALTER TABLE users ADD COLUMN revoked_at TEXT NOT NULL DEFAULT '';
 )sql";
 
 std::string JoinList(const std::vector<std::string>& roles) {
@@ -749,6 +754,10 @@ Status SqliteStore::Migrate() {
     if (Status s = Exec(kMigration7); !s.ok()) return rollback(s);
     if (Status s = record(7); !s.ok()) return rollback(s);
   }
+  if (current < 8) {
+    if (Status s = Exec(kMigration8); !s.ok()) return rollback(s);
+    if (Status s = record(8); !s.ok()) return rollback(s);
+  }
   return Exec("COMMIT");
 }
 
@@ -1015,17 +1024,63 @@ Status SqliteStore::AddUser(const User& user) {
   return Status::Ok();
 }
 
+namespace {
+User ReadUser(sqlite3_stmt* s) {
+  User u;
+  u.id = ColumnText(s, 0);
+  u.organisation = ColumnText(s, 1);
+  u.name = ColumnText(s, 2);
+  u.roles = SplitList(ColumnText(s, 3));
+  u.token_hash = ColumnText(s, 4);
+  u.created_at = ColumnText(s, 5);
+  u.revoked_at = ColumnText(s, 6);
+  return u;
+}
+}  // namespace
+
 Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s = Cached("SELECT id, organisation, name, roles FROM users WHERE token_hash = ?");
+  Stmt s = Cached(
+      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at FROM users "
+      "WHERE token_hash = ?");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, token_hash);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<User>();
   if (rc != SQLITE_ROW) return Error("reading users");
-  auto col = [&s](int i) { return ColumnText(s.get(), i); };
-  User u{col(0), col(1), col(2), SplitList(col(3)), token_hash};
-  return std::optional<User>(std::move(u));
+  return std::optional<User>(ReadUser(s.get()));
+}
+
+Result<std::vector<User>> SqliteStore::Users() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s = Cached(
+      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at FROM users "
+      "ORDER BY organisation, id");
+  if (!s.ok()) return Error("preparing");
+  std::vector<User> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadUser(s.get()));
+  if (rc != SQLITE_DONE) return Error("reading users");
+  return out;
+}
+
+Status SqliteStore::RevokeUser(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s = Cached(
+      "UPDATE users SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ? AND "
+      "revoked_at = ''");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, id);
+  if (s.Step() != SQLITE_DONE) return Error("revoking user " + id);
+  if (sqlite3_changes(db_) == 1) return Status::Ok();
+  Stmt known = Cached("SELECT revoked_at FROM users WHERE id = ?");
+  if (!known.ok()) return Error("preparing");
+  known.BindText(1, id);
+  const int rc = known.Step();
+  if (rc == SQLITE_DONE) return Status::NotFound("no user " + id + "; nothing was changed");
+  if (rc != SQLITE_ROW) return Error("reading users");
+  return Status::AlreadyExists("user " + id + " was revoked already, at " +
+                               ColumnText(known.get(), 0) + "; nothing was changed");
 }
 
 int SqliteStore::LatestSchemaVersion() const {
