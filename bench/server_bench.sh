@@ -4,7 +4,10 @@
 # second, p99 latency and the ratio to nginx serving a small static response.
 #   bench/server_bench.sh [seconds=10] [connections=32]
 # ONLY=decide or ONLY=lookup runs one of the two; ROUNDS (3) rounds after WARMUP (5) seconds
-# of each target unreported; PERF="perf record -g -o FILE" profiles the server.
+# of each target unreported; PERF="perf record -g -o FILE" profiles the server. SUBJECTS=N
+# (default 1) adds N synthetic people to the demo Mosaic and has each look-up ask about one
+# of them at random, as real look-ups about many people would (the disclosures' subject index
+# then grows at random places, not at one hot page).
 # Needs the release build (make build-release), nginx and wrk (scripts/install-deps.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,6 +25,13 @@ cleanup() {
 trap cleanup EXIT
 cd "$dir"
 sqlite3 mosaic.db < "$root/examples/demo/mosaic-demo.sql" >/dev/null
+export SUBJECTS=${SUBJECTS:-1}
+if [ "$SUBJECTS" -gt 1 ]; then
+  sqlite3 mosaic.db "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $SUBJECTS)
+    INSERT INTO cases (ref, full_name, address, date_of_birth, case_status, allocated_worker)
+    SELECT printf('MOS-S%07d', i), printf('Synthetic Person %d', i), printf('%d Bench Road, Chelmsford', i),
+           '2012-01-01', 'open', 'Sam Worker' FROM n;" >/dev/null
+fi
 cat > concordatd.yaml <<YAML
 store: sqlite:$dir/var/concordat.db
 registry: [$root/protocols, $root/examples/demo/registry]

@@ -31,6 +31,9 @@ struct User {
 // version. The content is encrypted with a key of its own (wrapped_key holds it, encrypted
 // with the master key); subject_tag is a keyed hash of the subject reference, so rights
 // requests can find a subject's disclosures without the store holding the reference in clear.
+// subject_tag is not indexed: an index keyed by it takes each new disclosure at a random place,
+// which cost a third of the look-up rate over many people (BENCHMARKS.md); finding a subject's
+// disclosures is a scan, or an index built to grow at one edge, when rights requests need it.
 struct Disclosure {
   std::string id;  // 32 hex digits
   int64_t at_ms = 0;

@@ -5,7 +5,7 @@
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 5;  // the latest migration below
+constexpr int kSchemaVersion = 6;  // the latest migration below
 
 // Lists (roles, fields, categories) are kept as comma-separated text.
 std::string Join(const std::vector<std::string>& v) {
@@ -93,6 +93,11 @@ CREATE INDEX requests_to ON requests (to_org, at_ms);
 // Version 5: a user's token can be revoked.
 const char* kMigration5 = R"sql(
 ALTER TABLE users ADD COLUMN revoked_at TIMESTAMPTZ;
+)sql";
+
+// Version 6: no index on disclosures.subject_tag (see Disclosure in store.h).
+const char* kMigration6 = R"sql(
+DROP INDEX IF EXISTS disclosures_subject;
 )sql";
 
 const char* kMigration1 = R"sql(
@@ -442,6 +447,11 @@ Status PostgresStore::Migrate() {
   if (current < 5) {
     if (Status s = Exec(kMigration5); !s.ok()) return rollback(s);
     if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (5)"); !s.ok())
+      return rollback(s);
+  }
+  if (current < 6) {
+    if (Status s = Exec(kMigration6); !s.ok()) return rollback(s);
+    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (6)"); !s.ok())
       return rollback(s);
   }
   return Exec("COMMIT");

@@ -74,7 +74,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 8;  // the latest migration below
+constexpr int kSchemaVersion = 9;  // the latest migration below
 
 // Subtree hashes are kept in tiles: tile (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. One row per 64 hashes
@@ -233,6 +233,11 @@ ALTER TABLE log_tiles_v7 RENAME TO log_tiles;
 // Version 8: a user's token can be revoked.
 const char* kMigration8 = R"sql(
 ALTER TABLE users ADD COLUMN revoked_at TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Version 9: no index on disclosures.subject_tag (see Disclosure in store.h).
+const char* kMigration9 = R"sql(
+DROP INDEX IF EXISTS disclosures_subject;
 )sql";
 
 std::string JoinList(const std::vector<std::string>& roles) {
@@ -757,6 +762,10 @@ Status SqliteStore::Migrate() {
   if (current < 8) {
     if (Status s = Exec(kMigration8); !s.ok()) return rollback(s);
     if (Status s = record(8); !s.ok()) return rollback(s);
+  }
+  if (current < 9) {
+    if (Status s = Exec(kMigration9); !s.ok()) return rollback(s);
+    if (Status s = record(9); !s.ok()) return rollback(s);
   }
   return Exec("COMMIT");
 }
