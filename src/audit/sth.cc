@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -90,6 +91,14 @@ Status Signer::CreateKeyFiles(const std::string& secret_path, const std::string&
   std::array<uint8_t, 64> sk;
   PublicKey pk;
   crypto_sign_keypair(pk.data(), sk.data());
+  // A key beside a store that is not a file (PostgreSQL) goes in var/ by default: a folder
+  // made here is the owner's only, like the key.
+  const std::filesystem::path parent = std::filesystem::path(secret_path).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+    std::filesystem::create_directories(parent, ec);
+    if (!ec) ::chmod(parent.c_str(), 0700);
+  }
   int fd = ::open(secret_path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0)
     return Status::IoError(secret_path + ": cannot create the signing key (" +

@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/daemon.h"
+#include "support/https_client.h"
 #include "support/shell.h"
 
 namespace concordat {
@@ -28,27 +30,8 @@ using json = nlohmann::json;
 using testing_support::Sh;
 using testing_support::ShellRun;
 
-struct Reply {
-  long status = 0;
-  std::string body;
-  std::string headers;  // as received, lines joined
-  json Json() const { return json::parse(body, nullptr, false); }
-};
-
-struct Call {
-  std::string method = "GET";
-  std::string path;
-  std::string body;
-  std::string token;
-  std::string from = "127.0.0.1";  // source address
-  std::string cert, key;           // client certificate
-  std::string content_type = "application/json";
-};
-
-size_t Collect(char* p, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(p, size * n);
-  return size * n;
-}
+using testing_support::Call;
+using testing_support::Reply;
 
 class Server : public ::testing::Test {
  protected:
@@ -116,60 +99,23 @@ class Server : public ::testing::Test {
   }
 
   static void Start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::string log = (dir_ / "concordatd.log").string();
-      FILE* f = std::freopen(log.c_str(), "a", stderr);
-      (void)f;
-      ::chdir(dir_.c_str());
-      ::execl(CONCORDATD_BINARY, CONCORDATD_BINARY, "--config", (dir_ / "concordatd.yaml").c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 200; ++i) {
-      if (fs::exists(dir_ / "var/tls/server.crt") && Https({.path = "/healthz"}).status == 200)
-        return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL() << "concordatd did not start:\n"
-           << Sh("cat '" + (dir_ / "concordatd.log").string() + "'").out;
+    bool started = false;
+    pid_ = testing_support::StartDaemon(
+        CONCORDATD_BINARY, (dir_ / "concordatd.yaml").string(), dir_.string(),
+        (dir_ / "concordatd.log").string(),
+        [] {
+          return fs::exists(dir_ / "var/tls/server.crt") &&
+                 Https({.path = "/healthz"}).status == 200;
+        },
+        &started);
+    if (!started)
+      FAIL() << "concordatd did not start:\n"
+             << Sh("cat '" + (dir_ / "concordatd.log").string() + "'").out;
   }
 
   static Reply Https(const Call& c) {
-    Reply r;
-    CURL* h = curl_easy_init();
-    std::string url = "https://127.0.0.1:" + std::to_string(port_) + c.path;
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    const std::string ca = (dir_ / "var/tls/server.crt").string();
-    curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());  // the server's certificate is checked
-    curl_easy_setopt(h, CURLOPT_INTERFACE, c.from.c_str());
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c.method.c_str());
-    if (c.method == "POST") {
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, c.body.c_str());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(c.body.size()));
-    }
-    std::string cert_path, key_path;
-    if (!c.cert.empty()) {
-      cert_path = (dir_ / (c.cert + ".crt")).string();
-      key_path = (dir_ / (c.cert + ".key")).string();
-      curl_easy_setopt(h, CURLOPT_SSLCERT, cert_path.c_str());
-      curl_easy_setopt(h, CURLOPT_SSLKEY, key_path.c_str());
-    }
-    curl_slist* headers = nullptr;
-    std::string auth = "Authorization: Bearer " + c.token;
-    if (!c.token.empty()) headers = curl_slist_append(headers, auth.c_str());
-    std::string type = "Content-Type: " + c.content_type;
-    headers = curl_slist_append(headers, type.c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, Collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, Collect);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r.headers);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
-    if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(h);
-    return r;
+    return testing_support::HttpsCall(port_, (dir_ / "var/tls/server.crt").string(), dir_.string(),
+                                      c);
   }
 
   // The Mosaic look-up of section 1 of the seed: everything right unless changed.
@@ -555,23 +501,14 @@ TEST_F(Server, TwoAnswersRacingForOneRequestGiveOneDisclosure) {
     return Https({.path = "/v1/disclosures", .token = ecc_}).Json()["disclosures"].size();
   };
   const size_t before = disclosures();
-  std::vector<Reply> replies(6);
-  std::vector<std::thread> answerers;
-  for (size_t i = 0; i < replies.size(); ++i)
-    answerers.emplace_back([&, i] {
-      replies[i] = Https({.method = "POST",
-                          .path = "/v1/requests/" + id + "/answer",
-                          .body = "{\"fields\":{\"name\":\"Answer " + std::to_string(i) + "\"}}",
-                          .token = ecc_});
-    });
-  for (auto& t : answerers) t.join();
-  int ok = 0, conflict = 0;
-  for (const Reply& r : replies) {
-    if (r.status == 200) ++ok;
-    if (r.status == 409) ++conflict;
-  }
-  EXPECT_EQ(ok, 1);
-  EXPECT_EQ(conflict, 5);
+  const std::vector<Reply> replies = testing_support::AllAtOnce(6, [&](size_t i) {
+    return Https({.method = "POST",
+                  .path = "/v1/requests/" + id + "/answer",
+                  .body = "{\"fields\":{\"name\":\"Answer " + std::to_string(i) + "\"}}",
+                  .token = ecc_});
+  });
+  EXPECT_EQ(testing_support::CountWithStatus(replies, 200), 1);
+  EXPECT_EQ(testing_support::CountWithStatus(replies, 409), 5);
   EXPECT_EQ(disclosures(), before + 1) << "a refused answer stored a disclosure";
   Reply fetched = Https({.path = "/v1/requests/" + id, .token = officer_});
   ASSERT_EQ(fetched.status, 200);

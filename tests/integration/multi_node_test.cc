@@ -1,0 +1,189 @@
+// Two concordatd nodes sharing one PostgreSQL store (a real server the test starts), as a
+// multi-node deployment runs: a request made on one node is answered on the other, answers
+// racing on both close the request once, and both nodes serve one audit log.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "support/daemon.h"
+#include "support/https_client.h"
+#include "support/postgres_server.h"
+#include "support/shell.h"
+
+namespace concordat {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::Call;
+using testing_support::Reply;
+using testing_support::Sh;
+using testing_support::ShellRun;
+
+class TwoNodes : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("concordat-nodes-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    url_ = testing::PostgresServer::Shared().NewDatabaseUrl();
+    ShellRun init = Sh(Cli("init"));
+    ASSERT_EQ(init.code, 0) << init.out;
+    officer_ = AddUser("u-4411", "essex-police", "intelligence-support-officer");
+    ecc_ = AddUser("u-7001", "essex-cc", "social-worker");
+    for (int n = 0; n < 2; ++n) {
+      ports_[n] = 20000 + (::getpid() + 7919 * (n + 1)) % 30000;
+      std::ofstream(dir_ / ("node" + std::to_string(n) + ".yaml"))
+          << "store: \"" << url_ << "\"\n"
+          << "registry: [" << CONCORDAT_SOURCE_DIR << "/protocols, " << CONCORDAT_SOURCE_DIR
+          << "/examples/demo/registry]\n"
+          << "listen: 127.0.0.1:" << ports_[n] << "\n"
+          << "log_level: warn\n";
+      Start(n);  // the first creates the TLS certificate and master key both then use
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+
+  static void TearDownTestSuite() {
+    for (pid_t& pid : pids_) {
+      if (pid <= 0) continue;
+      ::kill(pid, SIGTERM);
+      int st = 0;
+      ::waitpid(pid, &st, 0);
+      pid = -1;
+    }
+    fs::remove_all(dir_);
+  }
+
+  static std::string Cli(const std::string& args) {
+    return "cd '" + dir_.string() + "' && " + CONCORDAT_BINARY + " " + args + " --store '" + url_ +
+           "'";
+  }
+
+  static std::string AddUser(const std::string& id, const std::string& org,
+                             const std::string& roles) {
+    ShellRun r = Sh(Cli("user add --id " + id + " --org " + org + " --roles " + roles));
+    EXPECT_EQ(r.code, 0) << r.out;
+    auto at = r.out.find("cct_");
+    return at == std::string::npos ? "" : r.out.substr(at, 68);
+  }
+
+  static void Start(int n) {
+    const std::string log = (dir_ / ("node" + std::to_string(n) + ".log")).string();
+    bool started = false;
+    pids_[n] = testing_support::StartDaemon(
+        CONCORDATD_BINARY, (dir_ / ("node" + std::to_string(n) + ".yaml")).string(), dir_.string(),
+        log,
+        [n] {
+          return fs::exists(dir_ / "var/tls/server.crt") &&
+                 On(n, {.path = "/healthz"}).status == 200;
+        },
+        &started);
+    if (!started) FAIL() << "node " << n << " did not start:\n" << Sh("cat '" + log + "'").out;
+  }
+
+  // A call to node n.
+  static Reply On(int n, const Call& c) {
+    return testing_support::HttpsCall(ports_[n], (dir_ / "var/tls/server.crt").string(),
+                                      dir_.string(), c);
+  }
+
+  // The officer asks Essex County Council about `subject`, on node n; the request's id.
+  static std::string MakeRequest(int n, const std::string& subject) {
+    Reply made = On(n, {.method = "POST",
+                        .path = "/v1/requests",
+                        .body = "{\"provider\":\"essex-cc\",\"data\":[\"cf-case-status\"],"
+                                "\"purpose\":\"child-protection\",\"subject\":\"" +
+                                subject +
+                                "\",\"justification\":\"strategy meeting tomorrow\","
+                                "\"audit_reference\":\"AR-77\"}",
+                        .token = officer_});
+    EXPECT_EQ(made.status, 201) << made.body;
+    return made.status == 201 ? made.Json().value("id", "") : "";
+  }
+
+  static size_t DisclosuresSeenBy(int n, const std::string& token) {
+    return On(n, {.path = "/v1/disclosures", .token = token}).Json()["disclosures"].size();
+  }
+
+  static fs::path dir_;
+  static std::string url_, officer_, ecc_;
+  static int ports_[2];
+  static pid_t pids_[2];
+};
+
+fs::path TwoNodes::dir_;
+std::string TwoNodes::url_, TwoNodes::officer_, TwoNodes::ecc_;
+int TwoNodes::ports_[2] = {0, 0};
+pid_t TwoNodes::pids_[2] = {-1, -1};
+
+TEST_F(TwoNodes, ARequestMadeOnOneNodeIsAnsweredOnTheOtherAndBothServeOneLog) {
+  const std::string id = MakeRequest(0, "MOS-100002");
+  ASSERT_FALSE(id.empty());
+  // The provider sees it on the other node.
+  Reply listed = On(1, {.path = "/v1/requests", .token = ecc_});
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_NE(listed.body.find(id), std::string::npos) << listed.body;
+  Reply answered = On(1, {.method = "POST",
+                          .path = "/v1/requests/" + id + "/answer",
+                          .body = "{\"fields\":{\"name\":\"Bailey Sample\"}}",
+                          .token = ecc_});
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  const std::string disclosure = answered.Json()["disclosure"];
+  // The requester fetches the answer from the first node.
+  Reply fetched = On(0, {.path = "/v1/requests/" + id, .token = officer_});
+  ASSERT_EQ(fetched.status, 200) << fetched.body;
+  EXPECT_EQ(fetched.Json()["status"], "answered") << fetched.body;
+  EXPECT_NE(fetched.body.find("Bailey Sample"), std::string::npos) << fetched.body;
+  // Both nodes serve the same log: the same tree head, and each node's proofs.
+  Reply a = On(0, {.path = "/v1/audit/sth", .token = officer_});
+  Reply b = On(1, {.path = "/v1/audit/sth", .token = ecc_});
+  ASSERT_EQ(a.status, 200);
+  ASSERT_EQ(b.status, 200);
+  EXPECT_EQ(a.Json()["tree_size"], b.Json()["tree_size"]);
+  ASSERT_TRUE(a.Json()["root"].is_string()) << a.body;
+  EXPECT_EQ(a.Json()["root"], b.Json()["root"]) << a.body << " / " << b.body;
+  const uint64_t index = answered.Json()["audit_index"];
+  EXPECT_EQ(On(0, {.path = "/v1/audit/proof/" + std::to_string(index), .token = officer_}).status,
+            200);
+  ShellRun verify = Sh(Cli("audit verify"));
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_NE(DisclosuresSeenBy(0, ecc_), 0u);
+  // init made var/ for the keys of a store that is not a file: the owner's only.
+  EXPECT_EQ(fs::status(dir_ / "var").permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_EQ(On(0, {.path = "/v1/disclosures/" + disclosure, .token = officer_}).status, 200);
+}
+
+TEST_F(TwoNodes, AnswersRacingOnBothNodesCloseTheRequestOnceWithOneDisclosure) {
+  const std::string id = MakeRequest(1, "MOS-100004");
+  ASSERT_FALSE(id.empty());
+  const size_t before = DisclosuresSeenBy(0, ecc_);
+  const uint64_t size_before =
+      On(0, {.path = "/v1/audit/sth", .token = ecc_}).Json().value("tree_size", 0ull);
+  // Half of them on each node.
+  const std::vector<Reply> replies = testing_support::AllAtOnce(8, [&](size_t i) {
+    return On(static_cast<int>(i % 2),
+              {.method = "POST",
+               .path = "/v1/requests/" + id + "/answer",
+               .body = "{\"fields\":{\"name\":\"Answer " + std::to_string(i) + "\"}}",
+               .token = ecc_});
+  });
+  EXPECT_EQ(testing_support::CountWithStatus(replies, 200), 1);
+  EXPECT_EQ(testing_support::CountWithStatus(replies, 409), 7);
+  EXPECT_EQ(DisclosuresSeenBy(1, ecc_), before + 1) << "a refused answer stored a disclosure";
+  // One entry for the answer that closed the request: refused ones logged nothing.
+  EXPECT_EQ(On(1, {.path = "/v1/audit/sth", .token = ecc_}).Json().value("tree_size", 0ull),
+            size_before + 1);
+  Reply fetched = On(0, {.path = "/v1/requests/" + id, .token = officer_});
+  EXPECT_EQ(fetched.Json()["status"], "answered") << fetched.body;
+  ShellRun verify = Sh(Cli("audit verify"));
+  EXPECT_EQ(verify.code, 0) << verify.out;
+}
+
+}  // namespace
+}  // namespace concordat

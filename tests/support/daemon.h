@@ -1,0 +1,37 @@
+// Starting a server binary for a test: in its own working directory, standard error to a log
+// file, and waiting until it answers.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <thread>
+
+namespace concordat::testing_support {
+
+// Forks and runs `binary --config config` in `dir`, appending its standard error to `log`;
+// then waits up to 10 s for ready(). The child's pid; *started says whether ready() came true.
+inline pid_t StartDaemon(const std::string& binary, const std::string& config,
+                         const std::string& dir, const std::string& log,
+                         const std::function<bool()>& ready, bool* started) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    FILE* f = std::freopen(log.c_str(), "a", stderr);
+    (void)f;
+    if (::chdir(dir.c_str()) != 0) ::_exit(126);
+    ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  *started = false;
+  for (int i = 0; i < 200 && !*started; ++i) {
+    *started = ready();
+    if (!*started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pid;
+}
+
+}  // namespace concordat::testing_support
