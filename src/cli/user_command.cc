@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <iostream>
+#include <memory>
 #include <set>
 
 #include "base/sha256.h"
@@ -19,6 +20,14 @@ bool IsId(const std::string& s) {
           std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
       return false;
   return true;
+}
+
+// The store at `url`, or null after saying why on standard error as `command`.
+std::unique_ptr<store::Store> OpenOrSay(const std::string& command, const std::string& url) {
+  auto st = store::OpenStore(url, false);
+  if (st.ok()) return std::move(*st);
+  std::cerr << "concordat " << command << ": " << st.status().message() << "\n";
+  return nullptr;
 }
 
 struct UserAdd {
@@ -58,9 +67,9 @@ int RunUserAdd(const UserAdd& a) {
   }
   sodium_memzero(raw, sizeof raw);
   u.token_hash = "sha256:" + Sha256Hex(token);
-  auto st = store::OpenStore(a.store, false);
-  if (!st.ok()) return fail(st.status().message());
-  if (Status s = (*st)->AddUser(u); !s.ok()) return fail(s.message());
+  auto st = OpenOrSay("user add", a.store);
+  if (!st) return kExitBadInput;
+  if (Status s = st->AddUser(u); !s.ok()) return fail(s.message());
   std::cerr << "user " << u.id << " (" << u.organisation << ") added; the token below is shown "
             << "once and not stored: keep it safe\n";
   std::cout << token << "\n";
@@ -73,12 +82,9 @@ struct UserRevoke {
 };
 
 int RunUserRevoke(const UserRevoke& a) {
-  auto st = store::OpenStore(a.store, false);
-  if (!st.ok()) {
-    std::cerr << "concordat user revoke: " << st.status().message() << "\n";
-    return kExitBadInput;
-  }
-  Status s = (*st)->RevokeUser(a.id);
+  auto st = OpenOrSay("user revoke", a.store);
+  if (!st) return kExitBadInput;
+  Status s = st->RevokeUser(a.id);
   if (!s.ok()) {
     std::cerr << "concordat user revoke: " << s.message() << "\n";
     return kExitBadInput;
@@ -94,12 +100,9 @@ struct UserList {
 };
 
 int RunUserList(const UserList& a) {
-  auto st = store::OpenStore(a.store, false);
-  if (!st.ok()) {
-    std::cerr << "concordat user list: " << st.status().message() << "\n";
-    return kExitBadInput;
-  }
-  auto users = (*st)->Users();
+  auto st = OpenOrSay("user list", a.store);
+  if (!st) return kExitBadInput;
+  auto users = st->Users();
   if (!users.ok()) {
     std::cerr << "concordat user list: " << users.status().message() << "\n";
     return kExitBadInput;

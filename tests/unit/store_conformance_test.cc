@@ -51,6 +51,28 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     return e;
   }
 
+  // An open request from Essex Police to Essex County Council; its content is bytes with NULs.
+  static store::ShareRequest OpenRequest(const std::string& id) {
+    store::ShareRequest r;
+    r.id = id;
+    r.at_ms = 10;
+    r.from_org = "essex-police";
+    r.from_user = "u-1";
+    r.to_org = "essex-cc";
+    r.protocol = "demo-safeguarding-requests";
+    r.version = "1.0";
+    r.purpose = "child-protection";
+    r.audit_reference = "AR-1";
+    r.data = {"cf-case-status"};
+    r.allowed_fields = {"name", "case_status"};
+    r.subject_tag = "tag";
+    r.nonce = std::string("\0n", 2);
+    r.ciphertext = std::string("c\0t", 3);
+    r.wrapped_key = std::string(72, '\1');
+    r.decision_index = 7;
+    return r;
+  }
+
   // Runs SQL behind the store's back with the database's own client (sqlite3 or psql).
   int Sql(const std::string& sql) {
     std::string cmd = GetParam() == "sqlite"
@@ -271,23 +293,7 @@ TEST_P(StoreConformance, DisclosuresAreListedForTheirTwoOrganisationsOnly) {
 }
 
 TEST_P(StoreConformance, RequestsCloseOnceAndAreListedForTheirTwoOrganisations) {
-  store::ShareRequest r;
-  r.id = "r1";
-  r.at_ms = 10;
-  r.from_org = "essex-police";
-  r.from_user = "u-1";
-  r.to_org = "essex-cc";
-  r.protocol = "demo-safeguarding-requests";
-  r.version = "1.0";
-  r.purpose = "child-protection";
-  r.audit_reference = "AR-1";
-  r.data = {"cf-case-status"};
-  r.allowed_fields = {"name", "case_status"};
-  r.subject_tag = "tag";
-  r.nonce = std::string("\0n", 2);
-  r.ciphertext = std::string("c\0t", 3);
-  r.wrapped_key = std::string(72, '\1');
-  r.decision_index = 7;
+  const store::ShareRequest r = OpenRequest("r1");
   ASSERT_TRUE(store_->PutRequest(r).ok());
   EXPECT_EQ(store_->PutRequest(r).code(), Status::Code::kAlreadyExists);
   auto got = store_->RequestById("r1");
@@ -313,21 +319,7 @@ TEST_P(StoreConformance, RequestsCloseOnceAndAreListedForTheirTwoOrganisations) 
 TEST_P(StoreConformance, AnswersRacingOnTwoNodesCloseARequestOnceAndOnlyTheWinnerIsLogged) {
   // Two store connections stand for two nodes; eight answers to one request race through
   // their group committers, each closing the request in its own entry's transaction.
-  store::ShareRequest r;
-  r.id = "r1";
-  r.at_ms = 10;
-  r.from_org = "essex-police";
-  r.from_user = "u-1";
-  r.to_org = "essex-cc";
-  r.protocol = "demo-safeguarding-requests";
-  r.version = "1.0";
-  r.purpose = "child-protection";
-  r.audit_reference = "AR-1";
-  r.data = {"cf-case-status"};
-  r.subject_tag = "tag";
-  r.nonce = "n";
-  r.ciphertext = "c";
-  r.wrapped_key = std::string(72, '\1');
+  const store::ShareRequest r = OpenRequest("r1");
   ASSERT_TRUE(store_->PutRequest(r).ok());
   auto second = store::OpenStore(url_, false);
   ASSERT_TRUE(second.ok()) << second.status().ToString();

@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_store.h"
 
 #include <cstring>
+#include <iterator>
 
 namespace concordat::store {
 namespace {
@@ -424,35 +425,14 @@ Status PostgresStore::Migrate() {
     return rollback(Status::InvalidArgument(
         "the store has schema version " + std::to_string(current) +
         ", newer than this Concordat; upgrade Concordat, nothing was changed"));
-  if (current < 1) {
-    if (Status s = Exec(kMigration1); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (1)"); !s.ok())
-      return rollback(s);
-  }
-  if (current < 2) {
-    if (Status s = Exec(kMigration2); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (2)"); !s.ok())
-      return rollback(s);
-  }
-  if (current < 3) {
-    if (Status s = Exec(kMigration3); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (3)"); !s.ok())
-      return rollback(s);
-  }
-  if (current < 4) {
-    if (Status s = Exec(kMigration4); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (4)"); !s.ok())
-      return rollback(s);
-  }
-  if (current < 5) {
-    if (Status s = Exec(kMigration5); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (5)"); !s.ok())
-      return rollback(s);
-  }
-  if (current < 6) {
-    if (Status s = Exec(kMigration6); !s.ok()) return rollback(s);
-    if (Status s = Exec("INSERT INTO schema_migrations (version) VALUES (6)"); !s.ok())
-      return rollback(s);
+  const char* const migrations[] = {kMigration1, kMigration2, kMigration3,
+                                    kMigration4, kMigration5, kMigration6};
+  static_assert(std::size(migrations) == kSchemaVersion);
+  for (int version = current + 1; version <= kSchemaVersion; ++version) {
+    if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
+    const std::string record =
+        "INSERT INTO schema_migrations (version) VALUES (" + std::to_string(version) + ")";
+    if (Status s = Exec(record); !s.ok()) return rollback(s);
   }
   return Exec("COMMIT");
 }

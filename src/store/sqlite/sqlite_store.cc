@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
 
 #include "store/sqlite/wal_write_buffer.h"
@@ -730,42 +731,14 @@ Status SqliteStore::Migrate() {
                  std::to_string(version) + ", strftime('%Y-%m-%dT%H:%M:%SZ','now'))")
                     .c_str());
   };
-  if (current < 1) {
-    if (Status s = Exec(kMigration1); !s.ok()) return rollback(s);
-    if (Status s = record(1); !s.ok()) return rollback(s);
-  }
-  if (current < 2) {
-    if (Status s = Exec(kMigration2); !s.ok()) return rollback(s);
-    if (Status s = MoveNodesIntoTiles(); !s.ok()) return rollback(s);
-    if (Status s = record(2); !s.ok()) return rollback(s);
-  }
-  if (current < 3) {
-    if (Status s = Exec(kMigration3); !s.ok()) return rollback(s);
-    if (Status s = record(3); !s.ok()) return rollback(s);
-  }
-  if (current < 4) {
-    if (Status s = Exec(kMigration4); !s.ok()) return rollback(s);
-    if (Status s = record(4); !s.ok()) return rollback(s);
-  }
-  if (current < 5) {
-    if (Status s = Exec(kMigration5); !s.ok()) return rollback(s);
-    if (Status s = record(5); !s.ok()) return rollback(s);
-  }
-  if (current < 6) {
-    if (Status s = Exec(kMigration6); !s.ok()) return rollback(s);
-    if (Status s = record(6); !s.ok()) return rollback(s);
-  }
-  if (current < 7) {
-    if (Status s = Exec(kMigration7); !s.ok()) return rollback(s);
-    if (Status s = record(7); !s.ok()) return rollback(s);
-  }
-  if (current < 8) {
-    if (Status s = Exec(kMigration8); !s.ok()) return rollback(s);
-    if (Status s = record(8); !s.ok()) return rollback(s);
-  }
-  if (current < 9) {
-    if (Status s = Exec(kMigration9); !s.ok()) return rollback(s);
-    if (Status s = record(9); !s.ok()) return rollback(s);
+  const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
+                                    kMigration6, kMigration7, kMigration8, kMigration9};
+  static_assert(std::size(migrations) == kSchemaVersion);
+  for (int version = current + 1; version <= kSchemaVersion; ++version) {
+    if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
+    if (version == 2)
+      if (Status s = MoveNodesIntoTiles(); !s.ok()) return rollback(s);
+    if (Status s = record(version); !s.ok()) return rollback(s);
   }
   return Exec("COMMIT");
 }
