@@ -830,29 +830,49 @@ TEST_F(Server, SigtermAnswersWhatIsInFlightLosesNothingAndExitsCleanly) {
   Start();  // for the tests that follow in this process
 }
 
-// A source that may wait (here a SQLite file in rollback mode, held by one of its writers) is
+// The demo Mosaic in rollback-journal mode (so its look-ups run on the worker pool), with a
+// writer of its own holding it for two seconds from construction, whatever the test does.
+class HeldSource {
+ public:
+  explicit HeldSource(const fs::path& dir) : path_(dir / "mosaic-rollback.db") {
+    fs::remove(path_);
+    EXPECT_EQ(Sh("sqlite3 '" + path_.string() + "' < '" + CONCORDAT_SOURCE_DIR +
+                 "/examples/demo/mosaic-demo.sql' >/dev/null && sqlite3 '" + path_.string() +
+                 "' 'PRAGMA journal_mode=DELETE' >/dev/null")
+                  .code,
+              0);
+  }
+  void Hold() {
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &holder_), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(holder_, "BEGIN EXCLUSIVE; UPDATE cases SET case_status = case_status",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    letting_go_ = std::thread([this] {
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      released_ = true;
+      sqlite3_exec(holder_, "ROLLBACK", nullptr, nullptr, nullptr);
+    });
+  }
+  ~HeldSource() {
+    if (letting_go_.joinable()) letting_go_.join();
+    sqlite3_close(holder_);
+  }
+  std::string path() const { return path_.string(); }
+  bool released() const { return released_; }
+
+ private:
+  fs::path path_;
+  sqlite3* holder_ = nullptr;
+  std::atomic<bool> released_{false};
+  std::thread letting_go_;
+};
+
+// A look-up whose source may wait (here: SQLite in rollback-journal mode, held by a writer) is
 // read on a worker thread: the network threads go on answering everyone else meanwhile.
 TEST_F(Server, ALookUpWaitingOnItsSourceHoldsUpNobodyElse) {
-  const fs::path rollback = dir_ / "mosaic-rollback.db";
-  ASSERT_EQ(Sh("sqlite3 '" + rollback.string() + "' < '" + CONCORDAT_SOURCE_DIR +
-               "/examples/demo/mosaic-demo.sql' >/dev/null && sqlite3 '" + rollback.string() +
-               "' 'PRAGMA journal_mode=DELETE' >/dev/null")
-                .code,
-            0);
-  const ChangedConfig held((dir_ / "mosaic.db").string(), rollback.string());
-  // A writer of the source holds it for a while.
-  sqlite3* holder = nullptr;
-  ASSERT_EQ(sqlite3_open(rollback.c_str(), &holder), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE; UPDATE cases SET case_status = case_status",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  // It lets go after two seconds, whatever happens here.
-  std::atomic<bool> released{false};
-  std::thread letting_go([&] {
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-    released = true;
-    sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
-  });
+  HeldSource source(dir_);
+  const ChangedConfig held((dir_ / "mosaic.db").string(), source.path());
+  source.Hold();
   std::vector<Reply> lookups(4);
   std::vector<std::thread> waiting;
   for (size_t i = 0; i < lookups.size(); ++i)
@@ -866,13 +886,38 @@ TEST_F(Server, ALookUpWaitingOnItsSourceHoldsUpNobodyElse) {
   int answered_while_held = 0;
   for (int i = 0; i < 8; ++i) {
     Reply r = Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-HELD\"")));
-    if (r.status == 200 && !released) ++answered_while_held;
+    if (r.status == 200 && !source.released()) ++answered_while_held;
   }
   EXPECT_EQ(answered_while_held, 8) << "decisions waited for a look-up's source";
-  letting_go.join();
-  sqlite3_close(holder);
   for (auto& t : waiting) t.join();
   for (const Reply& r : lookups) EXPECT_EQ(r.status, 200) << r.body;  // once the writer let go
+}
+
+// Liveness is answered by the network thread itself: with every worker waiting on a slow
+// source, /healthz still says the process is alive (readiness is /readyz's question).
+TEST_F(Server, HealthIsAnsweredWhileEveryWorkerWaits) {
+  HeldSource source(dir_);
+  const ChangedConfig held((dir_ / "mosaic.db").string(), source.path());
+  const ChangedConfig two_workers("token_cache_seconds: 1\n",
+                                  "token_cache_seconds: 1\nworker_threads: 2\n");
+  source.Hold();
+  std::vector<Reply> lookups(2);
+  std::vector<std::thread> waiting;
+  for (size_t i = 0; i < lookups.size(); ++i)
+    waiting.emplace_back([&, i] {
+      lookups[i] = Https({.path = std::string(kLookup) + "MOS-100001",
+                          .token = officer_,
+                          .from = "127.0.0.2",
+                          .cert = "laptop"});
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // both workers are waiting
+  Reply health = Https({.path = "/healthz"});
+  const bool while_held = !source.released();
+  EXPECT_EQ(health.status, 200) << health.body;
+  EXPECT_EQ(health.Json().value("status", ""), "ok");
+  EXPECT_TRUE(while_held) << "/healthz waited for a worker";
+  for (auto& t : waiting) t.join();
+  for (const Reply& r : lookups) EXPECT_EQ(r.status, 200) << r.body;
 }
 
 TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {
