@@ -3,8 +3,10 @@
 # certificate), drives each with the same wrk settings (keep-alive), and prints requests per
 # second, p99 latency and the ratio to nginx serving a small static response.
 #   bench/server_bench.sh [seconds=10] [connections=32]
-# ONLY=decide or ONLY=lookup runs one of the two; ROUNDS (3) rounds after WARMUP (5) seconds
-# of each target unreported; PERF="perf record -g -o FILE" profiles the server. SUBJECTS=N
+# ONLY=decide, ONLY=lookup or ONLY=health runs one of them (health: GET /healthz, the same
+# HTTPS stack with no application work, to tell the stack's cost from the audited work's);
+# ROUNDS (3) rounds after WARMUP (5) seconds of each target unreported; PERF="perf record -g
+# -o FILE" profiles the server. SUBJECTS=N
 # (default 1) adds N synthetic people to the demo Mosaic and has each look-up ask about one
 # of them at random, as real look-ups about many people would (the disclosures' subject index
 # then grows at random places, not at one hot page).
@@ -90,6 +92,7 @@ q="protocol=demo-safeguarding-requests&purpose=child-protection&justification=st
 nginx_url="https://127.0.0.1:$p2/"
 decide_url="https://127.0.0.1:$p1/v1/decide"
 lookup_url="https://127.0.0.1:$p1/v1/lookup/essex-cc/cf-case-status?$q"
+health_url="https://127.0.0.1:$p1/healthz"
 decide_lua="$root/bench/server/decide.lua"
 lookup_lua="$root/bench/server/lookup.lua"
 want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
@@ -108,14 +111,15 @@ fi
 rounds=${ROUNDS:-3}
 echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores, ${warm}s warm-up each, $rounds rounds"
 printf '%-6s %-58s %12s %10s %8s %10s\n' "round" "target" "requests/s" "p99" "non-2xx" "vs nginx"
-decide_ratios=(); lookup_ratios=()
+decide_ratios=(); lookup_ratios=(); health_ratios=()
 for r in $(seq "$rounds"); do
   nginx_line=$(run "nginx, static 15-byte JSON" "$nginx_url")
-  decide_line="skipped|0|-|0"; lookup_line="skipped|0|-|0"
+  decide_line="skipped|0|-|0"; lookup_line="skipped|0|-|0"; health_line="skipped|0|-|0"
+  want health && health_line=$(run "concordatd GET /healthz (its HTTPS stack alone)" "$health_url")
   want decide && decide_line=$(run "concordatd POST /v1/decide (audited)" "$decide_url" "$decide_lua")
   want lookup && lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "$lookup_url" "$lookup_lua")
   nginx_rps=$(echo "$nginx_line" | cut -d'|' -f2)
-  for line in "$nginx_line" "$decide_line" "$lookup_line"; do
+  for line in "$nginx_line" "$health_line" "$decide_line" "$lookup_line"; do
     IFS='|' read -r name rps p99 errs <<<"$line"
     [ "$name" = skipped ] && continue
     ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
@@ -123,10 +127,11 @@ for r in $(seq "$rounds"); do
     case "$name" in
       *decide*) decide_ratios+=("$ratio") ;;
       *lookup*) lookup_ratios+=("$ratio") ;;
+      *healthz*) health_ratios+=("$ratio") ;;
     esac
   done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
-echo "median ratio to nginx: decide $(median "${decide_ratios[@]}"), look-up $(median "${lookup_ratios[@]}")"
+echo "median ratio to nginx: decide $(median "${decide_ratios[@]}"), look-up $(median "${lookup_ratios[@]}"), /healthz (the stack alone, no audit) $(median "${health_ratios[@]}")"
 entries=$("$bin/concordat" audit sth --store "sqlite:$dir/var/concordat.db" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
 echo "audit log entries written during the run: $entries"
