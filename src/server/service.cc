@@ -15,6 +15,7 @@
 #include "model/canonical.h"
 #include "model/enums.h"
 #include "model/registry.h"
+#include "server/list_params.h"
 #include "server/tls_identity.h"
 
 namespace concordat::server {
@@ -480,6 +481,13 @@ Result<std::map<std::string, std::string>> QueryParams(const std::string& target
   return out;
 }
 
+// A listing's parameters (list_params.h), for the caller's own organisation.
+Result<store::ListQuery> ListQueryOf(const HttpRequest& r, const store::User& user, bool requests) {
+  auto params = QueryParams(r.target);
+  if (!params.ok()) return params.status();
+  return ParseListQuery(*params, user.organisation, requests);
+}
+
 }  // namespace
 
 Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
@@ -668,16 +676,9 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
 }
 
 HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user) {
-  auto params = QueryParams(r.target);
-  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
-  size_t limit = 100;
-  if (auto it = params->find("limit"); it != params->end()) {
-    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), limit);
-    if (ec != std::errc() || p != it->second.data() + it->second.size() || limit == 0 ||
-        limit > 1000)
-      return Problem(400, "INVALID_REQUEST", "limit: expected a number from 1 to 1000");
-  }
-  auto list = store_->DisclosuresOf(user.organisation, limit);
+  auto query = ListQueryOf(r, user, /*requests=*/false);
+  if (!query.ok()) return Problem(400, "INVALID_REQUEST", query.status().message());
+  auto list = store_->DisclosuresOf(*query);
   if (!list.ok()) return Problem(500, "INTERNAL", "the disclosures could not be read");
   json out = json::array();
   for (const auto& d : *list)
@@ -692,7 +693,11 @@ HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user)
                    {"fields", d.fields},
                    {"retain_until", d.retain_until},
                    {"audit_index", d.audit_index}});
-  return Json(200, json{{"organisation", user.organisation}, {"disclosures", out}}.dump());
+  json next = nullptr;  // a full page may have more after it
+  if (!list->empty() && list->size() == query->limit)
+    next = ListCursor(list->back().at_ms, list->back().id);
+  return Json(
+      200, json{{"organisation", user.organisation}, {"disclosures", out}, {"next", next}}.dump());
 }
 
 HttpResponse Service::DisclosureContent(const std::string& id, const store::User& user) {
@@ -851,8 +856,10 @@ json RequestJson(const store::ShareRequest& q, const std::string& org, const jso
 }
 }  // namespace
 
-HttpResponse Service::ListRequests(const HttpRequest&, const store::User& user) {
-  auto list = store_->RequestsOf(user.organisation, 200);
+HttpResponse Service::ListRequests(const HttpRequest& r, const store::User& user) {
+  auto query = ListQueryOf(r, user, /*requests=*/true);
+  if (!query.ok()) return Problem(400, "INVALID_REQUEST", query.status().message());
+  auto list = store_->RequestsOf(*query);
   if (!list.ok()) return Problem(500, "INTERNAL", "the requests could not be read");
   json out = json::array();
   for (const auto& q : *list) {
@@ -860,7 +867,11 @@ HttpResponse Service::ListRequests(const HttpRequest&, const store::User& user) 
     out.push_back(RequestJson(q, user.organisation,
                               opened.ok() ? json::parse(*opened, nullptr, false) : json::object()));
   }
-  return Json(200, json{{"organisation", user.organisation}, {"requests", out}}.dump());
+  json next = nullptr;  // a full page may have more after it
+  if (!list->empty() && list->size() == query->limit)
+    next = ListCursor(list->back().at_ms, list->back().id);
+  return Json(200,
+              json{{"organisation", user.organisation}, {"requests", out}, {"next", next}}.dump());
 }
 
 HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& user,

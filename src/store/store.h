@@ -63,22 +63,36 @@ struct ShareRequest {
   std::string closed_by, decline_reason, disclosure_id;
 };
 
+// Which of an organisation's requests or disclosures to list: newest first (by time, then id,
+// both descending), those it sent, received or both, optionally only requests in one status,
+// and only those strictly older than a cursor (the last item of the page before).
+struct ListQuery {
+  enum class Direction { kBoth, kSent, kReceived };
+  std::string org;
+  Direction direction = Direction::kBoth;
+  std::string status;  // requests only: "open", "answered" or "declined"; "" for any
+  bool after_cursor = false;
+  int64_t before_ms = 0;  // with after_cursor: only items older than (before_ms, before_id)
+  std::string before_id;
+  size_t limit = 100;
+};
+
 class Store : public audit::LogBackend {
  public:
   // Requests. CloseRequest changes an open request to answered or declined and fails
   // (kAlreadyExists, nothing changed) when it is not open any more.
   virtual Status PutRequest(const ShareRequest& r) = 0;
-  virtual Result<std::vector<ShareRequest>> RequestsOf(const std::string& org, size_t limit) = 0;
+  virtual Result<std::vector<ShareRequest>> RequestsOf(const ListQuery& q) = 0;
   virtual Result<std::optional<ShareRequest>> RequestById(const std::string& id) = 0;
   virtual Status CloseRequest(const std::string& id, const std::string& status,
                               int64_t closed_at_ms, const std::string& closed_by,
                               const std::string& decline_reason,
                               const std::string& disclosure_id) = 0;
 
-  // Disclosures. Listing returns metadata only (no nonce, ciphertext or key), newest first,
-  // those the organisation sent or received.
+  // Disclosures. Listing returns metadata only (no nonce, ciphertext or key); the query's
+  // status is ignored.
   virtual Status PutDisclosure(const Disclosure& d) = 0;
-  virtual Result<std::vector<Disclosure>> DisclosuresOf(const std::string& org, size_t limit) = 0;
+  virtual Result<std::vector<Disclosure>> DisclosuresOf(const ListQuery& q) = 0;
   virtual Result<std::optional<Disclosure>> DisclosureById(const std::string& id) = 0;
 
   // Users. AddUser refuses an id or token hash already present and changes nothing then.

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "support/daemon.h"
@@ -464,6 +465,99 @@ TEST_F(Server, ARequestIsAnsweredByTheProviderAndFetchedByTheRequester) {
   EXPECT_EQ(fetched.Json()["answer"]["name"], "Bailey Sample");
   EXPECT_EQ(fetched.Json()["answer"]["case_status"], "not open");
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
+// A provider pages through what is addressed to it, only the open ones if it asks, however
+// many there are; a bad parameter is refused naming it.
+TEST_F(Server, RequestsAndDisclosuresArePagedAndFilteredAndBadParametersNamed) {
+  std::vector<std::string> open, declined;
+  for (int i = 0; i < 5; ++i) {
+    Reply made = Https({.method = "POST",
+                        .path = "/v1/requests",
+                        .body = NewRequest("MOS-2000" + std::to_string(i)),
+                        .token = officer_});
+    ASSERT_EQ(made.status, 201) << made.body;
+    const std::string id = made.Json()["id"];
+    if (i % 2 == 1) {
+      ASSERT_EQ(Https({.method = "POST",
+                       .path = "/v1/requests/" + id + "/decline",
+                       .body = "{\"reason\":\"not held\"}",
+                       .token = ecc_})
+                    .status,
+                200);
+      declined.push_back(id);
+    } else {
+      open.push_back(id);
+    }
+  }
+  // Every page of a listing, following "next" until it is null.
+  auto pages = [&](const std::string& path, const std::string& token, const char* key) {
+    std::vector<json> items;
+    std::string next_path = path;
+    for (int n = 0; n < 1000; ++n) {
+      Reply page = Https({.path = next_path, .token = token});
+      EXPECT_EQ(page.status, 200) << next_path << ": " << page.body;
+      if (page.status != 200) break;
+      const json j = page.Json();
+      EXPECT_LE(j[key].size(), 2u) << "limit=2";
+      for (const auto& item : j[key]) items.push_back(item);
+      EXPECT_TRUE(j.contains("next")) << page.body;
+      if (!j.contains("next") || j["next"].is_null()) break;
+      next_path = path + "&before=" + j["next"].get<std::string>();
+    }
+    return items;
+  };
+  const auto inbox = pages("/v1/requests?direction=received&status=open&limit=2", ecc_, "requests");
+  std::set<std::string> seen;
+  int64_t last_ms = INT64_MAX;
+  for (const auto& q : inbox) {
+    EXPECT_TRUE(seen.insert(q["id"].get<std::string>()).second) << "listed twice: " << q["id"];
+    EXPECT_EQ(q["direction"], "received");
+    EXPECT_EQ(q["status"], "open");
+    EXPECT_LE(q["at_ms"].get<int64_t>(), last_ms) << "newest first";
+    last_ms = q["at_ms"].get<int64_t>();
+  }
+  for (const auto& id : open) EXPECT_TRUE(seen.count(id)) << "open request " << id << " not listed";
+  for (const auto& id : declined) EXPECT_FALSE(seen.count(id)) << "declined " << id << " listed";
+  // The requester sees the same requests as sent; all of them, in pages.
+  std::set<std::string> sent;
+  for (const auto& q : pages("/v1/requests?direction=sent&limit=2", officer_, "requests")) {
+    EXPECT_EQ(q["direction"], "sent");
+    sent.insert(q["id"].get<std::string>());
+  }
+  for (const auto& id : open) EXPECT_TRUE(sent.count(id)) << id;
+  for (const auto& id : declined) EXPECT_TRUE(sent.count(id)) << id;
+  // Disclosures page the same way; each is listed once.
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Https({.path = std::string(kLookup) + "MOS-100001",
+                     .token = officer_,
+                     .from = "127.0.0.2",
+                     .cert = "laptop"})
+                  .status,
+              200);
+  std::set<std::string> disclosures;
+  for (const auto& d : pages("/v1/disclosures?limit=2", officer_, "disclosures"))
+    EXPECT_TRUE(disclosures.insert(d["id"].get<std::string>()).second) << d["id"];
+  EXPECT_EQ(disclosures.size(), Https({.path = "/v1/disclosures?limit=1000", .token = officer_})
+                                    .Json()["disclosures"]
+                                    .size());
+
+  const uint64_t before = TreeSize();
+  for (const auto& [path, names] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/requests?status=pending", "status"},
+           {"/v1/requests?direction=up", "direction"},
+           {"/v1/requests?limit=0", "limit"},
+           {"/v1/requests?limit=1001", "limit"},
+           {"/v1/requests?before=yesterday", "before"},
+           {"/v1/requests?org=essex-police", "org"},
+           {"/v1/disclosures?status=open", "status"},
+           {"/v1/disclosures?before=12.ab%20cd", "before"}}) {
+    Reply r = Https({.path = path, .token = ecc_});
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_EQ(r.Json().value("code", ""), "INVALID_REQUEST") << path;
+    EXPECT_EQ(r.Json().value("message", "").rfind(names + ":", 0), 0u) << path << ": " << r.body;
+  }
+  EXPECT_EQ(TreeSize(), before) << "a refused listing records nothing";
 }
 
 TEST_F(Server, AnAnswerBeyondThePermittedFieldsIsRefusedWholeAndLogged) {

@@ -2,19 +2,31 @@
 // server started by the test). Appending, proofs, verification, group commit, several writers,
 // protocol versions, reopening, and tampering behind the store's back.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include "../support/postgres_server.h"
 #include "audit/log.h"
 #include "audit/verify.h"
+#include "store/list_sql.h"
 #include "store/store.h"
 
 namespace concordat {
 namespace {
 
 namespace fs = std::filesystem;
+
+store::ListQuery Of(const std::string& org, size_t limit) {
+  store::ListQuery q;
+  q.org = org;
+  q.limit = limit;
+  return q;
+}
 
 class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
@@ -71,6 +83,43 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     r.wrapped_key = std::string(72, '\1');
     r.decision_index = 7;
     return r;
+  }
+
+  static store::Disclosure MakeDisclosure(std::string id, int64_t at, std::string from,
+                                          std::string to) {
+    store::Disclosure d;
+    d.id = std::move(id);
+    d.at_ms = at;
+    d.from_org = std::move(from);
+    d.to_org = std::move(to);
+    d.to_user = "u-1";
+    d.protocol = "essex-police-mosaic";
+    d.version = "1.0";
+    d.subject_tag = "tag";
+    d.fields = {"name", "case_status"};
+    d.retain_until = "2032-01-01";
+    d.nonce = std::string("\0\1\2", 3);
+    d.ciphertext = std::string("secret\0bytes", 12);
+    d.wrapped_key = std::string(72, '\0');
+    d.audit_index = static_cast<uint64_t>(at);
+    return d;
+  }
+
+  // Every page of a listing, following each page's last item as the cursor of the next.
+  template <typename Item, typename List>
+  static std::vector<std::string> AllPages(store::ListQuery q, List list) {
+    std::vector<std::string> ids;
+    for (int pages = 0; pages < 100; ++pages) {
+      Result<std::vector<Item>> page = list(q);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok() || page->empty()) break;
+      for (const Item& item : *page) ids.push_back(item.id);
+      if (page->size() < q.limit) break;
+      q.after_cursor = true;
+      q.before_ms = page->back().at_ms;
+      q.before_id = page->back().id;
+    }
+    return ids;
   }
 
   // Runs SQL behind the store's back with the database's own client (sqlite3 or psql).
@@ -252,37 +301,21 @@ TEST_P(StoreConformance, AUserRevokedStaysNamedButIsMarkedRevokedOnce) {
 }
 
 TEST_P(StoreConformance, DisclosuresAreListedForTheirTwoOrganisationsOnly) {
-  auto make = [](std::string id, int64_t at, std::string from, std::string to) {
-    store::Disclosure d;
-    d.id = std::move(id);
-    d.at_ms = at;
-    d.from_org = std::move(from);
-    d.to_org = std::move(to);
-    d.to_user = "u-1";
-    d.protocol = "essex-police-mosaic";
-    d.version = "1.0";
-    d.subject_tag = "tag";
-    d.fields = {"name", "case_status"};
-    d.retain_until = "2032-01-01";
-    d.nonce = std::string("\0\1\2", 3);
-    d.ciphertext = std::string("secret\0bytes", 12);
-    d.wrapped_key = std::string(72, '\0');
-    d.audit_index = static_cast<uint64_t>(at);
-    return d;
-  };
-  ASSERT_TRUE(store_->PutDisclosure(make("d1", 1, "essex-cc", "essex-police")).ok());
-  ASSERT_TRUE(store_->PutDisclosure(make("d2", 2, "essex-police", "essex-cc")).ok());
-  ASSERT_TRUE(store_->PutDisclosure(make("d3", 3, "southend-ccc", "thurrock-council")).ok());
-  EXPECT_EQ(store_->PutDisclosure(make("d1", 9, "x", "y")).code(), Status::Code::kAlreadyExists);
-  auto police = store_->DisclosuresOf("essex-police", 10);
+  ASSERT_TRUE(store_->PutDisclosure(MakeDisclosure("d1", 1, "essex-cc", "essex-police")).ok());
+  ASSERT_TRUE(store_->PutDisclosure(MakeDisclosure("d2", 2, "essex-police", "essex-cc")).ok());
+  ASSERT_TRUE(
+      store_->PutDisclosure(MakeDisclosure("d3", 3, "southend-ccc", "thurrock-council")).ok());
+  EXPECT_EQ(store_->PutDisclosure(MakeDisclosure("d1", 9, "x", "y")).code(),
+            Status::Code::kAlreadyExists);
+  auto police = store_->DisclosuresOf(Of("essex-police", 10));
   ASSERT_TRUE(police.ok()) << police.status().ToString();
   ASSERT_EQ(police->size(), 2u);
   EXPECT_EQ((*police)[0].id, "d2");  // newest first
   EXPECT_EQ((*police)[1].id, "d1");
   EXPECT_TRUE((*police)[0].ciphertext.empty()) << "a listing carries no content";
   EXPECT_EQ((*police)[1].fields, (std::vector<std::string>{"name", "case_status"}));
-  EXPECT_EQ(store_->DisclosuresOf("essex-police", 1)->size(), 1u);
-  EXPECT_TRUE(store_->DisclosuresOf("basildon-bc", 10)->empty());
+  EXPECT_EQ(store_->DisclosuresOf(Of("essex-police", 1))->size(), 1u);
+  EXPECT_TRUE(store_->DisclosuresOf(Of("basildon-bc", 10))->empty());
   auto one = store_->DisclosureById("d1");
   ASSERT_TRUE(one.ok() && one->has_value());
   EXPECT_EQ((*one)->ciphertext, std::string("secret\0bytes", 12));
@@ -290,6 +323,82 @@ TEST_P(StoreConformance, DisclosuresAreListedForTheirTwoOrganisationsOnly) {
   EXPECT_EQ((*one)->wrapped_key.size(), 72u);
   EXPECT_EQ((*one)->retain_until, "2032-01-01");
   EXPECT_FALSE(store_->DisclosureById("nope")->has_value());
+}
+
+TEST_P(StoreConformance, ListingsPageNewestFirstByDirectionAndStatusMissingAndRepeatingNothing) {
+  // 30 disclosures about essex-police (sent, received, and one to itself), several at the same
+  // millisecond, among others' that it must not see.
+  std::vector<store::Disclosure> mine;
+  for (int i = 0; i < 30; ++i) {
+    const std::string from = i % 3 == 0 ? "essex-police" : "essex-cc";
+    const std::string to = i == 7 ? "essex-police" : (i % 3 == 0 ? "essex-cc" : "essex-police");
+    char id[8];
+    std::snprintf(id, sizeof id, "d%02d", (i * 7) % 30);  // ids not in time order
+    mine.push_back(MakeDisclosure(id, 100 + i / 4, i == 7 ? "essex-police" : from, to));
+    ASSERT_TRUE(store_->PutDisclosure(mine.back()).ok()) << id;
+    ASSERT_TRUE(
+        store_->PutDisclosure(MakeDisclosure("x" + std::string(id), 100 + i / 4, "a", "b")).ok());
+  }
+  auto expected = [&](auto keep) {
+    std::vector<store::Disclosure> v;
+    for (const auto& d : mine)
+      if (keep(d)) v.push_back(d);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.at_ms, a.id) > std::tie(b.at_ms, b.id);
+    });
+    std::vector<std::string> ids;
+    for (const auto& d : v) ids.push_back(d.id);
+    return ids;
+  };
+  auto disclosures = [&](const store::ListQuery& q) { return store_->DisclosuresOf(q); };
+  const auto all = expected([](const auto&) { return true; });
+  ASSERT_EQ(all.size(), 30u);
+  for (size_t limit : {1u, 4u, 7u, 30u, 100u}) {
+    store::ListQuery q = Of("essex-police", limit);
+    EXPECT_EQ(AllPages<store::Disclosure>(q, disclosures), all) << "limit " << limit;
+    q.direction = store::ListQuery::Direction::kSent;
+    EXPECT_EQ(AllPages<store::Disclosure>(q, disclosures),
+              expected([](const auto& d) { return d.from_org == "essex-police"; }))
+        << "sent, limit " << limit;
+    q.direction = store::ListQuery::Direction::kReceived;
+    EXPECT_EQ(AllPages<store::Disclosure>(q, disclosures),
+              expected([](const auto& d) { return d.to_org == "essex-police"; }))
+        << "received, limit " << limit;
+  }
+  // A cursor past the oldest gives an empty page.
+  store::ListQuery past = Of("essex-police", 10);
+  past.after_cursor = true;
+  past.before_ms = 100;
+  past.before_id = "";
+  EXPECT_TRUE(store_->DisclosuresOf(past)->empty());
+
+  // Requests: by status too, paged the same way.
+  std::vector<std::string> all_requests;
+  for (int i = 0; i < 12; ++i) {
+    store::ShareRequest r = OpenRequest("r" + std::to_string(10 + i));
+    r.at_ms = 50 + i / 2;
+    if (i % 4 == 3) std::swap(r.from_org, r.to_org);  // essex-police receives these
+    ASSERT_TRUE(store_->PutRequest(r).ok());
+    if (i % 2 == 1) {
+      ASSERT_TRUE(store_->CloseRequest(r.id, "declined", 90, "u", "no", "").ok());
+    }
+    all_requests.insert(all_requests.begin(), r.id);
+  }
+  auto requests = [&](const store::ListQuery& q) { return store_->RequestsOf(q); };
+  store::ListQuery q = Of("essex-cc", 5);
+  EXPECT_EQ(AllPages<store::ShareRequest>(q, requests), all_requests);
+  q.direction = store::ListQuery::Direction::kReceived;
+  q.status = "open";
+  std::vector<std::string> expect_open;
+  for (int i = 11; i >= 0; --i)
+    if (i % 4 != 3 && i % 2 == 0) expect_open.push_back("r" + std::to_string(10 + i));
+  EXPECT_EQ(AllPages<store::ShareRequest>(q, requests), expect_open)
+      << "essex-cc's open requests, addressed to it";
+  q.status = "declined";
+  q.direction = store::ListQuery::Direction::kBoth;
+  auto declined = AllPages<store::ShareRequest>(q, requests);
+  EXPECT_EQ(declined.size(), 6u);
+  for (const auto& id : declined) EXPECT_EQ((*store_->RequestById(id))->status, "declined") << id;
 }
 
 TEST_P(StoreConformance, RequestsCloseOnceAndAreListedForTheirTwoOrganisations) {
@@ -302,9 +411,9 @@ TEST_P(StoreConformance, RequestsCloseOnceAndAreListedForTheirTwoOrganisations) 
   EXPECT_EQ((*got)->allowed_fields, r.allowed_fields);
   EXPECT_EQ((*got)->ciphertext, r.ciphertext);
   EXPECT_EQ((*got)->decision_index, 7u);
-  EXPECT_EQ(store_->RequestsOf("essex-cc", 10)->size(), 1u);
-  EXPECT_EQ(store_->RequestsOf("essex-police", 10)->size(), 1u);
-  EXPECT_TRUE(store_->RequestsOf("southend-ccc", 10)->empty());
+  EXPECT_EQ(store_->RequestsOf(Of("essex-cc", 10))->size(), 1u);
+  EXPECT_EQ(store_->RequestsOf(Of("essex-police", 10))->size(), 1u);
+  EXPECT_TRUE(store_->RequestsOf(Of("southend-ccc", 10))->empty());
   ASSERT_TRUE(store_->CloseRequest("r1", "declined", 20, "u-9", "not held", "").ok());
   Status again = store_->CloseRequest("r1", "answered", 30, "u-9", "", "d1");
   EXPECT_EQ(again.code(), Status::Code::kAlreadyExists) << again.ToString();
@@ -391,6 +500,50 @@ TEST_P(StoreConformance, AnswersRacingOnTwoNodesCloseARequestOnceAndOnlyTheWinne
   EXPECT_EQ(audit::DecodeEntry(entry->encoded)->kind, "disclosure");
   auto report = audit::VerifyLog(*store_, signer_->public_key());
   EXPECT_TRUE(report.ok) << report.message;
+}
+
+// A page reads the organisation's indexes newest first and stops at the limit: no listing
+// reads a whole table or sorts all of an organisation's items (SQLite's query plan).
+TEST(ListSql, EveryListingReadsAnIndexAndNeverTheWholeTable) {
+  const fs::path db =
+      fs::temp_directory_path() / ("concordat-listplan-" + std::to_string(::getpid()));
+  fs::remove(db);
+  {
+    auto opened = store::OpenStore("sqlite:" + db.string(), true);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  }
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  using Direction = store::ListQuery::Direction;
+  for (const bool requests : {false, true})
+    for (const Direction d : {Direction::kBoth, Direction::kSent, Direction::kReceived})
+      for (const std::string status : {"", "open"}) {
+        store::ListQuery q = Of("essex-cc", 10);
+        q.direction = d;
+        q.status = status;
+        const std::string sql =
+            "EXPLAIN QUERY PLAN " +
+            store::ListSql(q,
+                           requests ? store::ListTable::kRequests : store::ListTable::kDisclosures,
+                           store::SqlDialect::kSqlite);
+        sqlite3_stmt* plan = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &plan, nullptr), SQLITE_OK)
+            << sqlite3_errmsg(h) << "\n"
+            << sql;
+        std::string steps;
+        while (sqlite3_step(plan) == SQLITE_ROW)
+          steps += std::string(reinterpret_cast<const char*>(sqlite3_column_text(plan, 3))) + "\n";
+        sqlite3_finalize(plan);
+        EXPECT_EQ(steps.find("SCAN requests"), std::string::npos) << sql << "\n" << steps;
+        EXPECT_EQ(steps.find("SCAN disclosures"), std::string::npos) << sql << "\n" << steps;
+        EXPECT_EQ(steps.find("MULTI-INDEX OR"), std::string::npos) << sql << "\n" << steps;
+        EXPECT_NE(steps.find("USING INDEX"), std::string::npos) << sql << "\n" << steps;
+        if (requests && !status.empty()) {
+          EXPECT_NE(steps.find("_status"), std::string::npos) << "the status index\n" << steps;
+        }
+      }
+  sqlite3_close(h);
+  fs::remove(db);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::Values("sqlite", "postgres"),

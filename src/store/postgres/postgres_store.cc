@@ -3,10 +3,20 @@
 #include <cstring>
 #include <iterator>
 
+#include "store/list_sql.h"
+
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 6;  // the latest migration below
+constexpr int kSchemaVersion = 7;  // the latest migration below
+
+// A ListQuery's parameters (list_sql.h), as text.
+std::vector<std::string> ListParams(const ListQuery& q, ListTable table) {
+  std::vector<std::string> p = {q.org, std::to_string(ListBeforeMs(q)), q.before_id,
+                                std::to_string(q.limit)};
+  if (ListUsesStatus(q, table)) p.push_back(q.status);
+  return p;
+}
 
 // Lists (roles, fields, categories) are kept as comma-separated text.
 std::string Join(const std::vector<std::string>& v) {
@@ -99,6 +109,12 @@ ALTER TABLE users ADD COLUMN revoked_at TIMESTAMPTZ;
 // Version 6: no index on disclosures.subject_tag (see Disclosure in store.h).
 const char* kMigration6 = R"sql(
 DROP INDEX IF EXISTS disclosures_subject;
+)sql";
+
+// Version 7: a provider's open requests are found without reading its closed ones.
+const char* kMigration7 = R"sql(
+CREATE INDEX IF NOT EXISTS requests_from_status ON requests (from_org, status, at_ms);
+CREATE INDEX IF NOT EXISTS requests_to_status ON requests (to_org, status, at_ms);
 )sql";
 
 const char* kMigration1 = R"sql(
@@ -425,8 +441,8 @@ Status PostgresStore::Migrate() {
     return rollback(Status::InvalidArgument(
         "the store has schema version " + std::to_string(current) +
         ", newer than this Concordat; upgrade Concordat, nothing was changed"));
-  const char* const migrations[] = {kMigration1, kMigration2, kMigration3,
-                                    kMigration4, kMigration5, kMigration6};
+  const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                    kMigration5, kMigration6, kMigration7};
   static_assert(std::size(migrations) == kSchemaVersion);
   for (int version = current + 1; version <= kSchemaVersion; ++version) {
     if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
@@ -518,15 +534,10 @@ Status PostgresStore::PutRequest(const ShareRequest& r) {
   return Status::Ok();
 }
 
-Result<std::vector<ShareRequest>> PostgresStore::RequestsOf(const std::string& org, size_t limit) {
+Result<std::vector<ShareRequest>> PostgresStore::RequestsOf(const ListQuery& query) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto r = Query(
-      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, audit_reference, "
-      "data, allowed_fields, subject_tag, status, decision_index, closed_at_ms, closed_by, "
-      "decline_reason, disclosure_id, nonce, ciphertext, wrapped_key FROM requests WHERE from_org "
-      "= $1 OR to_org = $1 ORDER BY at_ms "
-      "DESC, id LIMIT $2::bigint",
-      {org, std::to_string(limit)});
+  const std::string sql = ListSql(query, ListTable::kRequests, SqlDialect::kPostgres);
+  auto r = Query(sql.c_str(), ListParams(query, ListTable::kRequests));
   if (!r.ok()) return r.status();
   Res res(*r);
   std::vector<ShareRequest> out;
@@ -537,10 +548,7 @@ Result<std::vector<ShareRequest>> PostgresStore::RequestsOf(const std::string& o
 Result<std::optional<ShareRequest>> PostgresStore::RequestById(const std::string& id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   auto r = Query(
-      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, audit_reference, "
-      "data, allowed_fields, subject_tag, status, decision_index, closed_at_ms, closed_by, "
-      "decline_reason, disclosure_id, nonce, ciphertext, wrapped_key FROM requests WHERE id = $1",
-      {id});
+      ("SELECT " + std::string(kRequestColumns) + " FROM requests WHERE id = $1").c_str(), {id});
   if (!r.ok()) return r.status();
   Res res(*r);
   if (PQntuples(res.r) == 0) return std::optional<ShareRequest>();
@@ -622,13 +630,10 @@ Disclosure ReadDisclosure(PGresult* r, int row, bool content) {
 }
 }  // namespace
 
-Result<std::vector<Disclosure>> PostgresStore::DisclosuresOf(const std::string& org, size_t limit) {
+Result<std::vector<Disclosure>> PostgresStore::DisclosuresOf(const ListQuery& query) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto r = Query(
-      "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
-      "retain_until, audit_index FROM disclosures WHERE from_org = $1 OR to_org = $1 ORDER BY "
-      "at_ms DESC, id LIMIT $2::bigint",
-      {org, std::to_string(limit)});
+  const std::string sql = ListSql(query, ListTable::kDisclosures, SqlDialect::kPostgres);
+  auto r = Query(sql.c_str(), ListParams(query, ListTable::kDisclosures));
   if (!r.ok()) return r.status();
   Res res(*r);
   std::vector<Disclosure> out;

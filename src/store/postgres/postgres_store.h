@@ -23,13 +23,13 @@ class PostgresStore : public Store {
   ~PostgresStore() override;
 
   Status PutRequest(const ShareRequest& r) override;
-  Result<std::vector<ShareRequest>> RequestsOf(const std::string& org, size_t limit) override;
+  Result<std::vector<ShareRequest>> RequestsOf(const ListQuery& q) override;
   Result<std::optional<ShareRequest>> RequestById(const std::string& id) override;
   Status CloseRequest(const std::string& id, const std::string& status, int64_t closed_at_ms,
                       const std::string& closed_by, const std::string& decline_reason,
                       const std::string& disclosure_id) override;
   Status PutDisclosure(const Disclosure& d) override;
-  Result<std::vector<Disclosure>> DisclosuresOf(const std::string& org, size_t limit) override;
+  Result<std::vector<Disclosure>> DisclosuresOf(const ListQuery& q) override;
   Result<std::optional<Disclosure>> DisclosureById(const std::string& id) override;
   Status AddUser(const User& user) override;
   Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) override;

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 
+#include "store/list_sql.h"
 #include "store/sqlite/wal_write_buffer.h"
 
 namespace concordat::store {
@@ -75,7 +76,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 9;  // the latest migration below
+constexpr int kSchemaVersion = 10;  // the latest migration below
 
 // Subtree hashes are kept in tiles: tile (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. One row per 64 hashes
@@ -241,6 +242,12 @@ const char* kMigration9 = R"sql(
 DROP INDEX IF EXISTS disclosures_subject;
 )sql";
 
+// Version 10: a provider's open requests are found without reading its closed ones.
+const char* kMigration10 = R"sql(
+CREATE INDEX IF NOT EXISTS requests_from_status ON requests (from_org, status, at_ms);
+CREATE INDEX IF NOT EXISTS requests_to_status ON requests (to_org, status, at_ms);
+)sql";
+
 std::string JoinList(const std::vector<std::string>& roles) {
   std::string out;
   for (const auto& r : roles) out += (out.empty() ? "" : ",") + r;
@@ -256,6 +263,15 @@ std::vector<std::string> SplitList(std::string_view s) {
     s.remove_prefix(comma + 1);
   }
   return out;
+}
+
+// Binds a ListQuery's parameters (list_sql.h) to a listing statement.
+void BindList(SqliteStmt* q, const ListQuery& query, ListTable table) {
+  q->BindText(1, query.org);
+  q->BindInt(2, ListBeforeMs(query));
+  q->BindText(3, query.before_id);
+  q->BindInt(4, static_cast<int64_t>(query.limit));
+  if (ListUsesStatus(query, table)) q->BindText(5, query.status);
 }
 
 }  // namespace
@@ -731,8 +747,9 @@ Status SqliteStore::Migrate() {
                  std::to_string(version) + ", strftime('%Y-%m-%dT%H:%M:%SZ','now'))")
                     .c_str());
   };
-  const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
-                                    kMigration6, kMigration7, kMigration8, kMigration9};
+  const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                    kMigration5, kMigration6, kMigration7, kMigration8,
+                                    kMigration9, kMigration10};
   static_assert(std::size(migrations) == kSchemaVersion);
   for (int version = current + 1; version <= kSchemaVersion; ++version) {
     if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
@@ -852,17 +869,12 @@ ShareRequest ReadRequest(sqlite3_stmt* q) {
 }
 }  // namespace
 
-Result<std::vector<ShareRequest>> SqliteStore::RequestsOf(const std::string& org, size_t limit) {
+Result<std::vector<ShareRequest>> SqliteStore::RequestsOf(const ListQuery& query) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q = Cached(
-      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, "
-      "audit_reference, data, allowed_fields, subject_tag, status, decision_index, "
-      "closed_at_ms, closed_by, decline_reason, disclosure_id, nonce, ciphertext, wrapped_key "
-      "FROM requests WHERE from_org = ?1 OR to_org = ?1 ORDER BY at_ms DESC, "
-      "id LIMIT ?2");
+  const std::string sql = ListSql(query, ListTable::kRequests, SqlDialect::kSqlite);
+  Stmt q = Cached(sql.c_str());
   if (!q.ok()) return Error("preparing");
-  q.BindText(1, org);
-  q.BindInt(2, static_cast<int64_t>(limit));
+  BindList(&q, query, ListTable::kRequests);
   std::vector<ShareRequest> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadRequest(q.get()));
@@ -872,11 +884,8 @@ Result<std::vector<ShareRequest>> SqliteStore::RequestsOf(const std::string& org
 
 Result<std::optional<ShareRequest>> SqliteStore::RequestById(const std::string& id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q(
-      db_,
-      "SELECT id, at_ms, from_org, from_user, to_org, protocol, version, purpose, audit_reference, "
-      "data, allowed_fields, subject_tag, status, decision_index, closed_at_ms, closed_by, "
-      "decline_reason, disclosure_id, nonce, ciphertext, wrapped_key FROM requests WHERE id = ?");
+  Stmt q =
+      Cached(("SELECT " + std::string(kRequestColumns) + " FROM requests WHERE id = ?").c_str());
   if (!q.ok()) return Error("preparing");
   q.BindText(1, id);
   int rc = q.Step();
@@ -959,15 +968,12 @@ Disclosure ReadDisclosure(sqlite3_stmt* q, bool content) {
 }
 }  // namespace
 
-Result<std::vector<Disclosure>> SqliteStore::DisclosuresOf(const std::string& org, size_t limit) {
+Result<std::vector<Disclosure>> SqliteStore::DisclosuresOf(const ListQuery& query) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q = Cached(
-      "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
-      "retain_until, audit_index FROM disclosures WHERE from_org = ?1 OR to_org = ?1 ORDER BY "
-      "at_ms DESC, id LIMIT ?2");
+  const std::string sql = ListSql(query, ListTable::kDisclosures, SqlDialect::kSqlite);
+  Stmt q = Cached(sql.c_str());
   if (!q.ok()) return Error("preparing");
-  q.BindText(1, org);
-  q.BindInt(2, static_cast<int64_t>(limit));
+  BindList(&q, query, ListTable::kDisclosures);
   std::vector<Disclosure> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadDisclosure(q.get(), false));
