@@ -10,6 +10,8 @@
 # (default 1) adds N synthetic people to the demo Mosaic and has each look-up ask about one
 # of them at random, as real look-ups about many people would (the disclosures' subject index
 # then grows at random places, not at one hot page).
+# STORE=postgres keeps the audit log and disclosures in a PostgreSQL server the script starts
+# (the multi-node store) instead of SQLite.
 # Needs the release build (make build-release), nginx and wrk (scripts/install-deps.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,13 +21,28 @@ threads=2
 bin="$root/build/release"
 dir=$(mktemp -d /tmp/concordat-serverbench.XXXXXX)
 p1=$((20000 + $$ % 20000)); p2=$((p1 + 1))
+as_pg=""; [ "$(id -u)" = 0 ] && as_pg="runuser -u postgres --"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 cleanup() {
   [ -n "${cpid:-}" ] && kill "$cpid" 2>/dev/null && wait "$cpid" 2>/dev/null || true
   [ -f "$dir/nginx.pid" ] && kill "$(cat "$dir/nginx.pid")" 2>/dev/null || true
+  [ -d "$dir/pg/data" ] && $as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
 cd "$dir"
+# The store: SQLite under var/ (the default), or STORE=postgres: a PostgreSQL server started
+# here (Debian's, default settings: fsync and synchronous_commit on), on a socket in $dir/pg.
+store_url="sqlite:$dir/var/concordat.db"
+if [ "${STORE:-sqlite}" = postgres ]; then
+  mkdir -p pg && chmod 711 "$dir" && { [ -z "$as_pg" ] || chown postgres pg; }
+  pgport=$((p1 + 2))
+  $as_pg "$pgbin/initdb" -D "$dir/pg/data" -A trust -U postgres >pg/initdb.log 2>&1
+  $as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w \
+    -o "-p $pgport -k $dir/pg -c listen_addresses=''" start >/dev/null
+  "$pgbin/psql" -q -h "$dir/pg" -p "$pgport" -U postgres -d postgres -c 'CREATE DATABASE concordat'
+  store_url="postgresql:///concordat?host=$dir/pg&port=$pgport&user=postgres"
+fi
 sqlite3 mosaic.db < "$root/examples/demo/mosaic-demo.sql" >/dev/null
 export SUBJECTS=${SUBJECTS:-1}
 if [ "$SUBJECTS" -gt 1 ]; then
@@ -35,7 +52,7 @@ if [ "$SUBJECTS" -gt 1 ]; then
            '2012-01-01', 'open', 'Sam Worker' FROM n;" >/dev/null
 fi
 cat > concordatd.yaml <<YAML
-store: sqlite:$dir/var/concordat.db
+store: $store_url
 registry: [$root/protocols, $root/examples/demo/registry]
 listen: 127.0.0.1:$p1
 log_level: warn
@@ -48,8 +65,8 @@ connectors:
         query: SELECT full_name, address, date_of_birth, case_status, allocated_worker FROM cases WHERE ref = ?1
         fields: {full_name: name}
 YAML
-"$bin/concordat" init --store "sqlite:$dir/var/concordat.db" >/dev/null
-TOKEN=$("$bin/concordat" user add --store "sqlite:$dir/var/concordat.db" --id u-bench \
+"$bin/concordat" init --store "$store_url" >/dev/null
+TOKEN=$("$bin/concordat" user add --store "$store_url" --id u-bench \
   --org essex-police --roles public-protection-officer 2>/dev/null)
 export TOKEN
 ${PERF:-} "$bin/concordatd" --config concordatd.yaml 2>concordatd.log &
@@ -109,7 +126,7 @@ fi
 # Rounds of nginx, decide, look-up, one after another: this machine's speed drifts, so each
 # ratio is taken against the nginx run just before it, and the median round is reported.
 rounds=${ROUNDS:-3}
-echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores, ${warm}s warm-up each, $rounds rounds"
+echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores, ${warm}s warm-up each, $rounds rounds, store ${STORE:-sqlite}"
 printf '%-6s %-58s %12s %10s %8s %10s\n' "round" "target" "requests/s" "p99" "non-2xx" "vs nginx"
 decide_ratios=(); lookup_ratios=(); health_ratios=()
 for r in $(seq "$rounds"); do
@@ -133,5 +150,5 @@ for r in $(seq "$rounds"); do
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
 echo "median ratio to nginx: decide $(median "${decide_ratios[@]}"), look-up $(median "${lookup_ratios[@]}"), /healthz (the stack alone, no audit) $(median "${health_ratios[@]}")"
-entries=$("$bin/concordat" audit sth --store "sqlite:$dir/var/concordat.db" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
+entries=$("$bin/concordat" audit sth --store "$store_url" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
 echo "audit log entries written during the run: $entries"
