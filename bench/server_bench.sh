@@ -148,7 +148,7 @@ for r in $(seq "$rounds"); do
     esac
   done
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
+median() { [ $# -gt 0 ] || { echo -; return; }; printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
 echo "median ratio to nginx: decide $(median "${decide_ratios[@]}"), look-up $(median "${lookup_ratios[@]}"), /healthz (the stack alone, no audit) $(median "${health_ratios[@]}")"
 entries=$("$bin/concordat" audit sth --store "$store_url" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
 echo "audit log entries written during the run: $entries"
