@@ -80,10 +80,10 @@ In another terminal, from this directory:
        -H "Authorization: Bearer \$OFFICER" "${url}/v1/lookup/essex-cc/cf-case-status?subject=MOS-100001&${q}"
 
   # Request and response (the demo protocol): Essex Police asks, Essex County Council answers
-  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OFFICER" -H "Content-Type: application/json" \
+  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OFFICER" -H "Content-Type: application/json" \\
        -d '{"provider":"essex-cc","data":["cf-case-status"],"purpose":"child-protection","subject":"MOS-100003","justification":"strategy meeting","audit_reference":"AR-77"}' ${url}/v1/requests
   curl --cacert var/tls/server.crt -H "Authorization: Bearer \$SOCIAL_WORKER" "${url}/v1/requests?direction=received&status=open"
-  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$SOCIAL_WORKER" -H "Content-Type: application/json" \
+  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$SOCIAL_WORKER" -H "Content-Type: application/json" \\
        -d '{"fields":{"name":"Casey Fiction","case_status":"open"}}' ${url}/v1/requests/ID/answer
   curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OFFICER" ${url}/v1/requests/ID
 
