@@ -168,6 +168,8 @@ class Server : public ::testing::Test {
     static fs::path Saved() { return dir_ / "concordatd.yaml.saved"; }
   };
 
+  static std::vector<std::thread> LookUpsAtHq(std::vector<Reply>* replies);  // defined below
+
   static uint64_t TreeSize() {
     return Https({.path = "/v1/audit/sth", .token = officer_}).Json().value("tree_size", 0ull);
   }
@@ -961,6 +963,20 @@ class HeldSource {
   std::thread letting_go_;
 };
 
+// Starts one permitted look-up (at HQ, on the laptop) per reply, each on a thread of its own,
+// filling in its reply when answered.
+std::vector<std::thread> Server::LookUpsAtHq(std::vector<Reply>* replies) {
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < replies->size(); ++i)
+    threads.emplace_back([replies, i] {
+      (*replies)[i] = Https({.path = std::string(kLookup) + "MOS-100001",
+                             .token = officer_,
+                             .from = "127.0.0.2",
+                             .cert = "laptop"});
+    });
+  return threads;
+}
+
 // A look-up whose source may wait (here: SQLite in rollback-journal mode, held by a writer) is
 // read on a worker thread: the network threads go on answering everyone else meanwhile.
 TEST_F(Server, ALookUpWaitingOnItsSourceHoldsUpNobodyElse) {
@@ -968,14 +984,7 @@ TEST_F(Server, ALookUpWaitingOnItsSourceHoldsUpNobodyElse) {
   const ChangedConfig held((dir_ / "mosaic.db").string(), source.path());
   source.Hold();
   std::vector<Reply> lookups(4);
-  std::vector<std::thread> waiting;
-  for (size_t i = 0; i < lookups.size(); ++i)
-    waiting.emplace_back([&, i] {
-      lookups[i] = Https({.path = std::string(kLookup) + "MOS-100001",
-                          .token = officer_,
-                          .from = "127.0.0.2",
-                          .cert = "laptop"});
-    });
+  std::vector<std::thread> waiting = LookUpsAtHq(&lookups);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the look-ups are waiting
   int answered_while_held = 0;
   for (int i = 0; i < 8; ++i) {
@@ -996,14 +1005,7 @@ TEST_F(Server, HealthIsAnsweredWhileEveryWorkerWaits) {
                                   "token_cache_seconds: 1\nworker_threads: 2\n");
   source.Hold();
   std::vector<Reply> lookups(2);
-  std::vector<std::thread> waiting;
-  for (size_t i = 0; i < lookups.size(); ++i)
-    waiting.emplace_back([&, i] {
-      lookups[i] = Https({.path = std::string(kLookup) + "MOS-100001",
-                          .token = officer_,
-                          .from = "127.0.0.2",
-                          .cert = "laptop"});
-    });
+  std::vector<std::thread> waiting = LookUpsAtHq(&lookups);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // both workers are waiting
   Reply health = Https({.path = "/healthz"});
   const bool while_held = !source.released();

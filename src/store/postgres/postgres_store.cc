@@ -547,8 +547,9 @@ Result<std::vector<ShareRequest>> PostgresStore::RequestsOf(const ListQuery& que
 
 Result<std::optional<ShareRequest>> PostgresStore::RequestById(const std::string& id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  auto r = Query(
-      ("SELECT " + std::string(kRequestColumns) + " FROM requests WHERE id = $1").c_str(), {id});
+  static const std::string sql =
+      "SELECT " + std::string(kRequestColumns) + " FROM requests WHERE id = $1";
+  auto r = Query(sql.c_str(), {id});
   if (!r.ok()) return r.status();
   Res res(*r);
   if (PQntuples(res.r) == 0) return std::optional<ShareRequest>();

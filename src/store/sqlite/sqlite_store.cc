@@ -884,8 +884,9 @@ Result<std::vector<ShareRequest>> SqliteStore::RequestsOf(const ListQuery& query
 
 Result<std::optional<ShareRequest>> SqliteStore::RequestById(const std::string& id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt q =
-      Cached(("SELECT " + std::string(kRequestColumns) + " FROM requests WHERE id = ?").c_str());
+  static const std::string sql =
+      "SELECT " + std::string(kRequestColumns) + " FROM requests WHERE id = ?";
+  Stmt q = Cached(sql.c_str());
   if (!q.ok()) return Error("preparing");
   q.BindText(1, id);
   int rc = q.Step();
