@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "base/json_check.h"
 #include "model/enums.h"
 
 namespace concordat::decide {
@@ -70,13 +71,35 @@ Status StringList(element e, const std::string& field, size_t max, std::vector<s
   return Status::Ok();
 }
 
+// The member names each object may hold. A name given twice would make the request mean two
+// things (most parsers keep the last silently), so it is refused.
+constexpr std::string_view kRequestFields[] = {
+    "at",     "protocol", "requester",     "provider",        "data",   "purpose",
+    "format", "action",   "justification", "audit_reference", "subject"};
+constexpr std::string_view kRequesterFields[] = {"org", "user", "roles", "location", "device"};
+
+template <size_t N>
+Status Once(std::string_view k, const std::string_view (&names)[N], uint32_t* seen,
+            const char* prefix) {
+  static_assert(N <= 32);
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] != k) continue;
+    if (*seen & (1u << i)) return Bad(prefix + std::string(k), "given more than once");
+    *seen |= 1u << i;
+    return Status::Ok();
+  }
+  return Status::Ok();  // an unknown name: the caller says so
+}
+
 Status ParseRequester(element e, Request* out) {
   simdjson::dom::object o;
   if (e.get(o) != simdjson::SUCCESS)
     return Bad("requester", "expected an object, found " + TypeName(e.type()));
   bool has_org = false;
+  uint32_t seen = 0;
   for (auto field : o) {
     std::string_view k = field.key;
+    if (Status once = Once(k, kRequesterFields, &seen, "requester."); !once.ok()) return once;
     Status s;
     if (k == "org") {
       s = String(field.value, "requester.org", &out->requester.org);
@@ -108,9 +131,11 @@ Status ParseObject(element root, Request* out, RequesterSource source) {
   if (root.get(o) != simdjson::SUCCESS)
     return Bad("request", "expected a JSON object, found " + TypeName(root.type()));
   bool has_requester = false, has_provider = false, has_format = false;
+  uint32_t seen = 0;
   for (auto field : o) {
     std::string_view k = field.key;
     element v = field.value;
+    if (Status once = Once(k, kRequestFields, &seen, ""); !once.ok()) return once;
     Status s;
     if (from_connection && (k == "at" || k == "requester")) {
       return Bad(std::string(k), k == "at"
@@ -196,9 +221,12 @@ Status RequestParser::Parse(std::string_view json, Request* out, RequesterSource
     buf.reserve(json.size() + simdjson::SIMDJSON_PADDING);
   buf.assign(json.data(), json.size());
   auto error = impl_->parser.parse(buf.data(), buf.size(), /*realloc_if_needed=*/false).get(root);
-  if (error)
-    return Status::InvalidArgument(std::string("malformed JSON: ") +
-                                   simdjson::error_message(error));
+  if (error) {
+    // simdjson does not say where; the slower parser, on this path only, does.
+    std::string where = DescribeJsonError(json);
+    return Status::InvalidArgument("malformed JSON: " +
+                                   (where.empty() ? simdjson::error_message(error) : where));
+  }
   Status s = ParseObject(root, out, source);
   if (!s.ok()) out->Clear();
   return s;

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "audit/entry.h"
+#include "base/json_check.h"
 #include "base/json_string.h"
 #include "base/sha256.h"
 #include "decide/engine.h"
@@ -732,8 +733,12 @@ Result<json> JsonBody(const HttpRequest& r, const std::vector<std::string>& keys
   if (!r.content_type.empty() && !StartsWith(r.content_type, "application/json"))
     return Status::NotFound("the body must be application/json, not " + r.content_type);
   json j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded()) return Status::InvalidArgument("malformed JSON");
+  if (j.is_discarded())
+    return Status::InvalidArgument("malformed JSON: " + DescribeJsonError(r.body));
   if (!j.is_object()) return Status::InvalidArgument("request: expected a JSON object");
+  // A name given twice, at any depth, would make the body mean two things.
+  if (std::string twice = FirstDuplicateKey(r.body); !twice.empty())
+    return Status::InvalidArgument(twice + ": given more than once");
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
       std::string expected;

@@ -586,6 +586,48 @@ TEST_F(Server, AnAnswerBeyondThePermittedFieldsIsRefusedWholeAndLogged) {
   EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = officer_}).Json()["status"], "open");
 }
 
+TEST_F(Server, ABodyThatNamesAFieldTwiceOrIsMalformedIsRefusedSayingWhereAndWritesNothing) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100003"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = made.Json()["id"];
+  const uint64_t before = TreeSize();
+  const size_t disclosures =
+      Https({.path = "/v1/disclosures", .token = ecc_}).Json()["disclosures"].size();
+  const size_t requests =
+      Https({.path = "/v1/requests", .token = officer_}).Json()["requests"].size();
+  struct Case {
+    std::string path, body, message;
+    std::string token;
+  };
+  const std::string answer = "/v1/requests/" + id + "/answer";
+  for (const Case& c : std::vector<Case>{
+           // Which name would the answer disclose? Neither: it is refused.
+           {answer, R"({"fields":{"name":"Casey Fiction","name":"Someone Else"}})",
+            "fields.name: given more than once", ecc_},
+           {answer, R"({"fields":{"name":"Casey Fiction"},"fields":{}})",
+            "fields: given more than once", ecc_},
+           {answer, "{\"fields\":{\n\"name\":\"Casey Fiction\",}}",
+            "malformed JSON: line 2, column", ecc_},
+           {"/v1/requests/" + id + "/decline", R"({"reason":"a","reason":"b"})",
+            "reason: given more than once", ecc_},
+           {"/v1/requests", NewRequest("MOS-100003").insert(1, "\"subject\":\"MOS-100001\","),
+            "subject: given more than once", officer_},
+       }) {
+    Reply r = Https({.method = "POST", .path = c.path, .body = c.body, .token = c.token});
+    EXPECT_EQ(r.status, 400) << c.body << " -> " << r.body;
+    EXPECT_NE(r.body.find(c.message), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("Casey"), std::string::npos) << "the body is not echoed: " << r.body;
+  }
+  EXPECT_EQ(TreeSize(), before) << "nothing is written for bad input";
+  EXPECT_EQ(Https({.path = "/v1/disclosures", .token = ecc_}).Json()["disclosures"].size(),
+            disclosures);
+  EXPECT_EQ(Https({.path = "/v1/requests", .token = officer_}).Json()["requests"].size(), requests);
+  EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = officer_}).Json()["status"], "open");
+}
+
 TEST_F(Server, TwoAnswersRacingForOneRequestGiveOneDisclosure) {
   Reply made = Https({.method = "POST",
                       .path = "/v1/requests",
@@ -843,8 +885,9 @@ TEST_F(Server, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   };
   const std::string huge = MosaicCheck(",\"subject\":\"" + std::string(8000, 'x') + "\"");
   for (const Case& c : std::vector<Case>{
-           {"{\"protocol\":", 400, "malformed JSON"},
+           {"{\"protocol\":", 400, "malformed JSON: line 1, column 13"},
            {MosaicCheck(",\"colour\":\"red\""), 400, "unknown field 'colour'"},
+           {MosaicCheck(",\"provider\":\"essex-police\""), 400, "provider: given more than once"},
            {MosaicCheck(",\"requester\":{\"org\":\"essex-police\",\"user\":\"u-1\"}"), 400,
             "requester: set by the server"},
            {MosaicCheck(",\"at\":\"2024-09-01T10:00:00Z\""), 400, "at: set by the server"},

@@ -83,7 +83,13 @@ struct Bad {
 TEST(RequestJson, BadInputNamesTheFieldAndLeavesTheRequestEmpty) {
   const Bad cases[] = {
       {"", "malformed JSON"},
-      {"{", "malformed JSON"},
+      {"{", "malformed JSON: line 1, column 2"},
+      {"{\"requester\":{\"org\":\"a\"},\n \"provider\":\"b\" \"format\":\"meeting\"}",
+       "malformed JSON: line 2, column"},
+      {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","provider":"c"})",
+       "provider: given more than once"},
+      {R"({"requester":{"org":"a","roles":[],"org":"b"},"provider":"b","format":"meeting"})",
+       "requester.org: given more than once"},
       {"[1,2]", "request: expected a JSON object, found a list"},
       {R"({"requester":{"org":"a"},"provider":"b","format":"meeting","colour":"red"})",
        "unknown field 'colour'"},
