@@ -60,14 +60,22 @@ class Walker : public nlohmann::json_sax<json> {
   // that deep nesting costs no more than its depth).
   std::string PathTo(const std::string& name) const {
     std::string path;
+    auto member = [&path](const std::string& n) {
+      if (!path.empty()) path += '.';
+      path += n;
+    };
     for (size_t i = 0; i + 1 < levels_.size(); ++i) {
       const Level& l = levels_[i];
-      if (l.object)
-        path += (path.empty() ? "" : ".") + l.current;
-      else
-        path += "[" + std::to_string(l.index) + "]";
+      if (l.object) {
+        member(l.current);
+      } else {
+        path += '[';
+        path += std::to_string(l.index);
+        path += ']';
+      }
     }
-    return path + (path.empty() ? "" : ".") + name;
+    member(name);
+    return path;
   }
   bool Value() {
     if (!levels_.empty() && !levels_.back().object) ++levels_.back().index;
