@@ -146,9 +146,26 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->config.max_body_bytes);
     parser_->header_limit(16 * 1024);
     beast::get_lowest_layer(stream_).expires_after(Timeout());
-    http::async_read(
+    http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  // The header is in (a body over the limit by its Content-Length is already an error here).
+  // A client that sent "Expect: 100-continue" waits for a go-ahead before it sends the body
+  // (curl does for bodies over 1 KiB, and would otherwise wait a second): it gets one.
+  void OnHeader(beast::error_code ec) {
+    if (ec || parser_->is_done()) return OnRead(ec);
+    auto read_body = [self = shared_from_this()] {
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](beast::error_code e, size_t) { self->OnRead(e); });
+    };
+    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [read_body](beast::error_code e, size_t) {
+                       if (!e) read_body();
+                     });
   }
 
   void OnRead(beast::error_code ec) {

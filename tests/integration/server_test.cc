@@ -628,6 +628,32 @@ TEST_F(Server, ABodyThatNamesAFieldTwiceOrIsMalformedIsRefusedSayingWhereAndWrit
   EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = officer_}).Json()["status"], "open");
 }
 
+TEST_F(Server, AClientThatWaitsForAGoAheadBeforeItsBodyGetsOne) {
+  // curl and other clients send "Expect: 100-continue" before a larger body and hold the body
+  // back until the server says go on (or until they tire of waiting).
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100003"),
+                      .token = officer_,
+                      .expect_continue = true});
+  EXPECT_EQ(made.status, 201) << made.body;
+  EXPECT_NE(made.headers.find("HTTP/1.1 100 Continue"), std::string::npos) << made.headers;
+  EXPECT_EQ(Https({.path = "/v1/requests/" + made.Json().value("id", std::string("?")),
+                   .token = officer_})
+                .status,
+            200);
+  // A body whose declared length is over the limit is refused at once: no go-ahead, 413.
+  const uint64_t before = TreeSize();
+  Reply big = Https({.method = "POST",
+                     .path = "/v1/decide",
+                     .body = MosaicCheck(",\"subject\":\"" + std::string(8000, 'x') + "\""),
+                     .token = officer_,
+                     .expect_continue = true});
+  EXPECT_EQ(big.status, 413) << big.body;
+  EXPECT_EQ(big.headers.find("100 Continue"), std::string::npos) << big.headers;
+  EXPECT_EQ(TreeSize(), before);
+}
+
 TEST_F(Server, TwoAnswersRacingForOneRequestGiveOneDisclosure) {
   Reply made = Https({.method = "POST",
                       .path = "/v1/requests",

@@ -27,6 +27,9 @@ struct Call {
   std::string from = "127.0.0.1";  // source address
   std::string cert, key;           // client certificate: files <dir>/<cert>.crt and .key
   std::string content_type = "application/json";
+  // Sends "Expect: 100-continue" and waits (up to the call's 20 s) for the server's go-ahead
+  // before sending the body.
+  bool expect_continue = false;
 };
 
 inline size_t CollectInto(char* p, size_t size, size_t n, void* out) {
@@ -60,6 +63,10 @@ inline Reply HttpsCall(int port, const std::string& ca, const std::string& cert_
   if (!c.token.empty()) headers = curl_slist_append(headers, auth.c_str());
   std::string type = "Content-Type: " + c.content_type;
   headers = curl_slist_append(headers, type.c_str());
+  if (c.expect_continue) {
+    headers = curl_slist_append(headers, "Expect: 100-continue");
+    curl_easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 30000L);
+  }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, CollectInto);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
