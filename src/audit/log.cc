@@ -71,6 +71,10 @@ Result<std::vector<Hash>> Log::ConsistencyProofFor(uint64_t first, uint64_t seco
   return ConsistencyProof(*backend_, first, second);
 }
 
+Result<Hash> Log::RootFor(uint64_t tree_size) {
+  return RootHash(*backend_, tree_size);
+}
+
 GroupCommitter::GroupCommitter(Log* log, size_t max_batch) : log_(log), max_batch_(max_batch) {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "log-writer");  // seen in top -H, perf, gdb

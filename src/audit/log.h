@@ -50,6 +50,8 @@ class Log {
 
   Result<std::vector<Hash>> InclusionProofFor(uint64_t index, uint64_t tree_size);
   Result<std::vector<Hash>> ConsistencyProofFor(uint64_t first, uint64_t second);
+  // The root of the log's first `tree_size` entries (tree_size no more than the log holds).
+  Result<Hash> RootFor(uint64_t tree_size);
 
  private:
   LogBackend* backend_;

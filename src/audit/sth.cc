@@ -80,8 +80,10 @@ Result<SignedTreeHead> SignedTreeHead::FromJson(const std::string& text) {
       return Status::InvalidArgument("signed tree head: root_hash must be 64 hex digits");
     if (!HexToBytes(j.at("signature").get<std::string>(), s.signature.data(), s.signature.size()))
       return Status::InvalidArgument("signed tree head: signature must be 128 hex digits");
-  } catch (const nlohmann::json::exception& e) {
-    return Status::InvalidArgument(std::string("signed tree head: ") + e.what());
+  } catch (const nlohmann::json::exception&) {
+    return Status::InvalidArgument(
+        "signed tree head: expected tree_size and timestamp (numbers), root_hash and signature "
+        "(hex)");
   }
   return s;
 }

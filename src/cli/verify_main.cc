@@ -4,7 +4,8 @@
 //   concordat-verify inclusion   --public-key K --sth STH.json --proof PROOF.json
 //   concordat-verify consistency --public-key K --old-sth A.json --new-sth B.json --proof C.json
 //
-// Inputs are what `concordat audit sth`, `audit proof` and `audit consistency` print.
+// Inputs are what `concordat audit sth`, `audit proof` and `audit consistency` print, or the
+// server's GET /v1/audit/sth, /v1/audit/proof/{index} and /v1/audit/consistency answer.
 // Exit status: 0 the proof holds; 1 it does not; 2 an input could not be read.
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -92,19 +93,39 @@ int main(int argc, char** argv) {
     if (!audit::VerifySth(*sth, *pk))
       return No("the signed tree head's signature does not verify with this key");
     std::vector<audit::Hash> path;
-    if (!proof.contains("entry") || !proof["entry"].is_string() || !proof.contains("index") ||
-        !proof.contains("tree_size") || !Hashes(proof["proof"], &path))
-      return Bad(proof_path + ": expected entry, index, tree_size and proof");
+    const bool has_entry = proof.contains("entry") && proof["entry"].is_string();
+    const bool has_leaf = proof.contains("leaf_hash") && proof["leaf_hash"].is_string();
+    if (!(has_entry || has_leaf) || !proof.contains("index") ||
+        !proof["index"].is_number_unsigned() || !proof.contains("tree_size") ||
+        !proof["tree_size"].is_number_unsigned() || !proof.contains("proof") ||
+        !Hashes(proof["proof"], &path))
+      return Bad(proof_path + ": expected index, tree_size, proof, and entry or leaf_hash");
     const uint64_t index = proof["index"].get<uint64_t>(),
                    size = proof["tree_size"].get<uint64_t>();
     if (size != sth->tree_size)
       return No("the proof is for a tree of " + std::to_string(size) +
                 " entries, the signed tree head for " + std::to_string(sth->tree_size));
-    audit::Hash leaf = audit::LeafHash(proof["entry"].get<std::string>());
+    // With the entry's text, its hash is computed here, so the text itself is proven; with only
+    // a leaf hash (the server gives the text to the entry's own organisation only), the hash is.
+    audit::Hash leaf{};
+    if (has_entry) {
+      leaf = audit::LeafHash(proof["entry"].get<std::string>());
+      audit::Hash given;
+      if (has_leaf &&
+          (!audit::FromHex(proof["leaf_hash"].get<std::string>(), &given) || given != leaf))
+        return No("the entry's text does not hash to the leaf_hash beside it");
+    } else if (!audit::FromHex(proof["leaf_hash"].get<std::string>(), &leaf)) {
+      return Bad(proof_path + ": leaf_hash must be 64 hex digits");
+    }
     if (!audit::VerifyInclusion(leaf, index, size, path, sth->root))
       return No("entry " + std::to_string(index) + " is not proven to be in the log");
-    std::cout << "VALID: entry " << index << " is entry " << index << " of the signed log of "
-              << size << " entries\n";
+    if (has_entry)
+      std::cout << "VALID: the entry given is entry " << index << " of the signed log of " << size
+                << " entries\n";
+    else
+      std::cout << "VALID: leaf hash " << proof["leaf_hash"].get<std::string>() << " is entry "
+                << index << " of the signed log of " << size
+                << " entries (the entry's text was not given, so only its hash is proven)\n";
     return 0;
   }
   auto a = LoadSth(old_sth), b = LoadSth(new_sth);
@@ -113,7 +134,16 @@ int main(int argc, char** argv) {
   if (!audit::VerifySth(*a, *pk) || !audit::VerifySth(*b, *pk))
     return No("a signed tree head's signature does not verify");
   std::vector<audit::Hash> path;
-  if (!Hashes(proof["proof"], &path)) return Bad(proof_path + ": expected a proof list");
+  if (!proof.contains("proof") || !Hashes(proof["proof"], &path))
+    return Bad(proof_path + ": expected a proof list");
+  // A proof made between other sizes than the two heads' would fail below for no clear reason.
+  for (auto [key, want] : {std::pair<const char*, uint64_t>{"first", a->tree_size},
+                           std::pair<const char*, uint64_t>{"second", b->tree_size}})
+    if (proof.contains(key) &&
+        (!proof[key].is_number_unsigned() || proof[key].get<uint64_t>() != want))
+      return No(std::string("the proof's ") + key + " is " + proof[key].dump() +
+                " but the signed tree head's size is " + std::to_string(want) +
+                "; ask for the proof between the two heads' sizes");
   if (!audit::VerifyConsistency(a->tree_size, b->tree_size, a->root, b->root, path))
     return No("the log of " + std::to_string(b->tree_size) +
               " entries is not an extension of the log of " + std::to_string(a->tree_size));

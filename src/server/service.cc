@@ -348,7 +348,11 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     out = Sth();
   } else if (StartsWith(path, "/v1/audit/proof/")) {
     if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "proofs take GET");
-    out = Proof(path.substr(16));
+    out = Proof(r, *who, path.substr(16));
+  } else if (path == "/v1/audit/consistency") {
+    if (r.method != "GET")
+      return Problem(405, "METHOD_NOT_ALLOWED", "/v1/audit/consistency takes GET");
+    out = Consistency(r);
   } else {
     out = Problem(404, "NOT_FOUND", "no such endpoint: " + path);
   }
@@ -1144,38 +1148,135 @@ HttpResponse Service::Protocol(const std::string& id, const store::User* user) {
   return r;
 }
 
+// The signed tree head in the form `concordat audit sth` prints and concordat-verify reads,
+// with the log's public key beside it (an auditor should hold the key from the operator, not
+// take it from the log it checks).
 HttpResponse Service::Sth() {
   auto sth = store_->LatestSth();
   if (!sth.ok()) return Problem(500, "INTERNAL", "the signed tree head could not be read");
   if (!sth->has_value()) return Json(200, "{\"tree_size\":0}");
   const auto& h = **sth;
   return Json(200, json{{"tree_size", h.tree_size},
-                        {"timestamp_ms", h.timestamp_ms},
-                        {"root", audit::ToHex(h.root)},
+                        {"timestamp", h.timestamp_ms},
+                        {"root_hash", audit::ToHex(h.root)},
                         {"signature", audit::KeyToHex(h.signature.data(), h.signature.size())},
                         {"public_key", audit::KeyToHex(signer_->public_key().data(),
                                                        signer_->public_key().size())}}
                        .dump());
 }
 
-HttpResponse Service::Proof(const std::string& index_text) {
-  uint64_t index = 0;
-  auto [p, ec] = std::from_chars(index_text.data(), index_text.data() + index_text.size(), index);
-  if (ec != std::errc() || p != index_text.data() + index_text.size())
-    return Problem(400, "INVALID_REQUEST", "index: '" + index_text + "' is not an entry number");
+namespace {
+
+// A tree size or entry number from the query or path: digits only.
+Result<uint64_t> Number(const std::string& name, const std::string& text) {
+  uint64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size())
+    return Status::InvalidArgument(name + ": '" + text + "' is not a whole number");
+  return n;
+}
+
+// Query parameters limited to `allowed`; an unknown one is an error naming it.
+Result<std::map<std::string, std::string>> OnlyParams(const HttpRequest& r,
+                                                      const std::vector<std::string>& allowed) {
+  auto params = QueryParams(r.target);
+  if (!params.ok()) return params.status();
+  for (const auto& [k, v] : *params)
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string expected;
+      for (const auto& a : allowed) expected += (expected.empty() ? "" : ", ") + a;
+      return Status::InvalidArgument(k + ": unknown parameter; expected " + expected);
+    }
+  return params;
+}
+
+json HashArray(const std::vector<audit::Hash>& hashes) {
+  json out = json::array();
+  for (const auto& h : hashes) out.push_back(audit::ToHex(h));
+  return out;
+}
+
+}  // namespace
+
+// An inclusion proof in the form `concordat audit proof` prints and concordat-verify reads.
+// The entry's own text (which the verifier hashes) is given to its own organisation only;
+// anyone else gets its leaf hash.
+HttpResponse Service::Proof(const HttpRequest& r, const store::User& user,
+                            const std::string& index_text) {
+  auto params = OnlyParams(r, {"tree_size"});
+  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
+  auto index = Number("index", index_text);
+  if (!index.ok()) return Problem(400, "INVALID_REQUEST", index.status().message());
   auto sth = store_->LatestSth();
-  if (!sth.ok() || !sth->has_value() || index >= (*sth)->tree_size)
-    return Problem(404, "NOT_FOUND", "entry " + index_text + " is not in the signed log");
-  auto proof = audit_log_->InclusionProofFor(index, (*sth)->tree_size);
-  auto entry = store_->Entry(index);
-  if (!proof.ok() || !entry.ok()) return Problem(500, "INTERNAL", "the proof could not be read");
-  json hashes = json::array();
-  for (const auto& h : *proof) hashes.push_back(audit::ToHex(h));
-  return Json(200, json{{"index", index},
-                        {"tree_size", (*sth)->tree_size},
-                        {"leaf_hash", audit::ToHex(entry->leaf)},
-                        {"root", audit::ToHex((*sth)->root)},
-                        {"proof", hashes}}
+  if (!sth.ok()) return Problem(500, "INTERNAL", "the signed tree head could not be read");
+  const uint64_t signed_size = sth->has_value() ? (*sth)->tree_size : 0;
+  uint64_t size = signed_size;
+  if (auto it = params->find("tree_size"); it != params->end()) {
+    auto n = Number("tree_size", it->second);
+    if (!n.ok()) return Problem(400, "INVALID_REQUEST", n.status().message());
+    if (*n > signed_size)
+      return Problem(400, "INVALID_REQUEST",
+                     "tree_size: " + it->second + " is beyond the signed log's " +
+                         std::to_string(signed_size) + " entries");
+    size = *n;
+  }
+  if (*index >= size)
+    return Problem(404, "NOT_FOUND",
+                   "entry " + index_text + " is not in the signed log of " + std::to_string(size) +
+                       " entries");
+  auto proof = audit_log_->InclusionProofFor(*index, size);
+  auto root = audit_log_->RootFor(size);
+  auto entry = store_->Entry(*index);
+  if (!proof.ok() || !root.ok() || !entry.ok())
+    return Problem(500, "INTERNAL", "the proof could not be read");
+  json out = {{"index", *index},
+              {"tree_size", size},
+              {"leaf_hash", audit::ToHex(entry->leaf)},
+              {"root_hash", audit::ToHex(*root)},
+              {"proof", HashArray(*proof)}};
+  auto decoded = audit::DecodeEntry(entry->encoded);
+  if (decoded.ok() && decoded->organisation == user.organisation) out["entry"] = entry->encoded;
+  return Json(200, out.dump());
+}
+
+// A consistency proof in the form `concordat audit consistency` prints: that the log of
+// `second` entries extends the log of `first` unchanged.
+HttpResponse Service::Consistency(const HttpRequest& r) {
+  auto params = OnlyParams(r, {"first", "second"});
+  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
+  auto sth = store_->LatestSth();
+  if (!sth.ok()) return Problem(500, "INTERNAL", "the signed tree head could not be read");
+  const uint64_t signed_size = sth->has_value() ? (*sth)->tree_size : 0;
+  auto first_it = params->find("first");
+  if (first_it == params->end())
+    return Problem(400, "INVALID_REQUEST",
+                   "first: required: the tree size of the earlier signed tree head you hold");
+  auto first = Number("first", first_it->second);
+  if (!first.ok()) return Problem(400, "INVALID_REQUEST", first.status().message());
+  uint64_t second = signed_size;
+  if (auto it = params->find("second"); it != params->end()) {
+    auto n = Number("second", it->second);
+    if (!n.ok()) return Problem(400, "INVALID_REQUEST", n.status().message());
+    second = *n;
+  }
+  if (second > signed_size)
+    return Problem(400, "INVALID_REQUEST",
+                   "second: " + std::to_string(second) + " is beyond the signed log's " +
+                       std::to_string(signed_size) + " entries");
+  if (*first > second)
+    return Problem(
+        400, "INVALID_REQUEST",
+        "first: " + std::to_string(*first) + " is after second (" + std::to_string(second) + ")");
+  auto proof = audit_log_->ConsistencyProofFor(*first, second);
+  auto first_root = audit_log_->RootFor(*first);
+  auto second_root = audit_log_->RootFor(second);
+  if (!proof.ok() || !first_root.ok() || !second_root.ok())
+    return Problem(500, "INTERNAL", "the proof could not be read");
+  return Json(200, json{{"first", *first},
+                        {"second", second},
+                        {"first_root", audit::ToHex(*first_root)},
+                        {"second_root", audit::ToHex(*second_root)},
+                        {"proof", HashArray(*proof)}}
                        .dump());
 }
 

@@ -112,7 +112,8 @@ class Service {
   HttpResponse Protocols(const HttpRequest& r, const store::User* user);
   HttpResponse Protocol(const std::string& id, const store::User* user);
   HttpResponse Sth();
-  HttpResponse Proof(const std::string& index_text);
+  HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
+  HttpResponse Consistency(const HttpRequest& r);
 
   ServerConfig config_;
   LogLines* log_ = nullptr;

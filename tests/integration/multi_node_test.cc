@@ -146,8 +146,8 @@ TEST_F(TwoNodes, ARequestMadeOnOneNodeIsAnsweredOnTheOtherAndBothServeOneLog) {
   ASSERT_EQ(a.status, 200);
   ASSERT_EQ(b.status, 200);
   EXPECT_EQ(a.Json()["tree_size"], b.Json()["tree_size"]);
-  ASSERT_TRUE(a.Json()["root"].is_string()) << a.body;
-  EXPECT_EQ(a.Json()["root"], b.Json()["root"]) << a.body << " / " << b.body;
+  ASSERT_TRUE(a.Json()["root_hash"].is_string()) << a.body;
+  EXPECT_EQ(a.Json()["root_hash"], b.Json()["root_hash"]) << a.body << " / " << b.body;
   const uint64_t index = answered.Json()["audit_index"];
   EXPECT_EQ(On(0, {.path = "/v1/audit/proof/" + std::to_string(index), .token = officer_}).status,
             200);

@@ -217,6 +217,102 @@ TEST_F(Server, TheMosaicCheckIsPermittedAtHqOnTheLaptopAndEachDecisionIsAudited)
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
+TEST_F(Server, AnAuditorVerifiesProofsFromTheServerWithNothingButTheLogsPublicKey) {
+  // An auditor holds a signed tree head from earlier...
+  ASSERT_EQ(Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-1\""))).status, 200);
+  Reply old_head = Https({.path = "/v1/audit/sth", .token = ecc_});
+  ASSERT_EQ(old_head.status, 200) << old_head.body;
+  const uint64_t old_size = old_head.Json()["tree_size"];
+  // ...the log grows: a decision by Essex Police...
+  Reply decided = Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-2\"")));
+  ASSERT_EQ(decided.status, 200) << decided.body;
+  const uint64_t index = decided.Json()["audit_index"];
+  Reply new_head = Https({.path = "/v1/audit/sth", .token = officer_});
+  const uint64_t new_size = new_head.Json()["tree_size"];
+  ASSERT_GT(new_size, old_size);
+  EXPECT_EQ(new_head.Json()["public_key"],
+            Sh("tr -d '\\n' < '" + (dir_ / "var/concordat.db.signing-key.pub").string() + "'").out);
+  // ...and concordat-verify, offline, checks what the server answers.
+  const std::string key = (dir_ / "var/concordat.db.signing-key.pub").string();
+  auto save = [&](const std::string& name, const std::string& text) {
+    std::ofstream((dir_ / name).string()) << text;
+    return "'" + (dir_ / name).string() + "'";
+  };
+  auto verify = [&](const std::string& args) {
+    return Sh(std::string(CONCORDAT_VERIFY_BINARY) + " " + args + " --public-key '" + key + "'");
+  };
+  const std::string old_sth = save("old-sth.json", old_head.body);
+  const std::string new_sth = save("new-sth.json", new_head.body);
+  Reply consistency = Https({.path = "/v1/audit/consistency?first=" + std::to_string(old_size) +
+                                     "&second=" + std::to_string(new_size),
+                             .token = ecc_});
+  ASSERT_EQ(consistency.status, 200) << consistency.body;
+  const std::string cproof = save("consistency.json", consistency.body);
+  ShellRun extends =
+      verify("consistency --old-sth " + old_sth + " --new-sth " + new_sth + " --proof " + cproof);
+  EXPECT_EQ(extends.code, 0) << extends.out;
+  EXPECT_NE(extends.out.find("VALID"), std::string::npos) << extends.out;
+  // The entry's own organisation gets its text, which the verifier hashes itself...
+  Reply own = Https({.path = "/v1/audit/proof/" + std::to_string(index) +
+                             "?tree_size=" + std::to_string(new_size),
+                     .token = officer_});
+  ASSERT_EQ(own.status, 200) << own.body;
+  ASSERT_TRUE(own.Json()["entry"].is_string()) << own.body;
+  EXPECT_NE(own.Json()["entry"].get<std::string>().find("AR-2"), std::string::npos);
+  ShellRun included =
+      verify("inclusion --sth " + new_sth + " --proof " + save("own.json", own.body));
+  EXPECT_EQ(included.code, 0) << included.out;
+  EXPECT_NE(included.out.find("the entry given is entry " + std::to_string(index)),
+            std::string::npos)
+      << included.out;
+  // ...another organisation gets its leaf hash only, which verifies too.
+  Reply other = Https({.path = "/v1/audit/proof/" + std::to_string(index) +
+                               "?tree_size=" + std::to_string(new_size),
+                       .token = ecc_});
+  ASSERT_EQ(other.status, 200) << other.body;
+  EXPECT_FALSE(other.Json().contains("entry")) << other.body;
+  EXPECT_EQ(other.body.find("AR-2"), std::string::npos) << other.body;
+  ShellRun hashed =
+      verify("inclusion --sth " + new_sth + " --proof " + save("other.json", other.body));
+  EXPECT_EQ(hashed.code, 0) << hashed.out;
+  EXPECT_NE(hashed.out.find("only its hash is proven"), std::string::npos) << hashed.out;
+  // A changed entry, a proof against another head, or between other sizes: refused.
+  json forged = own.Json();
+  std::string text = forged["entry"];
+  text.replace(text.find("AR-2"), 4, "AR-9");
+  forged["entry"] = text;
+  forged.erase("leaf_hash");
+  ShellRun refused =
+      verify("inclusion --sth " + new_sth + " --proof " + save("forged.json", forged.dump()));
+  EXPECT_EQ(refused.code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("INVALID"), std::string::npos) << refused.out;
+  EXPECT_EQ(verify("inclusion --sth " + old_sth + " --proof " + save("own2.json", own.body)).code,
+            1);
+  Reply wider = Https({.path = "/v1/audit/consistency?first=0", .token = ecc_});
+  ASSERT_EQ(wider.status, 200) << wider.body;
+  ShellRun mismatch = verify("consistency --old-sth " + old_sth + " --new-sth " + new_sth +
+                             " --proof " + save("wider.json", wider.body));
+  EXPECT_EQ(mismatch.code, 1) << mismatch.out;
+  EXPECT_NE(mismatch.out.find("ask for the proof between"), std::string::npos) << mismatch.out;
+  // Bad parameters are named; nothing answers beyond the signed log.
+  for (const auto& [path, message] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/audit/consistency", "first: required"},
+           {"/v1/audit/consistency?first=x", "first: 'x' is not a whole number"},
+           {"/v1/audit/consistency?first=2&second=1", "first: 2 is after second (1)"},
+           {"/v1/audit/consistency?first=0&second=999999", "second: 999999 is beyond"},
+           {"/v1/audit/consistency?first=0&colour=red", "colour: unknown parameter"},
+           {"/v1/audit/proof/0?tree_size=999999", "tree_size: 999999 is beyond"},
+           {"/v1/audit/proof/0?size=1", "size: unknown parameter"},
+           {"/v1/audit/proof/-1", "index: '-1' is not a whole number"}}) {
+    Reply r = Https({.path = path, .token = ecc_});
+    EXPECT_EQ(r.status, 400) << path << " -> " << r.body;
+    EXPECT_NE(r.body.find(message), std::string::npos) << path << " -> " << r.body;
+  }
+  EXPECT_EQ(Https({.path = "/v1/audit/proof/" + std::to_string(new_size), .token = ecc_}).status,
+            404);
+  EXPECT_EQ(Https({.path = "/v1/audit/consistency?first=0"}).status, 401);
+}
+
 TEST_F(Server, EachMissingConditionOfTheMosaicRuleDeniesWithItsCode) {
   struct Case {
     std::string name;
