@@ -353,6 +353,7 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       {.method = "POST", .path = "/v1/decide", .body = MosaicCheck()},
       {.path = "/v1/audit/sth"},
       {.path = "/v1/audit/proof/0"},
+      {.path = "/v1/audit/consistency?first=0"},
       {.path = "/v1/protocols/essex-prison-release-housing"},
       {.path = "/v1/lookup/essex-cc/cf-case-status?subject=MOS-100001&purpose=x"},
       {.path = "/v1/disclosures"},
