@@ -196,7 +196,8 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_->in_flight;
     const auto t0 = std::chrono::steady_clock::now();
     // Runs on this connection's thread: the request's log line, then the answer.
-    auto respond = [self = shared_from_this(), keep, t0, method = r.method,
+    const bool head = r.method == "HEAD";
+    auto respond = [self = shared_from_this(), keep, head, t0, method = r.method,
                     path = r.target.substr(0, r.target.find('?'))](HttpResponse resp) {
       const Level level = resp.status >= 500 ? Level::kError : Level::kInfo;
       if (self->server_->log->Enabled(level)) {
@@ -213,7 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!self->fingerprint_.empty()) f.emplace_back("client_cert", self->fingerprint_);
         self->server_->log->Write(level, "request", f);
       }
-      self->Answer(std::move(resp), keep, true);
+      self->Answer(std::move(resp), keep, true, head);
     };
     // Decisions and look-ups wait for the audit log without holding a thread, and come back
     // through this thread's inbox; the rest run on the worker pool, where waiting is allowed.
@@ -230,8 +231,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The response is written as one buffer made here: status line, the fixed headers, the
-  // body's length and type, then the body (one TLS record, one send for small answers).
-  void Answer(HttpResponse resp, bool keep, bool counted) {
+  // body's length and type, then the body (one TLS record, one send for small answers). The
+  // answer to HEAD is the same without its body.
+  void Answer(HttpResponse resp, bool keep, bool counted, bool head = false) {
     std::string& out = out_;
     out.clear();
     out.reserve(256 + resp.body.size());
@@ -244,11 +246,15 @@ class Session : public std::enable_shared_from_this<Session> {
         "Strict-Transport-Security: max-age=31536000\r\nContent-Type: ";
     out += resp.content_type;
     if (resp.status == 401) out += "\r\nWWW-Authenticate: Bearer realm=\"concordat\"";
+    if (!resp.allow.empty()) {
+      out += "\r\nAllow: ";
+      out += resp.allow;
+    }
     if (!keep) out += "\r\nConnection: close";
     out += "\r\nContent-Length: ";
     out += std::to_string(resp.body.size());
     out += "\r\n\r\n";
-    out += resp.body;
+    if (!head) out += resp.body;
     beast::get_lowest_layer(stream_).expires_after(Timeout());
     net::async_write(stream_, net::buffer(out),
                      [self = shared_from_this(), keep, counted](beast::error_code ec, size_t) {

@@ -122,6 +122,14 @@ HttpResponse Problem(int status, const std::string& code, const std::string& mes
   return r;
 }
 
+// 405 with the Allow header RFC 9110 asks for. HEAD is named where it is answered: on
+// resources that are read without being recorded.
+HttpResponse NotAllowed(const std::string& allow, const std::string& message) {
+  HttpResponse r = Problem(405, "METHOD_NOT_ALLOWED", message);
+  r.allow = allow;
+  return r;
+}
+
 namespace {
 
 // A governance event in the log (not a decision): who did what, under which protocol version.
@@ -314,44 +322,50 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     return Problem(500, "INTERNAL", "the store could not be read; nothing was changed");
   }
   const store::User* who = user.ok() ? &*user : nullptr;
+  // GET, or HEAD (the same answer without its body), on what is read without being recorded.
+  const bool read = r.method == "GET" || r.method == "HEAD";
   HttpResponse out;
   if (path == "/v1/decide") {
-    if (r.method != "POST") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/decide takes POST");
+    if (r.method != "POST") return NotAllowed("POST", "/v1/decide takes POST");
     out = Run(DecidePlan(r, *who));
   } else if (StartsWith(path, "/v1/lookup/")) {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "look-ups take GET");
+    if (r.method != "GET")
+      return NotAllowed("GET", r.method == "HEAD"
+                                   ? "look-ups take GET: a look-up is recorded, so it is not "
+                                     "answered without its content"
+                                   : "look-ups take GET");
     out = Run(LookupPlan(r, *who, path.substr(11)));
   } else if (path == "/v1/requests") {
     if (r.method == "POST") {
       out = CreateRequest(r, *who);
-    } else if (r.method == "GET") {
+    } else if (read) {
       out = ListRequests(r, *who);
     } else {
-      return Problem(405, "METHOD_NOT_ALLOWED", "/v1/requests takes GET or POST");
+      return NotAllowed("GET, HEAD, POST", "/v1/requests takes GET or POST");
     }
   } else if (StartsWith(path, "/v1/requests/")) {
     out = RequestAction(r, *who, path.substr(13));
   } else if (path == "/v1/disclosures") {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/disclosures takes GET");
+    if (!read) return NotAllowed("GET, HEAD", "/v1/disclosures takes GET");
     out = Disclosures(r, *who);
   } else if (StartsWith(path, "/v1/disclosures/")) {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "disclosures take GET");
+    if (r.method != "GET")
+      return NotAllowed("GET", "a disclosure takes GET (its reading is recorded)");
     out = DisclosureContent(path.substr(16), *who);
   } else if (path == "/v1/protocols") {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/protocols takes GET");
+    if (!read) return NotAllowed("GET, HEAD", "/v1/protocols takes GET");
     out = Protocols(r, who);
   } else if (StartsWith(path, "/v1/protocols/")) {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "protocols take GET");
+    if (!read) return NotAllowed("GET, HEAD", "protocols take GET");
     out = Protocol(path.substr(14), who);
   } else if (path == "/v1/audit/sth") {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "/v1/audit/sth takes GET");
+    if (!read) return NotAllowed("GET, HEAD", "/v1/audit/sth takes GET");
     out = Sth();
   } else if (StartsWith(path, "/v1/audit/proof/")) {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "proofs take GET");
+    if (!read) return NotAllowed("GET, HEAD", "proofs take GET");
     out = Proof(r, *who, path.substr(16));
   } else if (path == "/v1/audit/consistency") {
-    if (r.method != "GET")
-      return Problem(405, "METHOD_NOT_ALLOWED", "/v1/audit/consistency takes GET");
+    if (!read) return NotAllowed("GET, HEAD", "/v1/audit/consistency takes GET");
     out = Consistency(r);
   } else {
     out = Problem(404, "NOT_FOUND", "no such endpoint: " + path);
@@ -894,12 +908,13 @@ HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& use
   if (!q->has_value() || ((*q)->from_org != user.organisation && (*q)->to_org != user.organisation))
     return Problem(404, "NOT_FOUND", "no request " + id + " sent or received by you");
   if (action.empty()) {
-    if (r.method != "GET") return Problem(405, "METHOD_NOT_ALLOWED", "a request takes GET");
+    if (r.method != "GET")
+      return NotAllowed("GET", "a request takes GET (its reading is recorded)");
     return ShowRequest(user, **q);
   }
   if (action != "answer" && action != "decline")
     return Problem(404, "NOT_FOUND", "a request's actions are answer and decline");
-  if (r.method != "POST") return Problem(405, "METHOD_NOT_ALLOWED", action + " takes POST");
+  if (r.method != "POST") return NotAllowed("POST", action + " takes POST");
   if ((*q)->to_org != user.organisation)
     return Problem(403, "NOT_PROVIDER",
                    "only " + (*q)->to_org + ", to whom the request is addressed, may " + action);

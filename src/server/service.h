@@ -46,6 +46,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string allow;  // with a 405: the methods the resource takes (the Allow header)
   // For the request log line (never personal data): who and what was decided.
   std::string log_user, log_org, log_outcome;
 };

@@ -1033,6 +1033,52 @@ TEST_F(Server, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
+TEST_F(Server, AWrongMethodIsToldWhichItMayUseAndHeadReadsOnlyWhatIsNotRecorded) {
+  for (const auto& [method, path, allow] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GET", "/v1/decide", "POST"},
+           {"DELETE", "/v1/requests", "GET, HEAD, POST"},
+           {"POST", "/v1/audit/sth", "GET, HEAD"},
+           {"PUT", "/v1/protocols/essex-police-mosaic", "GET, HEAD"}}) {
+    Reply r = Https({.method = method, .path = path, .token = officer_});
+    EXPECT_EQ(r.status, 405) << method << " " << path;
+    EXPECT_NE(r.headers.find("Allow: " + allow + "\r\n"), std::string::npos)
+        << method << " " << path << ": " << r.headers;
+  }
+  // HEAD: GET's status and headers, no body; for the public, a partner and an auditor alike.
+  for (const auto& [path, token] :
+       std::vector<std::pair<std::string, std::string>>{{"/v1/protocols", ""},
+                                                        {"/v1/protocols/essex-police-mosaic", ""},
+                                                        {"/v1/audit/sth", officer_},
+                                                        {"/v1/disclosures?limit=1", officer_}}) {
+    Reply got = Https({.path = path, .token = token});
+    Reply head = Https({.method = "HEAD", .path = path, .token = token});
+    ASSERT_EQ(got.status, 200) << path << ": " << got.body;
+    EXPECT_EQ(head.status, 200) << path;
+    EXPECT_TRUE(head.body.empty()) << path << ": " << head.body;
+    EXPECT_NE(head.headers.find("Content-Length: " + std::to_string(got.body.size()) + "\r\n"),
+              std::string::npos)
+        << path << ": " << head.headers;
+  }
+  // A look-up or a disclosure's content is recorded when read: HEAD there would record a
+  // reading that delivered nothing, so it is refused and nothing is recorded.
+  const uint64_t before = TreeSize();
+  Reply head_lookup = Https({.method = "HEAD",
+                             .path = std::string(kLookup) + "MOS-100001",
+                             .token = officer_,
+                             .from = "127.0.0.2",
+                             .cert = "laptop"});
+  EXPECT_EQ(head_lookup.status, 405);
+  EXPECT_NE(head_lookup.headers.find("Allow: GET\r\n"), std::string::npos) << head_lookup.headers;
+  EXPECT_EQ(Https({.method = "HEAD",
+                   .path = "/v1/disclosures/00000000000000000000000000000000",
+                   .token = officer_})
+                .status,
+            405);
+  EXPECT_EQ(TreeSize(), before) << "nothing recorded";
+  EXPECT_EQ(Https({.method = "HEAD", .path = "/v1/audit/sth"}).status, 401) << "still needs a user";
+}
+
 TEST_F(Server, ASlowClientIsDisconnectedAndOthersAreStillServed) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

@@ -47,6 +47,7 @@ inline Reply HttpsCall(int port, const std::string& ca, const std::string& cert_
   curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());  // the server's certificate is checked
   curl_easy_setopt(h, CURLOPT_INTERFACE, c.from.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c.method.c_str());
+  if (c.method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);  // no body will follow
   if (c.method == "POST") {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, c.body.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(c.body.size()));
