@@ -357,7 +357,7 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     out = Protocols(r, who);
   } else if (StartsWith(path, "/v1/protocols/")) {
     if (!read) return NotAllowed("GET, HEAD", "protocols take GET");
-    out = Protocol(path.substr(14), who);
+    out = Protocol(r, path.substr(14), who);
   } else if (path == "/v1/audit/sth") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/audit/sth takes GET");
     out = Sth();
@@ -501,6 +501,22 @@ Result<std::map<std::string, std::string>> QueryParams(const std::string& target
 }
 
 // A listing's parameters (list_params.h), for the caller's own organisation.
+// Query parameters limited to `allowed`; an unknown one is an error naming it.
+Result<std::map<std::string, std::string>> OnlyParams(const HttpRequest& r,
+                                                      const std::vector<std::string>& allowed) {
+  auto params = QueryParams(r.target);
+  if (!params.ok()) return params.status();
+  for (const auto& [k, v] : *params)
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      std::string expected;
+      for (const auto& a : allowed) expected += (expected.empty() ? "" : ", ") + a;
+      return Status::InvalidArgument(
+          k + ": unknown parameter; " +
+          (expected.empty() ? "this takes none" : "expected " + expected));
+    }
+  return params;
+}
+
 Result<store::ListQuery> ListQueryOf(const HttpRequest& r, const store::User& user, bool requests) {
   auto params = QueryParams(r.target);
   if (!params.ok()) return params.status();
@@ -1130,7 +1146,9 @@ HttpResponse Service::ShowRequest(const store::User& user, const store::ShareReq
   return Json(200, out.dump());
 }
 
-HttpResponse Service::Protocols(const HttpRequest&, const store::User* user) {
+HttpResponse Service::Protocols(const HttpRequest& r, const store::User* user) {
+  if (auto params = OnlyParams(r, {}); !params.ok())
+    return Problem(400, "INVALID_REQUEST", params.status().message());
   json list = json::array();
   for (const auto& p : registry_->registry().protocols) {
     const bool published = p.status == model::ProtocolStatus::kApproved;
@@ -1145,22 +1163,32 @@ HttpResponse Service::Protocols(const HttpRequest&, const store::User* user) {
   return Json(200, json{{"protocols", list}}.dump());
 }
 
-HttpResponse Service::Protocol(const std::string& id, const store::User* user) {
-  const model::Protocol* latest = nullptr;
-  for (const auto& p : registry_->registry().protocols)
-    if (p.id == id) latest = &p;  // versions ascend
-  const bool visible = latest && (latest->status == model::ProtocolStatus::kApproved ||
-                                  (user && latest->FindPartner(user->organisation)));
-  if (!visible) {
+// One protocol's canonical YAML: the latest version the caller may see (the public sees
+// approved versions; a partner every version), or with ?version= that version.
+HttpResponse Service::Protocol(const HttpRequest& r, const std::string& id,
+                               const store::User* user) {
+  auto params = OnlyParams(r, {"version"});
+  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
+  auto wanted = params->find("version");
+  const model::Protocol* chosen = nullptr;
+  for (const auto& p : registry_->registry().protocols) {
+    if (p.id != id || (wanted != params->end() && p.version != wanted->second)) continue;
+    const bool visible =
+        p.status == model::ProtocolStatus::kApproved || (user && p.FindPartner(user->organisation));
+    if (visible) chosen = &p;  // versions ascend: the last one seen is the latest
+  }
+  if (!chosen) {
+    const std::string what =
+        id + (wanted != params->end() ? " version " + wanted->second : std::string());
     if (!user)  // the same answer whether it exists or not
       return Problem(401, "UNAUTHENTICATED",
-                     "no published protocol " + id +
+                     "no published protocol " + what +
                          "; with a bearer token you also see your organisation's others");
-    return Problem(404, "NOT_FOUND", "no protocol " + id + " that you can see");
+    return Problem(404, "NOT_FOUND", "no protocol " + what + " that you can see");
   }
-  HttpResponse r = Json(200, model::ToCanonicalYaml(*latest));
-  r.content_type = "application/yaml";
-  return r;
+  HttpResponse out = Json(200, model::ToCanonicalYaml(*chosen));
+  out.content_type = "application/yaml";
+  return out;
 }
 
 // The signed tree head in the form `concordat audit sth` prints and concordat-verify reads,
@@ -1189,20 +1217,6 @@ Result<uint64_t> Number(const std::string& name, const std::string& text) {
   if (text.empty() || ec != std::errc() || p != text.data() + text.size())
     return Status::InvalidArgument(name + ": '" + text + "' is not a whole number");
   return n;
-}
-
-// Query parameters limited to `allowed`; an unknown one is an error naming it.
-Result<std::map<std::string, std::string>> OnlyParams(const HttpRequest& r,
-                                                      const std::vector<std::string>& allowed) {
-  auto params = QueryParams(r.target);
-  if (!params.ok()) return params.status();
-  for (const auto& [k, v] : *params)
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-      std::string expected;
-      for (const auto& a : allowed) expected += (expected.empty() ? "" : ", ") + a;
-      return Status::InvalidArgument(k + ": unknown parameter; expected " + expected);
-    }
-  return params;
 }
 
 json HashArray(const std::vector<audit::Hash>& hashes) {

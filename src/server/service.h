@@ -111,7 +111,7 @@ class Service {
                                    decide::Request* request, decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
   HttpResponse Protocols(const HttpRequest& r, const store::User* user);
-  HttpResponse Protocol(const std::string& id, const store::User* user);
+  HttpResponse Protocol(const HttpRequest& r, const std::string& id, const store::User* user);
   HttpResponse Sth();
   HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
   HttpResponse Consistency(const HttpRequest& r);

@@ -997,6 +997,45 @@ TEST_F(Server, PublishedProtocolsAreOpenAndTheRestOnlyForPartners) {
   Reply listed = Https({.path = "/v1/protocols", .token = ecc_});
   EXPECT_NE(listed.body.find("essex-prison-release-housing"), std::string::npos);
   EXPECT_EQ(Https({.path = "/v1/protocols/essex-police-mosaic"}).status, 200);
+  EXPECT_EQ(Https({.path = "/v1/protocols?colour=red"}).status, 400);
+}
+
+TEST_F(Server, ANewDraftDoesNotHideThePublishedVersionAndAnyVersionCanBeAskedFor) {
+  // Version 2.0 of the published Mosaic protocol is being drafted.
+  std::ifstream in(std::string(CONCORDAT_SOURCE_DIR) + "/protocols/essex-police-mosaic.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("version: \"1.0\""), 14, "version: \"2.0\"");
+  text.replace(text.find("status: approved"), 16, "status: draft");
+  text.insert(text.find("\ntitle: ") + 8, "REVISED DRAFT ");
+  fs::create_directories(dir_ / "drafts");
+  std::ofstream(dir_ / "drafts/essex-police-mosaic-2.0.yaml") << text;
+  const ChangedConfig drafted("/examples/demo/registry]",
+                              "/examples/demo/registry, " + (dir_ / "drafts").string() + "]");
+  // The public still reads the published 1.0, not a 401 for the draft.
+  Reply published = Https({.path = "/v1/protocols/essex-police-mosaic"});
+  ASSERT_EQ(published.status, 200) << published.body;
+  EXPECT_NE(published.body.find("version: \"1.0\""), std::string::npos) << published.body;
+  EXPECT_EQ(published.body.find("REVISED DRAFT"), std::string::npos);
+  EXPECT_EQ(Https({.path = "/v1/protocols/essex-police-mosaic?version=2.0"}).status, 401);
+  // A partner reads the latest, the draft, and any version by number.
+  Reply latest = Https({.path = "/v1/protocols/essex-police-mosaic", .token = ecc_});
+  ASSERT_EQ(latest.status, 200) << latest.body;
+  EXPECT_NE(latest.body.find("REVISED DRAFT"), std::string::npos) << latest.body.substr(0, 400);
+  Reply first = Https({.path = "/v1/protocols/essex-police-mosaic?version=1.0", .token = ecc_});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.body, published.body);
+  Reply none = Https({.path = "/v1/protocols/essex-police-mosaic?version=9.9", .token = ecc_});
+  EXPECT_EQ(none.status, 404);
+  EXPECT_NE(none.body.find("no protocol essex-police-mosaic version 9.9"), std::string::npos)
+      << none.body;
+  // Someone not a partner of it sees only what is published.
+  Reply outsider =
+      Https({.path = "/v1/protocols/essex-police-mosaic?version=2.0", .token = southend_});
+  EXPECT_EQ(outsider.status, 404) << outsider.body;
+  EXPECT_EQ(outsider.body.find("REVISED"), std::string::npos);
+  Reply bad = Https({.path = "/v1/protocols/essex-police-mosaic?v=1.0", .token = ecc_});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("v: unknown parameter; expected version"), std::string::npos) << bad.body;
 }
 
 TEST_F(Server, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
