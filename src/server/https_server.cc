@@ -153,7 +153,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The header is in (a body over the limit by its Content-Length is already an error here).
   // A client that sent "Expect: 100-continue" waits for a go-ahead before it sends the body
-  // (curl does for bodies over 1 KiB, and would otherwise wait a second): it gets one.
+  // (curl sends it for large bodies and on request, then waits a second without one; other
+  // clients wait longer): it gets one.
   void OnHeader(beast::error_code ec) {
     if (ec || parser_->is_done()) return OnRead(ec);
     auto read_body = [self = shared_from_this()] {
