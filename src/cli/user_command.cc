@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "base/certificate_fingerprint.h"
 #include "base/sha256.h"
 #include "cli/commands.h"
 #include "store/store.h"
@@ -33,6 +34,7 @@ std::unique_ptr<store::Store> OpenOrSay(const std::string& command, const std::s
 struct UserAdd {
   std::string store = "sqlite:var/concordat.db";
   std::string id, org, name, roles;
+  std::string certificate, fingerprint;  // at most one: a PEM file, or its fingerprint
 };
 
 int RunUserAdd(const UserAdd& a) {
@@ -56,6 +58,19 @@ int RunUserAdd(const UserAdd& a) {
     if (seen.insert(role).second) u.roles.push_back(role);
     start = comma + 1;
   }
+  if (!a.certificate.empty() && !a.fingerprint.empty())
+    return fail("give --certificate or --fingerprint, not both");
+  if (!a.certificate.empty()) {
+    auto fp = FingerprintOfFile(a.certificate);
+    if (!fp.ok()) return fail("--certificate " + fp.status().message());
+    u.certificate = *fp;
+  } else if (!a.fingerprint.empty()) {
+    u.certificate = NormaliseFingerprint(a.fingerprint);
+    if (!IsFingerprint(u.certificate))
+      return fail("--fingerprint '" + a.fingerprint +
+                  "': expected sha256: and 64 hex digits, as openssl x509 -noout -fingerprint "
+                  "-sha256 prints");
+  }
   if (sodium_init() < 0) return fail("libsodium could not start");
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);
@@ -72,6 +87,8 @@ int RunUserAdd(const UserAdd& a) {
   if (Status s = st->AddUser(u); !s.ok()) return fail(s.message());
   std::cerr << "user " << u.id << " (" << u.organisation << ") added; the token below is shown "
             << "once and not stored: keep it safe\n";
+  if (!u.certificate.empty())
+    std::cerr << "they may also sign in with the client certificate " << u.certificate << "\n";
   std::cout << token << "\n";
   return kExitOk;
 }
@@ -107,14 +124,16 @@ int RunUserList(const UserList& a) {
     std::cerr << "concordat user list: " << users.status().message() << "\n";
     return kExitBadInput;
   }
-  // One line each, tab-separated: id, organisation, roles, created, status (never the token).
+  // One line each, tab-separated: id, organisation, roles, created, status, client certificate
+  // fingerprint or - (never the token or its hash).
   size_t shown = 0;
   for (const store::User& u : *users) {
     if (!a.org.empty() && u.organisation != a.org) continue;
     std::string roles;
     for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
     std::cout << u.id << "\t" << u.organisation << "\t" << roles << "\t" << u.created_at << "\t"
-              << (u.revoked_at.empty() ? "active" : "revoked " + u.revoked_at) << "\n";
+              << (u.revoked_at.empty() ? "active" : "revoked " + u.revoked_at) << "\t"
+              << (u.certificate.empty() ? "-" : u.certificate) << "\n";
     ++shown;
   }
   std::cerr << shown << (shown == 1 ? " user" : " users") << "\n";
@@ -135,6 +154,11 @@ void RegisterUser(CLI::App& app, int* exit_code) {
   add->add_option("--roles", a->roles, "Comma-separated roles, e.g. intelligence-support-officer")
       ->required();
   add->add_option("--name", a->name, "Display name");
+  add->add_option("--certificate", a->certificate,
+                  "A client certificate (PEM) they may also sign in with, instead of the token: "
+                  "for a partner's system calling the server");
+  add->add_option("--fingerprint", a->fingerprint,
+                  "The same, given as the certificate's sha256: fingerprint");
   add->callback([a, exit_code] { *exit_code = RunUserAdd(*a); });
 
   auto r = std::make_shared<UserRevoke>();
@@ -146,7 +170,9 @@ void RegisterUser(CLI::App& app, int* exit_code) {
 
   auto l = std::make_shared<UserList>();
   auto* list = user->add_subcommand(
-      "list", "List users: id, organisation, roles, created, active or revoked (tab-separated)");
+      "list",
+      "List users: id, organisation, roles, created, active or revoked, client certificate or - "
+      "(tab-separated)");
   list->add_option("--store", l->store, "Store URL (default sqlite:var/concordat.db)");
   list->add_option("--org", l->org, "Only this organisation's users");
   list->callback([l, exit_code] { *exit_code = RunUserList(*l); });

@@ -241,17 +241,30 @@ bool Service::Ready() {
   return store_->Size().ok();
 }
 
+// The user is the bearer token's; without a token, the user registered with the connection's
+// client certificate (`concordat user add --certificate`), if any. A token wins: the same
+// certificate may also be a device's.
 Result<store::User> Service::Authenticate(const HttpRequest& r) {
   const std::string prefix = "Bearer ";
-  if (r.authorization.empty())
-    return Status::NotFound("this needs a bearer token: Authorization: Bearer <token>");
-  if (!StartsWith(r.authorization, prefix) || r.authorization.size() == prefix.size())
+  const bool by_certificate = r.authorization.empty() && !r.client_fingerprint.empty();
+  if (r.authorization.empty() && !by_certificate)
+    return Status::NotFound(
+        "this needs a bearer token (Authorization: Bearer <token>) or a client certificate "
+        "registered to a user");
+  if (!by_certificate &&
+      (!StartsWith(r.authorization, prefix) || r.authorization.size() == prefix.size()))
     return Status::NotFound("the Authorization header must be 'Bearer <token>'");
-  const std::string hash = "sha256:" + Sha256Hex(r.authorization.substr(prefix.size()));
+  // The cache key: a token's hash, or the certificate's fingerprint (the two never collide:
+  // "sha256:" + hex of the token, "cert:" + fingerprint).
+  const std::string hash = by_certificate
+                               ? "cert:" + r.client_fingerprint
+                               : "sha256:" + Sha256Hex(r.authorization.substr(prefix.size()));
   const auto now = std::chrono::steady_clock::now();
-  auto usable = [](const store::User& u) -> Result<store::User> {
+  auto usable = [by_certificate](const store::User& u) -> Result<store::User> {
     if (!u.revoked_at.empty())
-      return Status::NotFound("the bearer token was revoked at " + u.revoked_at);
+      return Status::NotFound(
+          std::string(by_certificate ? "the user of this client certificate" : "the bearer token") +
+          " was revoked at " + u.revoked_at);
     return u;
   };
   {
@@ -259,12 +272,16 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
     if (auto it = users_.find(hash); it != users_.end() && now - it->second.read_at < token_cache_)
       return usable(it->second.user);
   }
-  auto user = store_->UserByTokenHash(hash);
+  auto user = by_certificate ? store_->UserByCertificate(r.client_fingerprint)
+                             : store_->UserByTokenHash(hash);
   if (!user.ok()) return user.status();
   std::lock_guard<std::mutex> lock(users_mu_);
   if (!user->has_value()) {
     users_.erase(hash);
-    return Status::NotFound("the bearer token is not known");
+    return Status::NotFound(by_certificate
+                                ? "the client certificate is not registered to a user; this "
+                                  "needs a bearer token (Authorization: Bearer <token>)"
+                                : "the bearer token is not known");
   }
   users_[hash] = CachedUser{**user, now};
   return usable(**user);

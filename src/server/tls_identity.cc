@@ -20,41 +20,7 @@ struct FileCloser {
 };
 using File = std::unique_ptr<FILE, FileCloser>;
 
-std::string Hex(const unsigned char* p, size_t n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s.push_back(kHex[p[i] >> 4]);
-    s.push_back(kHex[p[i] & 15]);
-  }
-  return s;
-}
-
 }  // namespace
-
-std::string Fingerprint(X509* cert) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  X509_digest(cert, EVP_sha256(), md, &n);
-  return "sha256:" + Hex(md, n);
-}
-
-std::string NormaliseFingerprint(const std::string& pin) {
-  std::string out = "sha256:";
-  for (char c : pin.substr(pin.rfind("sha256:", 0) == 0 ? 7 : 0))
-    if (c != ':') out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
-Result<std::string> FingerprintOfFile(const std::string& cert_path) {
-  File f(std::fopen(cert_path.c_str(), "rb"));
-  if (!f) return Status::NotFound(cert_path + ": cannot read the certificate");
-  X509* cert = PEM_read_X509(f.get(), nullptr, nullptr, nullptr);
-  if (!cert) return Status::InvalidArgument(cert_path + ": not a PEM certificate");
-  std::string fp = Fingerprint(cert);
-  X509_free(cert);
-  return fp;
-}
 
 Result<std::string> EnsureSelfSigned(const std::string& cert_path, const std::string& key_path,
                                      const std::string& host, bool* created) {

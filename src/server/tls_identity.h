@@ -5,9 +5,8 @@
 
 #include <string>
 
+#include "base/certificate_fingerprint.h"
 #include "base/status.h"
-
-typedef struct x509_st X509;
 
 namespace concordat::server {
 
@@ -16,12 +15,5 @@ namespace concordat::server {
 // certificate's fingerprint; *created says whether it was made now.
 Result<std::string> EnsureSelfSigned(const std::string& cert_path, const std::string& key_path,
                                      const std::string& host, bool* created);
-
-// "sha256:<64 lowercase hex>" of the DER certificate.
-std::string Fingerprint(X509* cert);
-Result<std::string> FingerprintOfFile(const std::string& cert_path);
-
-// Normalises a configured pin ("sha256:AB:CD:..." or "sha256:abcd...") to Fingerprint's form.
-std::string NormaliseFingerprint(const std::string& pin);
 
 }  // namespace concordat::server

@@ -23,6 +23,9 @@ struct User {
   std::string name;          // display name; may be empty
   std::vector<std::string> roles;
   std::string token_hash;  // "sha256:<hex>" of the bearer token
+  // "sha256:<hex>" fingerprint of a client certificate the user may also sign in with (a
+  // partner's system calling the server, say); empty for none. Unique among users.
+  std::string certificate;
   std::string created_at;  // ISO 8601, UTC; set by the store
   std::string revoked_at;  // ISO 8601, UTC; empty while the token is valid
 };
@@ -99,6 +102,8 @@ class Store : public audit::LogBackend {
   virtual Status AddUser(const User& user) = 0;
   // A revoked user is still found (revoked_at says when), so that the server can say so.
   virtual Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) = 0;
+  // The user registered with this client certificate fingerprint, if any.
+  virtual Result<std::optional<User>> UserByCertificate(const std::string& fingerprint) = 0;
   // Every user, by organisation then id.
   virtual Result<std::vector<User>> Users() = 0;
   // Revokes the user's token from now on: kNotFound for an unknown id, kAlreadyExists when it

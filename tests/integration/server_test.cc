@@ -510,6 +510,67 @@ std::string NewRequest(const std::string& subject,
          "\",\"justification\":\"strategy meeting tomorrow\",\"audit_reference\":\"AR-77\"}";
 }
 
+TEST_F(Server, APartnersSystemSignsInWithAClientCertificateRegisteredToItsUser) {
+  // Essex County Council's case system calls the server with a certificate of its own.
+  ShellRun made = Sh("cd '" + dir_.string() +
+                     "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                     "-keyout ecc-system.key -out ecc-system.crt -days 30 -subj /CN=ecc-system");
+  ASSERT_EQ(made.code, 0) << made.out;
+  ShellRun added =
+      Sh(Cli("user add --id sys-ecc --org essex-cc --roles safeguarding-manager "
+             "--certificate '" +
+             (dir_ / "ecc-system.crt").string() + "'"));
+  ASSERT_EQ(added.code, 0) << added.out;
+  EXPECT_NE(added.out.find("client certificate sha256:"), std::string::npos) << added.out;
+  // No token: the certificate names the user, and the user's organisation sees its own.
+  Reply mine = Https({.path = "/v1/requests?direction=received", .cert = "ecc-system"});
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.Json()["organisation"], "essex-cc");
+  Reply made_request = Https({.method = "POST",
+                              .path = "/v1/requests",
+                              .body = NewRequest("MOS-100002"),
+                              .token = officer_});
+  ASSERT_EQ(made_request.status, 201) << made_request.body;
+  const std::string id = made_request.Json()["id"];
+  const uint64_t before = TreeSize();
+  Reply declined = Https({.method = "POST",
+                          .path = "/v1/requests/" + id + "/decline",
+                          .body = R"({"reason":"no case held"})",
+                          .cert = "ecc-system"});
+  ASSERT_EQ(declined.status, 200) << declined.body;
+  EXPECT_EQ(TreeSize(), before + 1);
+  ShellRun tail = Sh(Cli("audit tail --count 1"));
+  EXPECT_NE(tail.out.find("\"actor\":\"sys-ecc\""), std::string::npos)
+      << "the log names the system's user: " << tail.out;
+  // A certificate registered to no one is no one; a token still wins over a certificate.
+  Reply stranger = Https({.path = "/v1/disclosures", .cert = "personal"});
+  EXPECT_EQ(stranger.status, 401) << stranger.body;
+  EXPECT_NE(stranger.body.find("not registered to a user"), std::string::npos) << stranger.body;
+  Reply token_wins = Https({.path = "/v1/disclosures", .token = officer_, .cert = "ecc-system"});
+  ASSERT_EQ(token_wins.status, 200);
+  EXPECT_EQ(token_wins.Json()["organisation"], "essex-police");
+  // One certificate, one user.
+  ShellRun again = Sh(Cli("user add --id sys-2 --org essex-police --roles x --certificate '" +
+                          (dir_ / "ecc-system.crt").string() + "'"));
+  EXPECT_EQ(again.code, 2) << again.out;
+  EXPECT_NE(again.out.find("another user has that certificate"), std::string::npos) << again.out;
+  EXPECT_EQ(Sh(Cli("user add --id sys-3 --org essex-police --roles x --fingerprint nope")).code, 2);
+  // Revoked: refused within token_cache_seconds (1 here), and nothing is recorded for it.
+  ASSERT_EQ(Sh(Cli("user revoke --id sys-ecc")).code, 0);
+  Reply r;
+  for (int i = 0; i < 40; ++i) {
+    r = Https({.path = "/v1/disclosures", .cert = "ecc-system"});
+    if (r.status != 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_NE(r.body.find("revoked"), std::string::npos) << r.body;
+  ShellRun listed = Sh(Cli("user list --org essex-cc"));
+  EXPECT_NE(listed.out.find("sys-ecc\tessex-cc\tsafeguarding-manager\t"), std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.out.find("\tsha256:"), std::string::npos) << listed.out;
+}
+
 TEST_F(Server, ARequestIsAnsweredByTheProviderAndFetchedByTheRequester) {
   Reply made = Https({.method = "POST",
                       .path = "/v1/requests",

@@ -263,6 +263,46 @@ TEST_P(StoreConformance, UsersAreFoundByTokenHashOnlyAndNeverDuplicated) {
   EXPECT_EQ((*store_->UserByTokenHash("sha256:aa11"))->id, "u-4411");
 }
 
+TEST_P(StoreConformance, AUserMayHaveAClientCertificateThatNoOtherUserHas) {
+  const std::string fp = "sha256:" + std::string(64, 'a');
+  store::User system;
+  system.id = "sys-ecc";
+  system.organisation = "essex-cc";
+  system.roles = {"safeguarding-manager"};
+  system.token_hash = "sha256:51";
+  system.certificate = fp;
+  store::User plain = system;
+  plain.id = "u-1";
+  plain.token_hash = "sha256:52";
+  plain.certificate = "";
+  store::User other = plain;
+  other.id = "u-2";
+  other.token_hash = "sha256:53";
+  ASSERT_TRUE(store_->AddUser(system).ok());
+  ASSERT_TRUE(store_->AddUser(plain).ok());
+  ASSERT_TRUE(store_->AddUser(other).ok()) << "many users without a certificate";
+  auto found = store_->UserByCertificate(fp);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, "sys-ecc");
+  EXPECT_EQ((*found)->certificate, fp);
+  EXPECT_EQ((*store_->UserByTokenHash("sha256:51"))->certificate, fp);
+  EXPECT_EQ((*store_->UserByTokenHash("sha256:52"))->certificate, "");
+  EXPECT_FALSE(store_->UserByCertificate("sha256:" + std::string(64, 'b'))->has_value());
+  EXPECT_FALSE(store_->UserByCertificate("")->has_value()) << "no certificate matches no one";
+  store::User copycat = plain;
+  copycat.id = "u-3";
+  copycat.token_hash = "sha256:54";
+  copycat.certificate = fp;
+  Status dup = store_->AddUser(copycat);
+  EXPECT_EQ(dup.code(), Status::Code::kAlreadyExists) << dup.ToString();
+  EXPECT_NE(dup.message().find("another user has that certificate"), std::string::npos);
+  EXPECT_FALSE(store_->UserByTokenHash("sha256:54")->has_value()) << "nothing was added";
+  auto all = store_->Users();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+}
+
 TEST_P(StoreConformance, AUserRevokedStaysNamedButIsMarkedRevokedOnce) {
   store::User a;
   a.id = "u-1";

@@ -8,7 +8,7 @@
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 7;  // the latest migration below
+constexpr int kSchemaVersion = 8;  // the latest migration below
 
 // A ListQuery's parameters (list_sql.h), as text.
 std::vector<std::string> ListParams(const ListQuery& q, ListTable table) {
@@ -115,6 +115,11 @@ DROP INDEX IF EXISTS disclosures_subject;
 const char* kMigration7 = R"sql(
 CREATE INDEX IF NOT EXISTS requests_from_status ON requests (from_org, status, at_ms);
 CREATE INDEX IF NOT EXISTS requests_to_status ON requests (to_org, status, at_ms);
+)sql";
+
+// Version 8: a user may sign in with a client certificate (NULL: none; unique otherwise).
+const char* kMigration8 = R"sql(
+ALTER TABLE users ADD COLUMN cert_fingerprint TEXT UNIQUE;
 )sql";
 
 const char* kMigration1 = R"sql(
@@ -442,7 +447,7 @@ Status PostgresStore::Migrate() {
         "the store has schema version " + std::to_string(current) +
         ", newer than this Concordat; upgrade Concordat, nothing was changed"));
   const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                    kMigration5, kMigration6, kMigration7};
+                                    kMigration5, kMigration6, kMigration7, kMigration8};
   static_assert(std::size(migrations) == kSchemaVersion);
   for (int version = current + 1; version <= kSchemaVersion; ++version) {
     if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
@@ -657,16 +662,19 @@ Result<std::optional<Disclosure>> PostgresStore::DisclosureById(const std::strin
 Status PostgresStore::AddUser(const User& user) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   const std::string roles = Join(user.roles);
-  const char* values[5] = {user.id.c_str(), user.organisation.c_str(), user.name.c_str(),
-                           roles.c_str(), user.token_hash.c_str()};
+  const char* values[6] = {user.id.c_str(), user.organisation.c_str(), user.name.c_str(),
+                           roles.c_str(),   user.token_hash.c_str(),   user.certificate.c_str()};
   Res r(PQexecParams(conn_,
-                     "INSERT INTO users (id, organisation, name, roles, token_hash) VALUES ($1, "
-                     "$2, $3, $4, $5)",
-                     5, nullptr, values, nullptr, nullptr, 0));
+                     "INSERT INTO users (id, organisation, name, roles, token_hash, "
+                     "cert_fingerprint) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''))",
+                     6, nullptr, values, nullptr, nullptr, 0));
   if (PQresultStatus(r.r) != PGRES_COMMAND_OK) {
     const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
     if (state && std::string(state) == "23505")
-      return Status::AlreadyExists("user " + user.id + " already exists; nothing was changed");
+      return Status::AlreadyExists(
+          "user " + user.id + " already exists" +
+          (user.certificate.empty() ? std::string() : ", or another user has that certificate") +
+          "; nothing was changed");
     return Error("adding user " + user.id);
   }
   return Status::Ok();
@@ -676,8 +684,8 @@ namespace {
 constexpr const char* kUserColumns =
     "SELECT id, organisation, name, roles, token_hash, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-    "COALESCE(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
-    "FROM users ";
+    "COALESCE(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+    "COALESCE(cert_fingerprint, '') FROM users ";
 
 User ReadUser(PGresult* r, int row) {
   auto col = [&](int i) {
@@ -691,6 +699,7 @@ User ReadUser(PGresult* r, int row) {
   u.token_hash = col(4);
   u.created_at = col(5);
   u.revoked_at = col(6);
+  u.certificate = col(7);
   return u;
 }
 }  // namespace
@@ -698,6 +707,16 @@ User ReadUser(PGresult* r, int row) {
 Result<std::optional<User>> PostgresStore::UserByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   auto r = Query((std::string(kUserColumns) + "WHERE token_hash = $1").c_str(), {token_hash});
+  if (!r.ok()) return r.status();
+  Res res(*r);
+  if (PQntuples(res.r) == 0) return std::optional<User>();
+  return std::optional<User>(ReadUser(res.r, 0));
+}
+
+Result<std::optional<User>> PostgresStore::UserByCertificate(const std::string& fingerprint) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  auto r =
+      Query((std::string(kUserColumns) + "WHERE cert_fingerprint = $1").c_str(), {fingerprint});
   if (!r.ok()) return r.status();
   Res res(*r);
   if (PQntuples(res.r) == 0) return std::optional<User>();

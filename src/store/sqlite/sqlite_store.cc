@@ -76,7 +76,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 10;  // the latest migration below
+constexpr int kSchemaVersion = 11;  // the latest migration below
 
 // Subtree hashes are kept in tiles: tile (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. One row per 64 hashes
@@ -246,6 +246,12 @@ DROP INDEX IF EXISTS disclosures_subject;
 const char* kMigration10 = R"sql(
 CREATE INDEX IF NOT EXISTS requests_from_status ON requests (from_org, status, at_ms);
 CREATE INDEX IF NOT EXISTS requests_to_status ON requests (to_org, status, at_ms);
+)sql";
+
+// Version 11: a user may sign in with a client certificate (NULL: none; unique otherwise).
+const char* kMigration11 = R"sql(
+ALTER TABLE users ADD COLUMN cert_fingerprint TEXT;
+CREATE UNIQUE INDEX users_cert_fingerprint ON users (cert_fingerprint);
 )sql";
 
 std::string JoinList(const std::vector<std::string>& roles) {
@@ -747,9 +753,9 @@ Status SqliteStore::Migrate() {
                  std::to_string(version) + ", strftime('%Y-%m-%dT%H:%M:%SZ','now'))")
                     .c_str());
   };
-  const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                    kMigration5, kMigration6, kMigration7, kMigration8,
-                                    kMigration9, kMigration10};
+  const char* const migrations[] = {kMigration1, kMigration2,  kMigration3, kMigration4,
+                                    kMigration5, kMigration6,  kMigration7, kMigration8,
+                                    kMigration9, kMigration10, kMigration11};
   static_assert(std::size(migrations) == kSchemaVersion);
   for (int version = current + 1; version <= kSchemaVersion; ++version) {
     if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
@@ -998,17 +1004,21 @@ Result<std::optional<Disclosure>> SqliteStore::DisclosureById(const std::string&
 Status SqliteStore::AddUser(const User& user) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Stmt s = Cached(
-      "INSERT INTO users (id, organisation, name, roles, token_hash, created_at) VALUES (?, ?, "
-      "?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
+      "INSERT INTO users (id, organisation, name, roles, token_hash, cert_fingerprint, created_at) "
+      "VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, user.id);
   s.BindText(2, user.organisation);
   s.BindText(3, user.name);
   s.BindText(4, JoinList(user.roles));
   s.BindText(5, user.token_hash);
+  s.BindText(6, user.certificate);
   int rc = s.Step();
   if (rc == SQLITE_CONSTRAINT)
-    return Status::AlreadyExists("user " + user.id + " already exists; nothing was changed");
+    return Status::AlreadyExists(
+        "user " + user.id + " already exists" +
+        (user.certificate.empty() ? std::string() : ", or another user has that certificate") +
+        "; nothing was changed");
   if (rc != SQLITE_DONE) return Error("adding user " + user.id);
   return Status::Ok();
 }
@@ -1023,6 +1033,7 @@ User ReadUser(sqlite3_stmt* s) {
   u.token_hash = ColumnText(s, 4);
   u.created_at = ColumnText(s, 5);
   u.revoked_at = ColumnText(s, 6);
+  u.certificate = ColumnText(s, 7);
   return u;
 }
 }  // namespace
@@ -1030,10 +1041,23 @@ User ReadUser(sqlite3_stmt* s) {
 Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& token_hash) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Stmt s = Cached(
-      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at FROM users "
-      "WHERE token_hash = ?");
+      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
+      "COALESCE(cert_fingerprint, '') FROM users WHERE token_hash = ?");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, token_hash);
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<User>();
+  if (rc != SQLITE_ROW) return Error("reading users");
+  return std::optional<User>(ReadUser(s.get()));
+}
+
+Result<std::optional<User>> SqliteStore::UserByCertificate(const std::string& fingerprint) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s = Cached(
+      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
+      "COALESCE(cert_fingerprint, '') FROM users WHERE cert_fingerprint = ?");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, fingerprint);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<User>();
   if (rc != SQLITE_ROW) return Error("reading users");
@@ -1043,8 +1067,8 @@ Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& toke
 Result<std::vector<User>> SqliteStore::Users() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Stmt s = Cached(
-      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at FROM users "
-      "ORDER BY organisation, id");
+      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
+      "COALESCE(cert_fingerprint, '') FROM users ORDER BY organisation, id");
   if (!s.ok()) return Error("preparing");
   std::vector<User> out;
   int rc;

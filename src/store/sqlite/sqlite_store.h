@@ -38,6 +38,7 @@ class SqliteStore : public Store {
   Result<std::optional<Disclosure>> DisclosureById(const std::string& id) override;
   Status AddUser(const User& user) override;
   Result<std::optional<User>> UserByTokenHash(const std::string& token_hash) override;
+  Result<std::optional<User>> UserByCertificate(const std::string& fingerprint) override;
   Result<std::vector<User>> Users() override;
   Status RevokeUser(const std::string& id) override;
   Result<int> SchemaVersion() override;
