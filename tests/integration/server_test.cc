@@ -370,10 +370,14 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
   };
   const uint64_t before = TreeSize();
   for (Call c : calls) {
-    for (const std::string token : {"", "cct_0000", "not-a-token"}) {
+    // No token; the laptop's certificate, a device registered to no user; bad tokens.
+    for (const auto& [token, cert] : std::vector<std::pair<std::string, std::string>>{
+             {"", ""}, {"", "laptop"}, {"cct_0000", ""}, {"not-a-token", "laptop"}}) {
       c.token = token;
+      c.cert = cert;
       Reply r = Https(c);
-      EXPECT_EQ(r.status, 401) << c.path << " token '" << token << "': " << r.body;
+      EXPECT_EQ(r.status, 401) << c.path << " token '" << token << "' cert '" << cert
+                               << "': " << r.body;
       EXPECT_NE(r.headers.find("WWW-Authenticate: Bearer"), std::string::npos) << r.headers;
       EXPECT_NE(r.headers.find("Cache-Control: no-store"), std::string::npos) << r.headers;
       json p = r.Json();
