@@ -106,6 +106,9 @@ struct HttpsServer::Impl {
 
 namespace {
 
+// The most a request's start line and headers may take together.
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, HttpsServer::Impl* server, Inbox* inbox)
@@ -144,7 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Read() {
     parser_.emplace();
     parser_->body_limit(server_->config.max_body_bytes);
-    parser_->header_limit(16 * 1024);
+    parser_->header_limit(kHeaderLimit);
     beast::get_lowest_layer(stream_).expires_after(Timeout());
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -176,6 +179,12 @@ class Session : public std::enable_shared_from_this<Session> {
           Problem(413, "PAYLOAD_TOO_LARGE",
                   "the body is larger than " + std::to_string(server_->config.max_body_bytes) +
                       " bytes; nothing was done"),
+          false, false);
+    if (ec == http::error::header_limit)
+      return Answer(
+          Problem(431, "HEADER_TOO_LARGE",
+                  "the request line and headers are larger than " + std::to_string(kHeaderLimit) +
+                      " bytes (a long URL, or many headers); nothing was done"),
           false, false);
     if (ec == beast::error::timeout) return Close();
     if (ec) {

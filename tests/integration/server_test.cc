@@ -1134,6 +1134,15 @@ TEST_F(Server, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   }
   EXPECT_EQ(Https({.path = "/v1/nothing-here", .token = officer_}).status, 404);
   EXPECT_EQ(Https({.method = "DELETE", .path = "/v1/decide", .token = officer_}).status, 405);
+  const uint64_t before_long = TreeSize();
+  Reply long_url = Https({.path = std::string(kLookup) + std::string(20000, 'x'),
+                          .token = officer_,
+                          .from = "127.0.0.2",
+                          .cert = "laptop"});
+  EXPECT_EQ(long_url.status, 431) << long_url.body;
+  EXPECT_EQ(long_url.Json()["code"], "HEADER_TOO_LARGE") << long_url.body;
+  EXPECT_NE(long_url.body.find("larger than 16384 bytes"), std::string::npos) << long_url.body;
+  EXPECT_EQ(TreeSize(), before_long);
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
