@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "audit/entry.h"
+#include "audit/merkle.h"
 #include "base/json_check.h"
 #include "base/json_string.h"
 #include "base/sha256.h"
@@ -1214,8 +1215,10 @@ HttpResponse Service::Protocol(const HttpRequest& r, const std::string& id,
 HttpResponse Service::Sth() {
   auto sth = store_->LatestSth();
   if (!sth.ok()) return Problem(500, "INTERNAL", "the signed tree head could not be read");
-  if (!sth->has_value()) return Json(200, "{\"tree_size\":0}");
-  const auto& h = **sth;
+  // An empty log has no stored head: the empty tree's (RFC 9162: the hash of nothing), signed
+  // now, so that an auditor of a new deployment holds a head to check later ones against.
+  const audit::SignedTreeHead h =
+      sth->has_value() ? **sth : signer_->Sign(0, audit::NowMillis(), audit::EmptyTreeHash());
   return Json(200, json{{"tree_size", h.tree_size},
                         {"timestamp", h.timestamp_ms},
                         {"root_hash", audit::ToHex(h.root)},

@@ -313,6 +313,43 @@ TEST_F(Server, AnAuditorVerifiesProofsFromTheServerWithNothingButTheLogsPublicKe
   EXPECT_EQ(Https({.path = "/v1/audit/consistency?first=0"}).status, 401);
 }
 
+TEST_F(Server, ANewDeploymentsEmptyLogHasASignedHeadThatLaterHeadsExtend) {
+  // A store of its own, new and empty, with one user.
+  const std::string fresh = (dir_ / "fresh/concordat.db").string();
+  const std::string cli = std::string(CONCORDAT_BINARY);
+  ASSERT_EQ(Sh(cli + " init --store sqlite:" + fresh).code, 0);
+  ShellRun added =
+      Sh(cli + " user add --id u-1 --org essex-police --roles analyst --store sqlite:" + fresh);
+  ASSERT_EQ(added.code, 0) << added.out;
+  const std::string token = added.out.substr(added.out.find("cct_"), 68);
+  const ChangedConfig fresh_store("store: sqlite:" + (dir_ / "var/concordat.db").string(),
+                                  "store: sqlite:" + fresh);
+  Reply empty = Https({.path = "/v1/audit/sth", .token = token});
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_EQ(empty.Json()["tree_size"], 0);
+  EXPECT_EQ(empty.Json()["root_hash"],
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+      << "RFC 9162: the empty tree's hash is SHA-256 of nothing";
+  ASSERT_EQ(Https(Decide(MosaicCheck())).status, 401) << "the other store's users are not here";
+  Call decide = Decide(MosaicCheck());
+  decide.token = token;
+  ASSERT_EQ(Https(decide).status, 200);
+  Reply later = Https({.path = "/v1/audit/sth", .token = token});
+  ASSERT_EQ(later.Json()["tree_size"], 1) << later.body;
+  Reply proof = Https({.path = "/v1/audit/consistency?first=0&second=1", .token = token});
+  ASSERT_EQ(proof.status, 200) << proof.body;
+  auto save = [&](const std::string& name, const std::string& text) {
+    std::ofstream((dir_ / name).string()) << text;
+    return " '" + (dir_ / name).string() + "'";
+  };
+  ShellRun verified =
+      Sh(std::string(CONCORDAT_VERIFY_BINARY) + " consistency --public-key '" +
+         (dir_ / "fresh/concordat.db.signing-key.pub").string() + "' --old-sth" +
+         save("empty-sth.json", empty.body) + " --new-sth" + save("one-sth.json", later.body) +
+         " --proof" + save("zero-one.json", proof.body));
+  EXPECT_EQ(verified.code, 0) << verified.out;
+}
+
 TEST_F(Server, EachMissingConditionOfTheMosaicRuleDeniesWithItsCode) {
   struct Case {
     std::string name;
