@@ -519,15 +519,19 @@ Result<std::map<std::string, std::string>> QueryParams(const std::string& target
 }
 
 // A listing's parameters (list_params.h), for the caller's own organisation.
-// Query parameters limited to `allowed`; an unknown one is an error naming it.
-Result<std::map<std::string, std::string>> OnlyParams(const HttpRequest& r,
-                                                      const std::vector<std::string>& allowed) {
+// Query parameters limited to `allowed`; an unknown one is an error naming it. (The look-up
+// calls this on every request: `allowed` costs no allocation.)
+Result<std::map<std::string, std::string>> OnlyParams(
+    const HttpRequest& r, std::initializer_list<std::string_view> allowed) {
   auto params = QueryParams(r.target);
   if (!params.ok()) return params.status();
   for (const auto& [k, v] : *params)
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
       std::string expected;
-      for (const auto& a : allowed) expected += (expected.empty() ? "" : ", ") + a;
+      for (std::string_view a : allowed) {
+        if (!expected.empty()) expected += ", ";
+        expected += a;
+      }
       return Status::InvalidArgument(
           k + ": unknown parameter; " +
           (expected.empty() ? "this takes none" : "expected " + expected));
@@ -556,14 +560,9 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
     return now(
         Problem(404, "NOT_FOUND", "a look-up is /v1/lookup/{provider}/{category}?subject=..."));
   const std::string provider = rest.substr(0, slash), category = rest.substr(slash + 1);
-  auto params = QueryParams(r.target);
+  auto params =
+      OnlyParams(r, {"subject", "purpose", "protocol", "justification", "audit_reference"});
   if (!params.ok()) return now(Problem(400, "INVALID_REQUEST", params.status().message()));
-  for (const auto& [k, v] : *params)
-    if (k != "subject" && k != "purpose" && k != "protocol" && k != "justification" &&
-        k != "audit_reference")
-      return now(Problem(400, "INVALID_REQUEST",
-                         k + ": unknown parameter; expected subject, purpose, protocol, "
-                             "justification, audit_reference"));
   auto get = [&](const char* k) {
     auto it = params->find(k);
     return it == params->end() ? std::string() : it->second;

@@ -1024,6 +1024,11 @@ Status SqliteStore::AddUser(const User& user) {
 }
 
 namespace {
+// The columns ReadUser reads, in its order.
+constexpr const char* kUserSelect =
+    "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
+    "COALESCE(cert_fingerprint, '') FROM users ";
+
 User ReadUser(sqlite3_stmt* s) {
   User u;
   u.id = ColumnText(s, 0);
@@ -1038,37 +1043,29 @@ User ReadUser(sqlite3_stmt* s) {
 }
 }  // namespace
 
-Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& token_hash) {
+Result<std::optional<User>> SqliteStore::UserWhere(const std::string& column,
+                                                   const std::string& value) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s = Cached(
-      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
-      "COALESCE(cert_fingerprint, '') FROM users WHERE token_hash = ?");
+  Stmt s = Cached((std::string(kUserSelect) + "WHERE " + column + " = ?").c_str());
   if (!s.ok()) return Error("preparing");
-  s.BindText(1, token_hash);
+  s.BindText(1, value);
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<User>();
   if (rc != SQLITE_ROW) return Error("reading users");
   return std::optional<User>(ReadUser(s.get()));
 }
 
+Result<std::optional<User>> SqliteStore::UserByTokenHash(const std::string& token_hash) {
+  return UserWhere("token_hash", token_hash);
+}
+
 Result<std::optional<User>> SqliteStore::UserByCertificate(const std::string& fingerprint) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s = Cached(
-      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
-      "COALESCE(cert_fingerprint, '') FROM users WHERE cert_fingerprint = ?");
-  if (!s.ok()) return Error("preparing");
-  s.BindText(1, fingerprint);
-  int rc = s.Step();
-  if (rc == SQLITE_DONE) return std::optional<User>();
-  if (rc != SQLITE_ROW) return Error("reading users");
-  return std::optional<User>(ReadUser(s.get()));
+  return UserWhere("cert_fingerprint", fingerprint);
 }
 
 Result<std::vector<User>> SqliteStore::Users() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s = Cached(
-      "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
-      "COALESCE(cert_fingerprint, '') FROM users ORDER BY organisation, id");
+  Stmt s = Cached((std::string(kUserSelect) + "ORDER BY organisation, id").c_str());
   if (!s.ok()) return Error("preparing");
   std::vector<User> out;
   int rc;

@@ -77,6 +77,8 @@ class SqliteStore : public Store {
   // A statement prepared once per store, under mu_, borrowed until the Stmt goes (then reset).
   // For statements that are not in use twice at once.
   SqliteStmt Cached(const char* sql) const;
+  // The user whose `column` (token_hash or cert_fingerprint) holds `value`, if any.
+  Result<std::optional<User>> UserWhere(const std::string& column, const std::string& value);
   Status Error(const std::string& what) const;
 
   sqlite3* db_;
