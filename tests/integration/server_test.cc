@@ -596,6 +596,27 @@ TEST_F(Server, APartnersSystemSignsInWithAClientCertificateRegisteredToItsUser) 
   EXPECT_EQ(again.code, 2) << again.out;
   EXPECT_NE(again.out.find("another user has that certificate"), std::string::npos) << again.out;
   EXPECT_EQ(Sh(Cli("user add --id sys-3 --org essex-police --roles x --fingerprint nope")).code, 2);
+  ShellRun missing =
+      Sh(Cli("user add --id sys-4 --org essex-police --roles x --certificate /nonexistent.crt"));
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.out.find("/nonexistent.crt: cannot read the certificate"), std::string::npos)
+      << missing.out;
+  ShellRun not_pem = Sh(Cli("user add --id sys-5 --org essex-police --roles x --certificate '" +
+                            (dir_ / "concordatd.yaml").string() + "'"));
+  EXPECT_EQ(not_pem.code, 2);
+  EXPECT_NE(not_pem.out.find("not a PEM certificate"), std::string::npos) << not_pem.out;
+  ShellRun both =
+      Sh(Cli("user add --id sys-6 --org essex-police --roles x --fingerprint x "
+             "--certificate '" +
+             (dir_ / "ecc-system.crt").string() + "'"));
+  EXPECT_EQ(both.code, 2);
+  EXPECT_NE(both.out.find("not both"), std::string::npos) << both.out;
+  for (const char* id : {"sys-2", "sys-3", "sys-4", "sys-5", "sys-6"})
+    EXPECT_EQ(Sh("sqlite3 '" + (dir_ / "var/concordat.db").string() +
+                 "' \"SELECT COUNT(*) FROM users WHERE id = '" + id + "'\"")
+                  .out,
+              "0\n")
+        << id << " was added";
   // Revoked: refused within token_cache_seconds (1 here), and nothing is recorded for it.
   ASSERT_EQ(Sh(Cli("user revoke --id sys-ecc")).code, 0);
   Reply r;
