@@ -144,6 +144,15 @@ std::string Instant::ToString() const {
   return buf;
 }
 
+std::string FormatMillisUtc(int64_t ms) {
+  const int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;  // floor, before 1970 too
+  std::string text = Instant{seconds}.ToString();
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms - seconds * 1000));
+  text.replace(text.size() - 1, 1, frac);
+  return text;
+}
+
 Date Instant::ToDate() const {
   int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
   return Date{static_cast<int32_t>(days)};

@@ -41,4 +41,8 @@ struct Instant {
   auto operator<=>(const Instant&) const = default;
 };
 
+// Milliseconds since the epoch as RFC 3339 in UTC with milliseconds,
+// "YYYY-MM-DDTHH:MM:SS.mmmZ": how the server shows the times it keeps in milliseconds.
+std::string FormatMillisUtc(int64_t ms);
+
 }  // namespace concordat

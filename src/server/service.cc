@@ -8,6 +8,7 @@
 
 #include "audit/entry.h"
 #include "audit/merkle.h"
+#include "base/date.h"
 #include "base/json_check.h"
 #include "base/json_string.h"
 #include "base/sha256.h"
@@ -106,6 +107,11 @@ std::string CanonicalRequest(const decide::Request& q, const std::string& format
   }
   out += '}';
   return out;
+}
+
+// A text that may be unset: null when it is, so that "" is never mistaken for a value.
+json TextOrNull(const std::string& text) {
+  return text.empty() ? json(nullptr) : json(text);
 }
 
 }  // namespace
@@ -735,6 +741,7 @@ HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user)
   json out = json::array();
   for (const auto& d : *list)
     out.push_back({{"id", d.id},
+                   {"at", FormatMillisUtc(d.at_ms)},
                    {"at_ms", d.at_ms},
                    {"direction", d.from_org == user.organisation ? "sent" : "received"},
                    {"from", d.from_org},
@@ -743,7 +750,7 @@ HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user)
                    {"protocol", d.protocol},
                    {"version", d.version},
                    {"fields", d.fields},
-                   {"retain_until", d.retain_until},
+                   {"retain_until", TextOrNull(d.retain_until)},
                    {"audit_index", d.audit_index}});
   json next = nullptr;  // a full page may have more after it
   if (!list->empty() && list->size() == query->limit)
@@ -772,8 +779,11 @@ HttpResponse Service::DisclosureContent(const std::string& id, const store::User
   body["from"] = (*d)->from_org;
   body["to"] = (*d)->to_org;
   body["protocol"] = (*d)->protocol;
-  body["retain_until"] = (*d)->retain_until;
-  body["audit_index"] = *recorded;
+  body["version"] = (*d)->version;
+  body["at"] = FormatMillisUtc((*d)->at_ms);
+  body["retain_until"] = TextOrNull((*d)->retain_until);
+  body["audit_index"] = (*d)->audit_index;  // the disclosure's entry, as the listing gives it
+  body["read_audit_index"] = *recorded;     // the entry recording this reading
   return Json(200, body.dump());
 }
 
@@ -891,9 +901,12 @@ HttpResponse Service::CreateRequest(const HttpRequest& r, const store::User& use
 
 namespace {
 json RequestJson(const store::ShareRequest& q, const std::string& org, const json& sealed) {
+  const bool closed = q.status != "open";
   return json{{"id", q.id},
               {"direction", q.from_org == org ? "sent" : "received"},
+              {"at", FormatMillisUtc(q.at_ms)},
               {"at_ms", q.at_ms},
+              {"audit_index", q.decision_index},
               {"from", q.from_org},
               {"from_user", q.from_user},
               {"to", q.to_org},
@@ -906,9 +919,10 @@ json RequestJson(const store::ShareRequest& q, const std::string& org, const jso
               {"audit_reference", q.audit_reference},
               {"allowed_fields", q.allowed_fields},
               {"status", q.status},
-              {"closed_by", q.closed_by},
-              {"decline_reason", q.decline_reason},
-              {"disclosure", q.disclosure_id}};
+              {"closed_at", closed ? json(FormatMillisUtc(q.closed_at_ms)) : json(nullptr)},
+              {"closed_by", TextOrNull(q.closed_by)},
+              {"decline_reason", TextOrNull(q.decline_reason)},
+              {"disclosure", TextOrNull(q.disclosure_id)}};
 }
 }  // namespace
 
@@ -1078,9 +1092,15 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
   d.nonce = sealed.nonce;
   d.ciphertext = sealed.ciphertext;
   d.wrapped_key = sealed.wrapped_key;
-  audit::LogEntry e = Event(
-      "disclosure", d.at_ms, user, d.protocol, d.version,
-      json{{"disclosure", d.id}, {"request", q.id}, {"to", d.to_org}, {"fields", d.fields}}.dump());
+  // The entry carries the decision made again now, under which the answer goes.
+  json event{{"disclosure", d.id},
+             {"request", q.id},
+             {"to", d.to_org},
+             {"fields", d.fields},
+             {"decided_again", true}};
+  if (now.rule >= 0) event["rule"] = in_force.access[static_cast<size_t>(now.rule)].id;
+  audit::LogEntry e = Event("disclosure", d.at_ms, user, d.protocol, d.version, event.dump());
+  e.decision = "permit";
   e.payload_hash = "sha256:" + Sha256Hex(d.ciphertext);
   // Closing the request, the entry and the disclosure commit together: when two answers (or
   // an answer and a decline) race, on one node or several, the request closes once and only

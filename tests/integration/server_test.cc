@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -647,12 +648,20 @@ TEST_F(Server, ARequestIsAnsweredByTheProviderAndFetchedByTheRequester) {
   ASSERT_EQ(inbox.status, 200);
   bool seen = false;
   const json received = inbox.Json();
+  const std::regex utc_millis(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   for (const auto& q : received["requests"])
     if (q["id"] == id) {
       seen = true;
       EXPECT_EQ(q["direction"], "received");
       EXPECT_EQ(q["subject"], "MOS-100002");
       EXPECT_EQ(q["justification"], "strategy meeting tomorrow");
+      // When, readable and exact; the decision's entry; nothing closed yet, and no "" for it.
+      EXPECT_TRUE(std::regex_match(q["at"].get<std::string>(), utc_millis)) << q["at"];
+      EXPECT_EQ(q["audit_index"], made.Json()["audit_index"]);
+      EXPECT_TRUE(q["closed_at"].is_null()) << q.dump();
+      EXPECT_TRUE(q["closed_by"].is_null()) << q.dump();
+      EXPECT_TRUE(q["decline_reason"].is_null()) << q.dump();
+      EXPECT_TRUE(q["disclosure"].is_null()) << q.dump();
     }
   EXPECT_TRUE(seen) << inbox.body;
   // Nobody else learns it exists; the requester cannot answer their own request.
@@ -676,6 +685,16 @@ TEST_F(Server, ARequestIsAnsweredByTheProviderAndFetchedByTheRequester) {
                           .token = ecc_});
   ASSERT_EQ(answered.status, 200) << answered.body;
   EXPECT_EQ(answered.Json()["status"], "answered");
+  // The answer's entry says it was decided again, and permitted, under which rule.
+  json entry = json::parse(Sh(Cli("audit tail --count 1")).out, nullptr, false);
+  ASSERT_FALSE(entry.is_discarded());
+  EXPECT_EQ(entry["index"], answered.Json()["audit_index"]);
+  EXPECT_EQ(entry["kind"], "disclosure");
+  EXPECT_EQ(entry["decision"], "permit");
+  json logged = json::parse(entry["request"].get<std::string>());
+  EXPECT_EQ(logged["decided_again"], true);
+  EXPECT_EQ(logged["rule"], "police-requests-case-status");
+  EXPECT_EQ(logged["request"], id);
   Reply again = Https({.method = "POST",
                        .path = "/v1/requests/" + id + "/answer",
                        .body = "{\"fields\":{\"name\":\"x\"}}",
@@ -686,6 +705,26 @@ TEST_F(Server, ARequestIsAnsweredByTheProviderAndFetchedByTheRequester) {
   EXPECT_EQ(fetched.Json()["status"], "answered");
   EXPECT_EQ(fetched.Json()["answer"]["name"], "Bailey Sample");
   EXPECT_EQ(fetched.Json()["answer"]["case_status"], "not open");
+  EXPECT_TRUE(std::regex_match(fetched.Json()["closed_at"].get<std::string>(), utc_millis))
+      << fetched.body;
+  EXPECT_EQ(fetched.Json()["closed_by"], "u-7001");
+  EXPECT_EQ(fetched.Json()["disclosure"], answered.Json()["disclosure"]);
+  EXPECT_TRUE(fetched.Json()["decline_reason"].is_null()) << fetched.body;
+  // The disclosure read alone: its own entry (as the listing gives it) and this reading's.
+  const uint64_t before_read = TreeSize();
+  Reply content =
+      Https({.path = "/v1/disclosures/" + answered.Json()["disclosure"].get<std::string>(),
+             .token = officer_});
+  ASSERT_EQ(content.status, 200) << content.body;
+  EXPECT_EQ(content.Json()["audit_index"], answered.Json()["audit_index"]) << content.body;
+  EXPECT_EQ(content.Json()["read_audit_index"], before_read) << content.body;
+  EXPECT_EQ(content.Json()["version"], "1.0");
+  EXPECT_TRUE(content.Json()["retain_until"].is_null()) << "none set, so null, not \"\"";
+  EXPECT_TRUE(std::regex_match(content.Json()["at"].get<std::string>(), utc_millis));
+  json listed = Https({.path = "/v1/disclosures", .token = officer_}).Json()["disclosures"][0];
+  EXPECT_EQ(listed["id"], answered.Json()["disclosure"]);
+  EXPECT_EQ(listed["at"], content.Json()["at"]);
+  EXPECT_TRUE(listed["retain_until"].is_null()) << listed.dump();
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 

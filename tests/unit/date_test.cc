@@ -48,5 +48,15 @@ TEST(Instant, RefusesMalformed) {
   }
 }
 
+TEST(FormatMillisUtc, ShowsMillisecondsInUtc) {
+  EXPECT_EQ(FormatMillisUtc(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatMillisUtc(1795562622848), "2026-11-24T23:23:42.848Z");
+  EXPECT_EQ(FormatMillisUtc(1795562622007), "2026-11-24T23:23:42.007Z");
+  EXPECT_EQ(FormatMillisUtc(-1), "1969-12-31T23:59:59.999Z") << "floored, not truncated";
+  // The seconds agree with Instant's text for the same moment.
+  EXPECT_EQ(FormatMillisUtc(1720000000999).substr(0, 19),
+            Instant{1720000000}.ToString().substr(0, 19));
+}
+
 }  // namespace
 }  // namespace concordat
