@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <set>
 
 #include "server/site_networks.h"
@@ -141,14 +142,22 @@ uint16_t ServerConfig::port() const {
 }
 
 Result<ServerConfig> LoadConfig(const std::string& path) {
+  auto unreadable = [&path](const std::string& why) {
+    return Status::NotFound(path + ": cannot read the configuration file (" + why + ")");
+  };
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return unreadable("no such file");
+  if (std::filesystem::is_directory(path, ec)) return unreadable("it is a directory");
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    return Status::NotFound(path + ": cannot read the configuration file");
+    return unreadable("not readable by this user");
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                                    std::to_string(e.mark.column + 1) + ": " + e.msg);
+  } catch (const std::exception& e) {  // an I/O error while reading it
+    return unreadable(e.what());
   }
   ServerConfig c;
   Where w{path};

@@ -16,6 +16,8 @@ class LogLines {
  public:
   explicit LogLines(Level min = Level::kInfo) : min_(min) {}
   static Level ParseLevel(const std::string& s);
+  // Changes the least level written; before any other thread writes (at start-up).
+  void SetLevel(Level min) { min_ = min; }
 
   // Whether a line at `level` would be written (so callers can skip building its fields).
   bool Enabled(Level level) const { return level >= min_; }

@@ -1,7 +1,6 @@
 // concordatd: the HTTPS service where partners share. See docs/configuration.md.
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <iostream>
 
 #include "server/config.h"
 #include "server/https_server.h"
@@ -23,41 +22,39 @@ int main(int argc, char** argv) {
                  "the defaults: sqlite:var/concordat.db, protocols/, 127.0.0.1:8443.");
   CLI11_PARSE(app, argc, argv);
 
+  // Every line on standard error is a JSON log line, a refusal to start included, so that
+  // whatever collects the log sees why the service is not running.
   ServerConfig config;
+  LogLines log;
+  auto fail = [&log](int code, const std::string& message) {
+    log.Write(Level::kError, code == 2 ? "bad configuration" : "cannot start",
+              {{"error", message}, {"#exit_code", std::to_string(code)}});
+    return code;
+  };
   if (!config_path.empty()) {
     auto loaded = LoadConfig(config_path);
-    if (!loaded.ok()) {
-      std::cerr << "concordatd: " << loaded.status().message() << "\n";
-      return 2;
-    }
+    if (!loaded.ok()) return fail(2, loaded.status().message());
     config = *loaded;
   }
-  LogLines log(LogLines::ParseLevel(config.log_level));
+  log.SetLevel(LogLines::ParseLevel(config.log_level));
+  if (config.tls.named) {
+    if (auto fp = FingerprintOfFile(config.tls.certificate); !fp.ok())
+      return fail(2, "tls.certificate: " + fp.status().message());
+  }
+  // The store and the registry first: a start that fails on them creates nothing.
+  auto service = Service::Open(config, &log);
+  if (!service.ok()) return fail(3, service.status().message());
   if (!config.tls.named) {
     bool created = false;
     auto fp =
         EnsureSelfSigned(config.tls.certificate, config.tls.private_key, config.host(), &created);
-    if (!fp.ok()) {
-      std::cerr << "concordatd: " << fp.status().message() << "\n";
-      return 3;
-    }
+    if (!fp.ok()) return fail(3, fp.status().message());
     log.Write(Level::kInfo,
               created ? "created a self-signed certificate" : "using the self-signed certificate",
               {{"certificate", config.tls.certificate}, {"fingerprint", *fp}});
-  } else if (auto fp = FingerprintOfFile(config.tls.certificate); !fp.ok()) {
-    std::cerr << "concordatd: tls.certificate: " << fp.status().message() << "\n";
-    return 2;
-  }
-  auto service = Service::Open(config, &log);
-  if (!service.ok()) {
-    std::cerr << "concordatd: " << service.status().message() << "\n";
-    return 3;
   }
   HttpsServer server(config, service->get(), &log);
-  if (Status s = server.Listen(); !s.ok()) {
-    std::cerr << "concordatd: " << s.message() << "\n";
-    return 3;
-  }
+  if (Status s = server.Listen(); !s.ok()) return fail(3, s.message());
   log.Write(Level::kInfo, "listening",
             {{"url", "https://" + config.listen},
              {"store", config.store},

@@ -1455,5 +1455,75 @@ TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {
   EXPECT_GT(requests, 0);
 }
 
+// A service that cannot start says why on its log (one JSON line, as every other), exits with
+// the code its --help gives (2 bad configuration, 3 could not start), and creates nothing.
+TEST(ConcordatdStart, ARefusalToStartIsALogLineWithItsExitCodeAndCreatesNothing) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("concordat-start-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto start = [&dir](const std::string& config_text) {
+    std::ofstream(dir / "c.yaml") << config_text;
+    return Sh("cd '" + dir.string() + "' && timeout 20 '" + CONCORDATD_BINARY +
+              "' --config c.yaml");
+  };
+  auto only_line = [](const ShellRun& r) {
+    json j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << "not one JSON line: " << r.out;
+    return j.is_discarded() ? json::object() : j;
+  };
+  // A misspelt key: named with its line, and the keys there are.
+  ShellRun typo = start("store: sqlite:var/x.db\nlistn: 127.0.0.1:1\n");
+  EXPECT_EQ(typo.code, 2) << typo.out;
+  json line = only_line(typo);
+  EXPECT_EQ(line["level"], "error");
+  EXPECT_EQ(line["msg"], "bad configuration");
+  EXPECT_NE(line.value("error", "").find("c.yaml:2:1: listn: unknown key; expected store"),
+            std::string::npos)
+      << typo.out;
+  EXPECT_EQ(line["exit_code"], 2);
+  // A configuration that is a directory, or is missing: said so, not a crash.
+  ShellRun folder = Sh(std::string("'") + CONCORDATD_BINARY + "' --config '" + dir.string() + "'");
+  EXPECT_EQ(folder.code, 2) << folder.out;
+  EXPECT_NE(only_line(folder).value("error", "").find("(it is a directory)"), std::string::npos)
+      << folder.out;
+  ShellRun missing =
+      Sh(std::string("'") + CONCORDATD_BINARY + "' --config '" + (dir / "no.yaml").string() + "'");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(only_line(missing).value("error", "").find("(no such file)"), std::string::npos)
+      << missing.out;
+  // A store that is not a database: exit 3, the file as it was, and no certificate made.
+  std::ofstream(dir / "junk.db") << std::string(8192, 'x');
+  ShellRun junk = start("store: sqlite:" + (dir / "junk.db").string() + "\nregistry: [" +
+                        CONCORDAT_SOURCE_DIR + "/protocols]\nlisten: 127.0.0.1:1\n");
+  EXPECT_EQ(junk.code, 3) << junk.out;
+  line = only_line(junk);
+  EXPECT_EQ(line["msg"], "cannot start");
+  EXPECT_NE(line.value("error", "").find("junk.db"), std::string::npos) << junk.out;
+  EXPECT_EQ(fs::file_size(dir / "junk.db"), 8192u);
+  EXPECT_FALSE(fs::exists(dir / "var/tls")) << "a certificate was made for a start that failed";
+  // An address already taken: exit 3 naming it.
+  const int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(taken, reinterpret_cast<sockaddr*>(&at), sizeof at), 0);
+  ASSERT_EQ(::listen(taken, 1), 0);
+  socklen_t len = sizeof at;
+  ::getsockname(taken, reinterpret_cast<sockaddr*>(&at), &len);
+  const std::string address = "127.0.0.1:" + std::to_string(ntohs(at.sin_port));
+  ASSERT_EQ(Sh(std::string("'") + CONCORDAT_BINARY +
+               "' init --store sqlite:" + (dir / "var/concordat.db").string())
+                .code,
+            0);
+  ShellRun busy = start("store: sqlite:" + (dir / "var/concordat.db").string() + "\nregistry: [" +
+                        CONCORDAT_SOURCE_DIR + "/protocols]\nlisten: " + address + "\n");
+  ::close(taken);
+  EXPECT_EQ(busy.code, 3) << busy.out;
+  EXPECT_NE(busy.out.find(address), std::string::npos) << busy.out;
+  EXPECT_NE(busy.out.find("\"msg\":\"cannot start\""), std::string::npos) << busy.out;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace concordat

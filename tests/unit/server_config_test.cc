@@ -81,6 +81,13 @@ TEST(ServerConfig, ErrorsNameTheFileLineAndKey) {
         << c.text << " -> " << r.status().message();
   }
   EXPECT_EQ(LoadConfig("/nonexistent/concordatd.yaml").status().code(), Status::Code::kNotFound);
+  EXPECT_NE(LoadConfig("/nonexistent/concordatd.yaml").status().message().find("(no such file)"),
+            std::string::npos);
+  // A directory is said to be one (yaml-cpp's reader would throw from inside the stream).
+  auto folder = LoadConfig(std::filesystem::temp_directory_path().string());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_NE(folder.status().message().find("(it is a directory)"), std::string::npos)
+      << folder.status().message();
 }
 
 TEST(ServerConfig, TheDocumentationListsEveryKey) {
