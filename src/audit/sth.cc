@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/read_file.h"
+
 namespace concordat::audit {
 namespace {
 
@@ -20,13 +22,11 @@ bool HexToBytes(const std::string& hex, uint8_t* out, size_t n) {
          bin_len == n;
 }
 
-std::string ReadTrimmed(const std::string& path, bool* ok) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  *ok = static_cast<bool>(in) || in.eof();
-  std::string t = s.str();
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+// The file's text without trailing white space; the error says which file and why not.
+Result<std::string> ReadTrimmed(const std::string& path) {
+  auto t = ReadWholeFile(path);
+  if (!t.ok()) return t.status();
+  while (!t->empty() && (t->back() == '\n' || t->back() == '\r' || t->back() == ' ')) t->pop_back();
   return t;
 }
 
@@ -124,13 +124,16 @@ Result<Signer> Signer::Load(const std::string& secret_path) {
   struct stat st;
   if (::stat(secret_path.c_str(), &st) != 0)
     return Status::NotFound(secret_path + ": no signing key (run concordat init)");
+  if (!S_ISREG(st.st_mode))
+    return Status::InvalidArgument(secret_path + ": is not a file, so not a signing key");
   if (st.st_mode & 077)
     return Status::InvalidArgument(secret_path +
                                    ": the signing key is readable by others; chmod 600 it");
-  bool ok = false;
-  std::string hex = ReadTrimmed(secret_path, &ok);
+  auto text = ReadTrimmed(secret_path);
+  if (!text.ok()) return text.status();
+  std::string& hex = *text;
   Signer s;
-  if (!ok || !HexToBytes(hex, s.secret_.data(), s.secret_.size())) {
+  if (!HexToBytes(hex, s.secret_.data(), s.secret_.size())) {
     sodium_memzero(hex.data(), hex.size());
     return Status::InvalidArgument(secret_path + ": not a signing key (expected 128 hex digits)");
   }
@@ -151,10 +154,10 @@ SignedTreeHead Signer::Sign(uint64_t tree_size, int64_t timestamp_ms, const Hash
 }
 
 Result<PublicKey> LoadPublicKey(const std::string& path) {
-  bool ok = false;
-  std::string hex = ReadTrimmed(path, &ok);
+  auto hex = ReadTrimmed(path);
+  if (!hex.ok()) return hex.status();
   PublicKey pk;
-  if (!ok || !HexToBytes(hex, pk.data(), pk.size()))
+  if (!HexToBytes(*hex, pk.data(), pk.size()))
     return Status::InvalidArgument(path + ": not a public key (expected 64 hex digits)");
   return pk;
 }

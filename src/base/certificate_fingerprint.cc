@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/read_file.h"
+
 namespace concordat {
 namespace {
 
@@ -38,6 +40,8 @@ std::string Fingerprint(X509* cert) {
 }
 
 Result<std::string> FingerprintOfFile(const std::string& cert_path) {
+  if (std::string why = WhyUnreadable(cert_path); !why.empty())
+    return Status::NotFound(why + ", so no certificate was read");
   File f(std::fopen(cert_path.c_str(), "rb"));
   if (!f) return Status::NotFound(cert_path + ": cannot read the certificate");
   X509* cert = PEM_read_X509(f.get(), nullptr, nullptr, nullptr);

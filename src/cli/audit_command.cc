@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "audit/entry.h"
 #include "audit/log.h"
 #include "audit/verify.h"
+#include "base/read_file.h"
 #include "base/sha256.h"
 #include "cli/commands.h"
 #include "store/store.h"
@@ -67,7 +69,7 @@ int RunInit(const Common& c) {
   if (!st.ok()) return Fail(st.status().message());
   std::error_code ec;
   const std::string key = c.KeyPath();
-  if (std::ifstream(key).good()) {
+  if (std::filesystem::exists(key, ec)) {  // kept; Load says what is wrong with it, if anything
     auto signer = audit::Signer::Load(key);
     if (!signer.ok()) return Fail(signer.status().message());
     std::cout << "store " << c.store << " is ready (schema " << SchemaOf(**st) << "); signing key "
@@ -94,10 +96,11 @@ struct AppendArgs {
 
 int RunAppend(const AppendArgs& a) {
   std::istream* in = &std::cin;
-  std::ifstream file;
+  std::istringstream file;
   if (a.input != "-") {
-    file.open(a.input);
-    if (!file) return Fail(a.input + ": cannot open for reading");
+    auto text = ReadWholeFile(a.input);
+    if (!text.ok()) return Fail(text.status().message() + "; nothing was appended");
+    file.str(std::move(*text));
     in = &file;
   }
   // Read and check everything first: bad input writes nothing.

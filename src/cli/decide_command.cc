@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/read_file.h"
 #include "cli/commands.h"
 #include "decide/engine.h"
 #include "decide/index.h"
@@ -157,6 +158,11 @@ int RunDecide(const DecideArgs& args) {
 
   FILE* in = stdin;
   if (args.input != "-") {
+    // A directory would open and then fail to read; say what is wrong before anything else.
+    if (std::string why = WhyUnreadable(args.input); !why.empty()) {
+      std::cerr << "concordat decide: " << why << "\n";
+      return kExitBadInput;
+    }
     in = std::fopen(args.input.c_str(), "rb");
     if (!in) {
       std::cerr << "concordat decide: " << args.input << ": cannot open for reading\n";

@@ -15,19 +15,11 @@
 
 #include "audit/merkle.h"
 #include "audit/sth.h"
+#include "base/read_file.h"
 
 using namespace concordat;
 
 namespace {
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream s;
-  s << in.rdbuf();
-  *out = s.str();
-  return true;
-}
 
 int Bad(const std::string& msg) {
   std::cerr << "concordat-verify: " << msg << "\n";
@@ -51,7 +43,10 @@ bool Hashes(const nlohmann::json& j, std::vector<audit::Hash>* out) {
 
 Result<audit::SignedTreeHead> LoadSth(const std::string& path) {
   std::string text;
-  if (!ReadFile(path, &text)) return Status::IoError(path + ": cannot read");
+  if (auto read = ReadWholeFile(path); read.ok())
+    text = std::move(*read);
+  else
+    return read.status();
   return audit::SignedTreeHead::FromJson(text);
 }
 
@@ -83,7 +78,10 @@ int main(int argc, char** argv) {
   auto pk = audit::LoadPublicKey(key);
   if (!pk.ok()) return Bad(pk.status().message());
   std::string proof_text;
-  if (!ReadFile(proof_path, &proof_text)) return Bad(proof_path + ": cannot read");
+  if (auto read = ReadWholeFile(proof_path); read.ok())
+    proof_text = std::move(*read);
+  else
+    return Bad(read.status().message());
   auto proof = nlohmann::json::parse(proof_text, nullptr, false);
   if (proof.is_discarded() || !proof.is_object()) return Bad(proof_path + ": not a JSON object");
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/read_file.h"
 #include "model/enums.h"
 
 namespace concordat::model {
@@ -677,20 +678,16 @@ Result<Protocol> LoadProtocolText(std::string_view text, std::string_view file,
 }
 
 Result<Protocol> LoadProtocolFile(const std::string& path, std::vector<LoadError>* errors) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    LoadError e{path, 0, 0, "cannot open the file for reading"};
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) {
+    // The reason without the path, which the error carries already.
+    std::string why = text.status().message();
+    if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);
+    LoadError e{path, 0, 0, why};
     if (errors) *errors = {e};
     return Status::IoError(e.ToString());
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    LoadError e{path, 0, 0, "read failed"};
-    if (errors) *errors = {e};
-    return Status::IoError(e.ToString());
-  }
-  return LoadProtocolText(buffer.str(), path, errors);
+  return LoadProtocolText(*text, path, errors);
 }
 
 }  // namespace concordat::model

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -216,7 +217,8 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
       return put;
   s->registry_ = decide::CompiledRegistry::Compile(std::move(*registry));
   const std::string key = config.SigningKeyPath();
-  if (!std::ifstream(key).good())
+  std::error_code ec;
+  if (!std::filesystem::exists(key, ec))  // one that exists but is unusable is named by Load
     if (Status c = audit::Signer::CreateKeyFiles(key, key + ".pub"); !c.ok()) return c;
   auto signer = audit::Signer::Load(key);
   if (!signer.ok()) return signer.status();

@@ -279,6 +279,44 @@ TEST(CliDecide, UnreadableRegistryDecidesNothing) {
   std::filesystem::remove_all(dir);
 }
 
+// A directory or a missing file where a file is wanted is named, with why, and changes nothing.
+TEST(Cli, AFolderOrMissingFileWhereAFileIsWantedIsNamedWithWhy) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("concordat-notafile-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "folder");
+  const std::string folder = (dir / "folder").string(), store = "sqlite:" + (dir / "s.db").string();
+  ASSERT_EQ(Concordat("init --store " + store).exit_code, 0);
+  const std::string is_dir = folder + ": is a directory, not a file";
+  for (const std::string& args :
+       {"show " + folder, "canonical " + folder,
+        "decide --registry " + Src("protocols") + " " + folder,
+        "audit append --store " + store + " " + folder,
+        "audit verify --store " + store + " --public-key " + folder,
+        "user add --store " + store + " --id u-1 --org essex-police --roles r --certificate " +
+            folder}) {
+    CliRun r = Concordat(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(is_dir), std::string::npos) << args << "\n" << r.out;
+  }
+  CliRun key = Concordat("init --store " + store + " --key " + folder);
+  EXPECT_EQ(key.exit_code, 2) << key.out;
+  EXPECT_NE(key.out.find(folder + ": is not a file, so not a signing key"), std::string::npos)
+      << key.out;
+  const std::string missing = (dir / "missing.json").string();
+  for (const std::string& args :
+       {"show " + missing, "decide --registry " + Src("protocols") + " " + missing,
+        "audit append --store " + store + " " + missing}) {
+    CliRun r = Concordat(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+    EXPECT_NE(r.out.find(missing + ": no such file"), std::string::npos) << args << "\n" << r.out;
+  }
+  // Nothing was appended and no one added.
+  EXPECT_EQ(Concordat("audit tail --store " + store).out, "");
+  EXPECT_EQ(Concordat("user list --store " + store, kStdoutOnly).out, "");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(CliGenerate, RegistryAndRequestsAreReproducibleAndLoadable) {
   auto dir =
       std::filesystem::temp_directory_path() / ("concordat-gen-" + std::to_string(::getpid()));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "model/enums.h"
 #include "test_util.h"
 
@@ -311,7 +313,11 @@ TEST(Loader, EmptyAndMissingFilesAreErrors) {
   auto r = LoadProtocolFile("/nonexistent/dir/x.yaml", &errors);
   EXPECT_FALSE(r.ok());
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].ToString().find("/nonexistent/dir/x.yaml: cannot open"), std::string::npos);
+  EXPECT_EQ(errors[0].ToString(), "/nonexistent/dir/x.yaml: no such file");
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  EXPECT_FALSE(LoadProtocolFile(dir, &errors).ok());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].ToString(), dir + ": is a directory, not a file");
 }
 
 TEST(Loader, SlugRule) {
