@@ -72,6 +72,8 @@ struct HttpsServer::Impl {
   tcp::acceptor acceptor{ioc};
   net::thread_pool workers;
   net::signal_set signals{ioc, SIGINT, SIGTERM};
+  net::signal_set reload_signals{ioc, SIGHUP};
+  void WaitForReload();  // each SIGHUP reloads the registry, until draining begins
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
 
@@ -312,6 +314,16 @@ void HttpsServer::Impl::BeginDrain() {
   PollDrain();
 }
 
+void HttpsServer::Impl::WaitForReload() {
+  reload_signals.async_wait([this](beast::error_code ec, int) {
+    if (ec || draining.load()) return;
+    log->Write(Level::kInfo, "reloading the registry (SIGHUP)");
+    // It reads files and writes to the store: on the worker pool, never a network thread.
+    net::post(workers, [this] { (void)service->ReloadRegistry(); });
+    WaitForReload();
+  });
+}
+
 void HttpsServer::Impl::PollDrain() {
   if (in_flight.load() == 0 || std::chrono::steady_clock::now() > drain_deadline) {
     log->Write(Level::kInfo, "stopped", {{"#unanswered", std::to_string(in_flight.load())}});
@@ -358,6 +370,7 @@ void HttpsServer::Run() {
   s.signals.async_wait([&s](beast::error_code ec, int) {
     if (!ec) s.BeginDrain();
   });
+  s.WaitForReload();
   s.Accept();
   std::vector<std::thread> threads;
   for (size_t i = 1; i < s.iocs.size(); ++i)

@@ -166,20 +166,11 @@ HttpResponse Denied(const char* what, uint64_t index, const std::string& rendere
   return out;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLines* log) {
-  std::unique_ptr<Service> s(new Service());
-  s->config_ = config;
-  s->log_ = log;
-  auto sites = SiteNetworks::Build(config.sites);
-  if (!sites.ok()) return sites.status();
-  s->sites_ = std::move(*sites);
-  s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
-  for (const auto& [device, pins] : config.devices)
-    for (const auto& pin : pins) s->devices_[NormaliseFingerprint(pin)] = device;
+// Every protocol file in the registry directories, in one order (by id, then version); a
+// version found in two places, or a file that does not load, is an error naming it.
+Result<model::Registry> LoadRegistryDirs(const std::vector<std::string>& dirs) {
   std::optional<model::Registry> registry;
-  for (const auto& dir : config.registry) {
+  for (const auto& dir : dirs) {
     std::vector<model::LoadError> errors;
     auto part = model::LoadRegistry(dir, &errors);
     if (!part.ok()) {
@@ -207,14 +198,52 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
                                      registry->protocols[i].version + " is in both " +
                                      registry->protocols[i - 1].source + " and " +
                                      registry->protocols[i].source);
+  return std::move(*registry);
+}
+
+// Records each protocol version's canonical text in the store. All are checked first: a
+// version already stored with other content (a version never changes) refuses the lot, and
+// then nothing is stored. Returns how many versions were new.
+Status StoreVersions(store::Store& st, const model::Registry& registry, size_t* added = nullptr) {
+  std::vector<const model::Protocol*> fresh;
+  for (const auto& p : registry.protocols) {
+    auto existing = st.ProtocolVersionHash(p.id, p.version);
+    if (!existing.ok()) return existing.status();
+    if (!*existing) {
+      fresh.push_back(&p);
+    } else if (**existing != model::ContentHash(p)) {
+      return Status::InvalidArgument(p.source + ": protocol " + p.id + " version " + p.version +
+                                     " is already in force with other content (" + **existing +
+                                     "); a version never changes, give the new text a new version");
+    }
+  }
+  for (const model::Protocol* p : fresh)
+    if (Status put = st.PutProtocolVersion(p->id, p->version, model::ContentHash(*p),
+                                           model::ToCanonicalYaml(*p));
+        !put.ok())
+      return put;
+  if (added) *added = fresh.size();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLines* log) {
+  std::unique_ptr<Service> s(new Service());
+  s->config_ = config;
+  s->log_ = log;
+  auto sites = SiteNetworks::Build(config.sites);
+  if (!sites.ok()) return sites.status();
+  s->sites_ = std::move(*sites);
+  s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
+  for (const auto& [device, pins] : config.devices)
+    for (const auto& pin : pins) s->devices_[NormaliseFingerprint(pin)] = device;
+  auto registry = LoadRegistryDirs(config.registry);
+  if (!registry.ok()) return registry.status();
   auto st = store::OpenStore(config.store, true);
   if (!st.ok()) return st.status();
   s->store_ = std::move(*st);
-  for (const auto& p : registry->protocols)
-    if (Status put = s->store_->PutProtocolVersion(p.id, p.version, model::ContentHash(p),
-                                                   model::ToCanonicalYaml(p));
-        !put.ok())
-      return put;
+  if (Status put = StoreVersions(*s->store_, *registry); !put.ok()) return put;
   s->registry_ = decide::CompiledRegistry::Compile(std::move(*registry));
   const std::string key = config.SigningKeyPath();
   std::error_code ec;
@@ -234,6 +263,33 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->audit_log_ = std::make_unique<audit::Log>(s->store_.get(), s->signer_.get());
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
   return s;
+}
+
+std::shared_ptr<const decide::CompiledRegistry> Service::Registry() const {
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  return registry_;
+}
+
+Status Service::ReloadRegistry() {
+  std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
+  auto registry = LoadRegistryDirs(config_.registry);
+  Status s = registry.ok() ? Status::Ok() : registry.status();
+  size_t added = 0;
+  if (s.ok()) s = StoreVersions(*store_, *registry, &added);
+  if (!s.ok()) {
+    log_->Write(Level::kError, "registry not reloaded; the protocols in force are unchanged",
+                {{"error", s.message()}});
+    return s;
+  }
+  const size_t versions = registry->protocols.size();
+  auto compiled = decide::CompiledRegistry::Compile(std::move(*registry));
+  {
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    registry_ = std::move(compiled);  // requests under way keep the one they started with
+  }
+  log_->Write(Level::kInfo, "registry reloaded",
+              {{"#versions", std::to_string(versions)}, {"#new_versions", std::to_string(added)}});
+  return Status::Ok();
 }
 
 Service::~Service() {
@@ -313,7 +369,9 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
   }
   auto user = Authenticate(r);
   if (!user.ok()) return false;  // the blocking path answers (and logs) it
-  Plan plan = decide ? DecidePlan(r, *user) : LookupPlan(r, *user, path.substr(11));
+  const auto registry = Registry();
+  const decide::CompiledRegistry& reg = *registry;
+  Plan plan = decide ? DecidePlan(reg, r, *user) : LookupPlan(reg, r, *user, path.substr(11));
   const std::string uid = user->id, org = user->organisation;
   auto tag = [uid, org](HttpResponse resp) {
     resp.log_user = uid;
@@ -348,29 +406,31 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     return Problem(500, "INTERNAL", "the store could not be read; nothing was changed");
   }
   const store::User* who = user.ok() ? &*user : nullptr;
+  const auto registry = Registry();
+  const decide::CompiledRegistry& reg = *registry;
   // GET, or HEAD (the same answer without its body), on what is read without being recorded.
   const bool read = r.method == "GET" || r.method == "HEAD";
   HttpResponse out;
   if (path == "/v1/decide") {
     if (r.method != "POST") return NotAllowed("POST", "/v1/decide takes POST");
-    out = Run(DecidePlan(r, *who));
+    out = Run(DecidePlan(reg, r, *who));
   } else if (StartsWith(path, "/v1/lookup/")) {
     if (r.method != "GET")
       return NotAllowed("GET", r.method == "HEAD"
                                    ? "look-ups take GET: a look-up is recorded, so it is not "
                                      "answered without its content"
                                    : "look-ups take GET");
-    out = Run(LookupPlan(r, *who, path.substr(11)));
+    out = Run(LookupPlan(reg, r, *who, path.substr(11)));
   } else if (path == "/v1/requests") {
     if (r.method == "POST") {
-      out = CreateRequest(r, *who);
+      out = CreateRequest(reg, r, *who);
     } else if (read) {
       out = ListRequests(r, *who);
     } else {
       return NotAllowed("GET, HEAD, POST", "/v1/requests takes GET or POST");
     }
   } else if (StartsWith(path, "/v1/requests/")) {
-    out = RequestAction(r, *who, path.substr(13));
+    out = RequestAction(reg, r, *who, path.substr(13));
   } else if (path == "/v1/disclosures") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/disclosures takes GET");
     out = Disclosures(r, *who);
@@ -380,10 +440,10 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     out = DisclosureContent(path.substr(16), *who);
   } else if (path == "/v1/protocols") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/protocols takes GET");
-    out = Protocols(r, who);
+    out = Protocols(reg, r, who);
   } else if (StartsWith(path, "/v1/protocols/")) {
     if (!read) return NotAllowed("GET, HEAD", "protocols take GET");
-    out = Protocol(r, path.substr(14), who);
+    out = Protocol(reg, r, path.substr(14), who);
   } else if (path == "/v1/audit/sth") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/audit/sth takes GET");
     out = Sth();
@@ -410,23 +470,23 @@ Result<uint64_t> Service::Record(audit::LogEntry entry) {
   return index;
 }
 
-audit::LogEntry Service::DecideNow(const HttpRequest& r, const store::User& user,
-                                   decide::Request* request, decide::Decision* decision,
-                                   std::string* subject_tag) {
+audit::LogEntry Service::DecideNow(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                   const store::User& user, decide::Request* request,
+                                   decide::Decision* decision, std::string* subject_tag) {
   request->requester.org = user.organisation;
   request->requester.user = user.id;
   request->requester.roles = user.roles;
   request->requester.location = sites_.SiteOf(r.peer_address);
   request->requester.device = DeviceOf(r.client_fingerprint);
   const Instant now{audit::NowMillis() / 1000};
-  decide::Decide(*registry_, *request, now, decision);
+  decide::Decide(reg, *request, now, decision);
   audit::LogEntry e;
   e.kind = "decision";
   e.at = now;
   e.actor = user.id;
   e.organisation = user.organisation;
   if (decision->protocol >= 0) {
-    const auto& p = *registry_->protocols()[static_cast<size_t>(decision->protocol)].source;
+    const auto& p = *reg.protocols()[static_cast<size_t>(decision->protocol)].source;
     e.protocol = p.id;
     e.version = p.version;
   } else if (!request->protocol.empty()) {
@@ -442,12 +502,14 @@ audit::LogEntry Service::DecideNow(const HttpRequest& r, const store::User& user
   return e;
 }
 
-Result<uint64_t> Service::DecideAndRecord(const HttpRequest& r, const store::User& user,
-                                          decide::Request* request, decide::Decision* decision) {
-  return Record(DecideNow(r, user, request, decision));
+Result<uint64_t> Service::DecideAndRecord(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                          const store::User& user, decide::Request* request,
+                                          decide::Decision* decision) {
+  return Record(DecideNow(reg, r, user, request, decision));
 }
 
-Service::Plan Service::DecidePlan(const HttpRequest& r, const store::User& user) {
+Service::Plan Service::DecidePlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                  const store::User& user) {
   Plan plan;
   if (!r.content_type.empty() && !StartsWith(r.content_type, "application/json")) {
     plan.now = Problem(415, "UNSUPPORTED_MEDIA_TYPE",
@@ -461,9 +523,9 @@ Service::Plan Service::DecidePlan(const HttpRequest& r, const store::User& user)
     plan.now = Problem(400, "INVALID_REQUEST", s.message());
     return plan;
   }
-  plan.entries.push_back(DecideNow(r, user, &request, &decision));
+  plan.entries.push_back(DecideNow(reg, r, user, &request, &decision));
   auto body = std::make_shared<std::string>();
-  decide::RenderJson(*registry_, request, decision, body.get());
+  decide::RenderJson(reg, request, decision, body.get());
   body->pop_back();  // the closing brace: the log index follows
   const bool permit = decision.permit;
   plan.finish = [body, permit](const Result<uint64_t>& index) {
@@ -555,8 +617,8 @@ Result<store::ListQuery> ListQueryOf(const HttpRequest& r, const store::User& us
 
 }  // namespace
 
-Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
-                                  const std::string& rest) {
+Service::Plan Service::LookupPlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                  const store::User& user, const std::string& rest) {
   Plan plan;
   auto now = [&plan](HttpResponse resp) {
     plan.now = std::move(resp);
@@ -591,9 +653,9 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
   request.action = decide::Action::kRead;
   decide::Decision decision;
   std::string subject_tag;
-  audit::LogEntry decision_entry = DecideNow(r, user, &request, &decision, &subject_tag);
+  audit::LogEntry decision_entry = DecideNow(reg, r, user, &request, &decision, &subject_tag);
   auto rendered = std::make_shared<std::string>();
-  decide::RenderJson(*registry_, request, decision, rendered.get());
+  decide::RenderJson(reg, request, decision, rendered.get());
   plan.entries.push_back(std::move(decision_entry));
   if (!decision.permit) {
     plan.finish = [rendered](const Result<uint64_t>& index) {
@@ -631,7 +693,7 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
         Problem(404, "NO_RECORD", provider + " holds no " + category + " record for that subject"));
   // Only the fields the decision allows leave the provider; the rest are named, not sent.
   // The JSON here is written by hand (keys fixed, values escaped): this is the hot path.
-  const std::vector<std::string> allowed = decide::PermittedFields(*registry_, request, decision);
+  const std::vector<std::string> allowed = decide::PermittedFields(reg, request, decision);
   std::string fields = "{", withheld = "[", sent_json = "[";
   std::vector<std::string> sent;
   for (const auto& [field, value] : **record) {
@@ -651,7 +713,7 @@ Service::Plan Service::LookupPlan(const HttpRequest& r, const store::User& user,
   fields += '}';
   withheld += ']';
   sent_json += ']';
-  const auto& protocol = *registry_->protocols()[static_cast<size_t>(decision.protocol)].source;
+  const auto& protocol = *reg.protocols()[static_cast<size_t>(decision.protocol)].source;
   auto d = std::make_shared<store::Disclosure>();
   d->id = exchange::DisclosureVault::NewId();
   d->at_ms = audit::NowMillis();
@@ -831,7 +893,8 @@ HttpResponse BodyProblem(const Status& s) {
 
 }  // namespace
 
-HttpResponse Service::CreateRequest(const HttpRequest& r, const store::User& user) {
+HttpResponse Service::CreateRequest(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                    const store::User& user) {
   auto body = JsonBody(r, {"provider", "data", "purpose", "subject", "justification",
                            "audit_reference", "protocol"});
   if (!body.ok()) return BodyProblem(body.status());
@@ -855,16 +918,16 @@ HttpResponse Service::CreateRequest(const HttpRequest& r, const store::User& use
   request.format = model::Format::kRequestResponse;
   request.action = decide::Action::kRead;
   decide::Decision decision;
-  auto decided = DecideAndRecord(r, user, &request, &decision);
+  auto decided = DecideAndRecord(reg, r, user, &request, &decision);
   if (!decided.ok())
     return Problem(503, "AUDIT_UNAVAILABLE",
                    "the decision could not be recorded in the audit log, so nothing was sent");
   std::string rendered;
-  decide::RenderJson(*registry_, request, decision, &rendered);
+  decide::RenderJson(reg, request, decision, &rendered);
   if (!decision.permit) {
     return Denied("request", *decided, rendered);
   }
-  const auto& protocol = *registry_->protocols()[static_cast<size_t>(decision.protocol)].source;
+  const auto& protocol = *reg.protocols()[static_cast<size_t>(decision.protocol)].source;
   store::ShareRequest q;
   q.id = exchange::DisclosureVault::NewId();
   q.at_ms = audit::NowMillis();
@@ -876,7 +939,7 @@ HttpResponse Service::CreateRequest(const HttpRequest& r, const store::User& use
   q.purpose = request.purpose;
   q.audit_reference = request.audit_reference;
   q.data = request.data;
-  q.allowed_fields = decide::PermittedFields(*registry_, request, decision);
+  q.allowed_fields = decide::PermittedFields(reg, request, decision);
   q.subject_tag = vault_->SubjectTag(request.subject);
   exchange::Sealed sealed = vault_->Seal(
       q.id, json{{"subject", request.subject}, {"justification", request.justification}}.dump());
@@ -946,8 +1009,8 @@ HttpResponse Service::ListRequests(const HttpRequest& r, const store::User& user
               json{{"organisation", user.organisation}, {"requests", out}, {"next", next}}.dump());
 }
 
-HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& user,
-                                    const std::string& rest) {
+HttpResponse Service::RequestAction(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                    const store::User& user, const std::string& rest) {
   const size_t slash = rest.find('/');
   const std::string id = rest.substr(0, slash);
   const std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
@@ -971,12 +1034,12 @@ HttpResponse Service::RequestAction(const HttpRequest& r, const store::User& use
   // caught where the request closes, in the transaction that logs it (Answer, Decline).
   if ((*q)->status != "open")
     return Problem(409, "NOT_OPEN", "request " + id + " is already " + (*q)->status);
-  return action == "answer" ? Answer(r, user, **q) : Decline(r, user, **q);
+  return action == "answer" ? Answer(reg, r, user, **q) : Decline(r, user, **q);
 }
 
-Status Service::DecideAgain(const store::ShareRequest& q, const std::string& subject,
-                            const std::string& justification, decide::Request* request,
-                            decide::Decision* decision) {
+Status Service::DecideAgain(const decide::CompiledRegistry& reg, const store::ShareRequest& q,
+                            const std::string& subject, const std::string& justification,
+                            decide::Request* request, decide::Decision* decision) {
   auto stored = store_->Entry(q.decision_index);
   if (!stored.ok()) return stored.status();
   auto entry = audit::DecodeEntry(stored->encoded);
@@ -1000,12 +1063,12 @@ Status Service::DecideAgain(const store::ShareRequest& q, const std::string& sub
   request->justification = justification;
   request->audit_reference = q.audit_reference;
   request->subject = subject;
-  decide::Decide(*registry_, *request, Instant{audit::NowMillis() / 1000}, decision);
+  decide::Decide(reg, *request, Instant{audit::NowMillis() / 1000}, decision);
   return Status::Ok();
 }
 
-HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
-                             const store::ShareRequest& q) {
+HttpResponse Service::Answer(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                             const store::User& user, const store::ShareRequest& q) {
   auto body = JsonBody(r, {"fields"});
   if (!body.ok()) return BodyProblem(body.status());
   auto fields = body->find("fields");
@@ -1022,7 +1085,7 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
   // withdrawal): the answer is decided again now, and cut to what is permitted now.
   decide::Request again;
   decide::Decision now;
-  if (Status s = DecideAgain(q, sealed_request.value("subject", ""),
+  if (Status s = DecideAgain(reg, q, sealed_request.value("subject", ""),
                              sealed_request.value("justification", ""), &again, &now);
       !s.ok()) {
     log_->Write(Level::kError, "deciding an answer again failed", {{"error", s.message()}});
@@ -1036,7 +1099,7 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
       e.reasons.emplace_back(decide::CodeName(now.reasons[i].code));
     auto recorded = Record(std::move(e));
     std::string rendered;
-    decide::RenderJson(*registry_, again, now, &rendered);
+    decide::RenderJson(reg, again, now, &rendered);
     HttpResponse out = Problem(
         409, "NO_LONGER_PERMITTED",
         "request " + q.id + " was permitted when it was made, but the protocol in force now does " +
@@ -1047,7 +1110,7 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
     out.body += ",\"decision\":" + rendered + "}";
     return out;
   }
-  const std::vector<std::string> allowed = decide::PermittedFields(*registry_, again, now);
+  const std::vector<std::string> allowed = decide::PermittedFields(reg, again, now);
   std::vector<std::string> refused;
   for (auto it = fields->begin(); it != fields->end(); ++it)
     if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
@@ -1063,7 +1126,7 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
     for (const auto& f : refused) names += (names.empty() ? "" : ", ") + f;
     std::string permitted;
     for (const auto& f : allowed) permitted += (permitted.empty() ? "" : ", ") + f;
-    const auto& in_force = *registry_->protocols()[static_cast<size_t>(now.protocol)].source;
+    const auto& in_force = *reg.protocols()[static_cast<size_t>(now.protocol)].source;
     HttpResponse out =
         Problem(422, "ANSWER_REFUSED",
                 "fields." + refused.front() + ": not permitted by protocol " + in_force.id + " " +
@@ -1075,7 +1138,7 @@ HttpResponse Service::Answer(const HttpRequest& r, const store::User& user,
     }
     return out;
   }
-  const auto& in_force = *registry_->protocols()[static_cast<size_t>(now.protocol)].source;
+  const auto& in_force = *reg.protocols()[static_cast<size_t>(now.protocol)].source;
   store::Disclosure d;
   d.id = exchange::DisclosureVault::NewId();
   d.at_ms = audit::NowMillis();
@@ -1185,11 +1248,12 @@ HttpResponse Service::ShowRequest(const store::User& user, const store::ShareReq
   return Json(200, out.dump());
 }
 
-HttpResponse Service::Protocols(const HttpRequest& r, const store::User* user) {
+HttpResponse Service::Protocols(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                const store::User* user) {
   if (auto params = OnlyParams(r, {}); !params.ok())
     return Problem(400, "INVALID_REQUEST", params.status().message());
   json list = json::array();
-  for (const auto& p : registry_->registry().protocols) {
+  for (const auto& p : reg.registry().protocols) {
     const bool published = p.status == model::ProtocolStatus::kApproved;
     const bool partner = user && p.FindPartner(user->organisation);
     if (!published && !partner) continue;
@@ -1204,13 +1268,13 @@ HttpResponse Service::Protocols(const HttpRequest& r, const store::User* user) {
 
 // One protocol's canonical YAML: the latest version the caller may see (the public sees
 // approved versions; a partner every version), or with ?version= that version.
-HttpResponse Service::Protocol(const HttpRequest& r, const std::string& id,
-                               const store::User* user) {
+HttpResponse Service::Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                               const std::string& id, const store::User* user) {
   auto params = OnlyParams(r, {"version"});
   if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
   auto wanted = params->find("version");
   const model::Protocol* chosen = nullptr;
-  for (const auto& p : registry_->registry().protocols) {
+  for (const auto& p : reg.registry().protocols) {
     if (p.id != id || (wanted != params->end() && p.version != wanted->second)) continue;
     const bool visible =
         p.status == model::ProtocolStatus::kApproved || (user && p.FindPartner(user->organisation));

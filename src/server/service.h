@@ -67,6 +67,16 @@ class Service {
                       std::function<void(HttpResponse)> done);
   bool Ready();  // the store answers
 
+  // Loads the registry directories again (SIGHUP) and, if every file loads and no version
+  // already in force has changed its content, puts the new set in force for requests that
+  // start from then on; requests under way finish with the set they started with. Otherwise
+  // nothing changes, and the error (logged too) names the file and what is wrong. Other
+  // configuration keys take a restart.
+  Status ReloadRegistry();
+  // The protocols in force now. A request takes this once and uses it throughout, so that a
+  // reload never mixes two sets in one decision.
+  std::shared_ptr<const decide::CompiledRegistry> Registry() const;
+
   // The site and device the server establishes for a connection.
   std::string SiteOf(const std::string& peer_address) const { return sites_.SiteOf(peer_address); }
   std::string DeviceOf(const std::string& fingerprint) const;
@@ -82,22 +92,26 @@ class Service {
     std::vector<audit::Log::WithEntry> hooks;
     std::function<HttpResponse(const Result<uint64_t>&)> finish;  // the last entry's index
   };
-  Plan DecidePlan(const HttpRequest& r, const store::User& user);
-  Plan LookupPlan(const HttpRequest& r, const store::User& user, const std::string& rest);
+  Plan DecidePlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                  const store::User& user);
+  Plan LookupPlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                  const store::User& user, const std::string& rest);
   HttpResponse Run(Plan plan);  // blocking
   HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
-  HttpResponse CreateRequest(const HttpRequest& r, const store::User& user);
+  HttpResponse CreateRequest(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                             const store::User& user);
   HttpResponse ListRequests(const HttpRequest& r, const store::User& user);
-  HttpResponse RequestAction(const HttpRequest& r, const store::User& user,
-                             const std::string& rest);
-  HttpResponse Answer(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
+  HttpResponse RequestAction(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                             const store::User& user, const std::string& rest);
+  HttpResponse Answer(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                      const store::User& user, const store::ShareRequest& q);
   // The request decided again as of now, with the requester as its own decision recorded them
   // (organisation, user, roles, site, device when they asked): an answer goes only where the
   // protocol in force still permits it. `subject` and `justification` come from the sealed
   // request.
-  Status DecideAgain(const store::ShareRequest& q, const std::string& subject,
-                     const std::string& justification, decide::Request* request,
-                     decide::Decision* decision);
+  Status DecideAgain(const decide::CompiledRegistry& reg, const store::ShareRequest& q,
+                     const std::string& subject, const std::string& justification,
+                     decide::Request* request, decide::Decision* decision);
   HttpResponse Decline(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
   HttpResponse ShowRequest(const store::User& user, const store::ShareRequest& q);
   HttpResponse DisclosureContent(const std::string& id, const store::User& user);
@@ -105,13 +119,17 @@ class Service {
   // decision's log entry, not yet recorded; `subject_tag`, when given, receives the subject's
   // keyed hash (as the entry holds it). DecideAndRecord() also records it durably: the index
   // of its log entry, or the error that kept it from the log.
-  audit::LogEntry DecideNow(const HttpRequest& r, const store::User& user, decide::Request* request,
+  audit::LogEntry DecideNow(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                            const store::User& user, decide::Request* request,
                             decide::Decision* decision, std::string* subject_tag = nullptr);
-  Result<uint64_t> DecideAndRecord(const HttpRequest& r, const store::User& user,
-                                   decide::Request* request, decide::Decision* decision);
+  Result<uint64_t> DecideAndRecord(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                   const store::User& user, decide::Request* request,
+                                   decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
-  HttpResponse Protocols(const HttpRequest& r, const store::User* user);
-  HttpResponse Protocol(const HttpRequest& r, const std::string& id, const store::User* user);
+  HttpResponse Protocols(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                         const store::User* user);
+  HttpResponse Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                        const std::string& id, const store::User* user);
   HttpResponse Sth();
   HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
   HttpResponse Consistency(const HttpRequest& r);
@@ -122,7 +140,9 @@ class Service {
   std::unique_ptr<audit::Signer> signer_;
   std::unique_ptr<audit::Log> audit_log_;
   std::unique_ptr<audit::GroupCommitter> committer_;
+  mutable std::mutex registry_mu_;  // guards registry_ (the pointer, not what it points to)
   std::shared_ptr<const decide::CompiledRegistry> registry_;
+  std::mutex reload_mu_;  // one reload at a time
   SiteNetworks sites_;
   std::unordered_map<std::string, std::string> devices_;  // fingerprint -> device
   std::optional<exchange::DisclosureVault> vault_;

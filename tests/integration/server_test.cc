@@ -982,6 +982,97 @@ TEST_F(Server, AnAnswerIsDecidedAgainUnderTheProtocolInForceWhenItIsGiven) {
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
+// A governance officer puts a new protocol version in force without a restart: SIGHUP loads
+// the registry again. A file that does not load, or a version whose text changed, is refused
+// naming the file, and the protocols in force stay as they were.
+TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
+  const fs::path hup = dir_ / "hup-registry";
+  fs::remove_all(hup);
+  fs::create_directories(hup);
+  const std::string demo =
+      std::string(CONCORDAT_SOURCE_DIR) + "/examples/demo/registry/demo-safeguarding-requests.yaml";
+  fs::copy_file(demo, hup / "demo-1.0.yaml");
+  const ChangedConfig config(std::string(CONCORDAT_SOURCE_DIR) + "/examples/demo/registry]",
+                             hup.string() + "]");
+  auto count_lines = [this](const std::string& text) {
+    std::ifstream f(dir_ / "concordatd.log");
+    std::string line;
+    int n = 0;
+    while (std::getline(f, line)) n += line.find(text) != std::string::npos;
+    return n;
+  };
+  // Waits (up to 10 s) for one more log line with `text` than there were.
+  auto hup_and_wait = [&](const std::string& text) {
+    const int before = count_lines(text);
+    ::kill(pid_, SIGHUP);
+    for (int i = 0; i < 200 && count_lines(text) == before; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return count_lines(text) > before;
+  };
+  auto versions = [this] {
+    std::string all;
+    const json list = Https({.path = "/v1/protocols", .token = officer_}).Json();
+    for (const auto& p : list["protocols"])
+      if (p["id"] == "demo-safeguarding-requests") all += p["version"].get<std::string>() + " ";
+    return all;
+  };
+  EXPECT_EQ(versions(), "1.0 ");
+  EXPECT_EQ(Https({.method = "POST",
+                   .path = "/v1/requests",
+                   .body = NewRequest("MOS-100006"),
+                   .token = officer_})
+                .status,
+            201);
+  // Version 1.1 is agreed: Essex Police no longer receives under it.
+  std::ifstream in(demo);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("version: \"1.0\""), 14, "version: \"1.1\"");
+  text.replace(text.find("commences: 2025-01-08"), 21, "commences: 2026-01-01");
+  text.replace(text.find("accesses: true", text.find("- id: essex-police")), 14, "accesses: false");
+  std::ofstream(hup / "demo-1.1.yaml") << text;
+  ASSERT_TRUE(hup_and_wait("\"msg\":\"registry reloaded\"")) << "no reload was logged";
+  EXPECT_EQ(versions(), "1.0 1.1 ");
+  Reply after = Https({.method = "POST",
+                       .path = "/v1/requests",
+                       .body = NewRequest("MOS-100006"),
+                       .token = officer_});
+  EXPECT_EQ(after.status, 403) << after.body;
+  EXPECT_NE(after.body.find("REQUESTER_CANNOT_ACCESS"), std::string::npos) << after.body;
+  EXPECT_NE(after.body.find("in protocol demo-safeguarding-requests 1.1"), std::string::npos)
+      << after.body;
+  // A file that does not load: refused, named, and 1.1 stays in force.
+  std::ofstream(hup / "broken.yaml") << "concordat: 1\nid: Not A Slug\n";
+  ASSERT_TRUE(hup_and_wait("registry not reloaded")) << "the refused reload was not logged";
+  EXPECT_EQ(count_lines("broken.yaml"), 1) << "the log line names the file";
+  EXPECT_EQ(versions(), "1.0 1.1 ");
+  fs::remove(hup / "broken.yaml");
+  // Version 1.1 changed under the same number: refused, named; the stored text is unchanged.
+  const std::string stored =
+      Sh("sqlite3 '" + (dir_ / "var/concordat.db").string() +
+         "' \"SELECT hash FROM protocol_versions WHERE id = 'demo-safeguarding-requests' "
+         "AND version = '1.1'\"")
+          .out;
+  ASSERT_FALSE(stored.empty());
+  text.replace(text.find("accesses: false"), 15, "accesses: true");
+  std::ofstream(hup / "demo-1.1.yaml", std::ios::trunc) << text;
+  ASSERT_TRUE(hup_and_wait("registry not reloaded"));
+  EXPECT_EQ(count_lines("is already in force with other content"), 1);
+  EXPECT_EQ(Https({.method = "POST",
+                   .path = "/v1/requests",
+                   .body = NewRequest("MOS-100006"),
+                   .token = officer_})
+                .status,
+            403)
+      << "the changed text was put in force";
+  EXPECT_EQ(Sh("sqlite3 '" + (dir_ / "var/concordat.db").string() +
+               "' \"SELECT hash FROM protocol_versions WHERE id = "
+               "'demo-safeguarding-requests' AND version = '1.1'\"")
+                .out,
+            stored);
+  EXPECT_EQ(Https({.path = "/healthz"}).status, 200) << "still serving";
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
 TEST_F(Server, AProviderDeclinesWithAReasonTheRequesterSees) {
   Reply made = Https({.method = "POST",
                       .path = "/v1/requests",
