@@ -9,13 +9,20 @@ Status Store::PutProtocolVersion(const std::string& id, const std::string& versi
                                  const std::string& hash, const std::string& canonical) {
   auto existing = ProtocolVersionHash(id, version);
   if (!existing.ok()) return existing.status();
-  if (*existing) {
-    if (**existing == hash) return Status::Ok();
-    return Status::InvalidArgument("protocol " + id + " version " + version +
-                                   " is already stored with hash " + **existing +
-                                   "; a version never changes, give the new text a new version");
+  if (!*existing) {
+    // Another process (a second node, starting or reloading too) may store it between the
+    // read and this insert: the insert then does nothing, and the stored hash is what counts.
+    if (Status s = InsertProtocolVersion(id, version, hash, canonical); !s.ok()) return s;
+    existing = ProtocolVersionHash(id, version);
+    if (!existing.ok()) return existing.status();
+    if (!*existing)
+      return Status::Internal("protocol " + id + " version " + version +
+                              " was stored but cannot be read back");
   }
-  return InsertProtocolVersion(id, version, hash, canonical);
+  if (**existing == hash) return Status::Ok();
+  return Status::InvalidArgument("protocol " + id + " version " + version +
+                                 " is already stored with hash " + **existing +
+                                 "; a version never changes, give the new text a new version");
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {

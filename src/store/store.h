@@ -126,7 +126,8 @@ class Store : public audit::LogBackend {
   virtual std::string Url() const = 0;
 
  protected:
-  // Stores a protocol version known not to be stored yet.
+  // Stores a protocol version unless one with its id and version is stored already (then it
+  // does nothing: the caller reads back which text won).
   virtual Status InsertProtocolVersion(const std::string& id, const std::string& version,
                                        const std::string& hash, const std::string& canonical) = 0;
 };

@@ -207,6 +207,40 @@ TEST_P(StoreConformance, ProtocolVersionsAndReopen) {
   EXPECT_EQ(*(*again)->SchemaVersion(), (*again)->LatestSchemaVersion());
 }
 
+// Nodes starting (or reloading) together each store the registry's versions: storing the same
+// text at once succeeds for all; different texts under one version, for exactly one.
+TEST_P(StoreConformance, NodesStoringOneProtocolVersionAtOnceAgreeOnOneText) {
+  constexpr int kNodes = 6;
+  std::vector<std::unique_ptr<store::Store>> nodes;
+  for (int i = 0; i < kNodes; ++i) {
+    auto node = store::OpenStore(url_, false);
+    ASSERT_TRUE(node.ok()) << node.status().message();
+    nodes.push_back(std::move(*node));
+  }
+  for (int round = 0; round < 20; ++round) {
+    const std::string version = "1." + std::to_string(round);
+    std::vector<Status> same(kNodes), differing(kNodes);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kNodes; ++i)
+      threads.emplace_back([&, i] {
+        same[i] = nodes[i]->PutProtocolVersion("same", version, "sha256:aa", "text");
+        differing[i] =
+            nodes[i]->PutProtocolVersion("differ", version, "sha256:" + std::to_string(i), "text");
+      });
+    for (auto& t : threads) t.join();
+    int won = 0;
+    for (int i = 0; i < kNodes; ++i) {
+      EXPECT_TRUE(same[i].ok()) << version << ": " << same[i].message();
+      won += differing[i].ok();
+      if (!differing[i].ok()) {
+        EXPECT_NE(differing[i].message().find("already stored with hash"), std::string::npos)
+            << differing[i].message();
+      }
+    }
+    EXPECT_EQ(won, 1) << version;
+  }
+}
+
 TEST_P(StoreConformance, TamperingBehindTheStoresBackIsNamed) {
   audit::Log log(store_.get(), signer_.get());
   for (int b = 0; b < 4; ++b) {

@@ -768,7 +768,9 @@ Status PostgresStore::InsertProtocolVersion(const std::string& id, const std::st
   std::lock_guard<std::recursive_mutex> lock(mu_);
   const char* values[4] = {id.c_str(), version.c_str(), hash.c_str(), canonical.c_str()};
   Res r(PQexecParams(
-      conn_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES ($1, $2, $3, $4)",
+      conn_,
+      "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES ($1, $2, $3, $4) "
+      "ON CONFLICT (id, version) DO NOTHING",
       4, nullptr, values, nullptr, nullptr, 0));
   if (PQresultStatus(r.r) != PGRES_COMMAND_OK)
     return Error("storing protocol " + id + " version " + version);

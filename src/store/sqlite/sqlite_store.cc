@@ -1107,7 +1107,9 @@ Result<int> SqliteStore::SchemaVersion() {
 Status SqliteStore::InsertProtocolVersion(const std::string& id, const std::string& version,
                                           const std::string& hash, const std::string& canonical) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES (?, ?, ?, ?)");
+  Stmt s(db_,
+         "INSERT INTO protocol_versions (id, version, hash, canonical) VALUES (?, ?, ?, ?) "
+         "ON CONFLICT (id, version) DO NOTHING");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, id);
   s.BindText(2, version);
