@@ -188,8 +188,15 @@ int RunSth(const Common& c) {
   if (!st.ok()) return Fail(st.status().message());
   auto sth = (*st)->LatestSth();
   if (!sth.ok()) return Fail(sth.status().message());
-  if (!*sth) return Fail("the log is empty: no signed tree head yet");
-  std::cout << (*sth)->ToJson() << "\n";
+  if (*sth) {
+    std::cout << (*sth)->ToJson() << "\n";
+    return kExitOk;
+  }
+  // An empty log: the empty tree's head (RFC 9162: the hash of nothing), signed now, as the
+  // server answers it; later heads are proven to extend it.
+  auto signer = audit::Signer::Load(c.KeyPath());
+  if (!signer.ok()) return Fail("the log is empty, and " + signer.status().message());
+  std::cout << signer->Sign(0, audit::NowMillis(), audit::EmptyTreeHash()).ToJson() << "\n";
   return kExitOk;
 }
 

@@ -201,10 +201,10 @@ Result<model::Registry> LoadRegistryDirs(const std::vector<std::string>& dirs) {
   return std::move(*registry);
 }
 
-// Records each protocol version's canonical text in the store. All are checked first: a
-// version already stored with other content (a version never changes) refuses the lot, and
-// then nothing is stored. Returns how many versions were new.
-Status StoreVersions(store::Store& st, const model::Registry& registry, size_t* added = nullptr) {
+// The registry's versions that the store does not hold yet. A version it holds with other
+// content refuses the lot (a version never changes), naming the file.
+Result<std::vector<const model::Protocol*>> NewVersions(store::Store& st,
+                                                        const model::Registry& registry) {
   std::vector<const model::Protocol*> fresh;
   for (const auto& p : registry.protocols) {
     auto existing = st.ProtocolVersionHash(p.id, p.version);
@@ -217,13 +217,7 @@ Status StoreVersions(store::Store& st, const model::Registry& registry, size_t* 
                                      "); a version never changes, give the new text a new version");
     }
   }
-  for (const model::Protocol* p : fresh)
-    if (Status put = st.PutProtocolVersion(p->id, p->version, model::ContentHash(*p),
-                                           model::ToCanonicalYaml(*p));
-        !put.ok())
-      return put;
-  if (added) *added = fresh.size();
-  return Status::Ok();
+  return fresh;
 }
 
 }  // namespace
@@ -243,8 +237,8 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   auto st = store::OpenStore(config.store, true);
   if (!st.ok()) return st.status();
   s->store_ = std::move(*st);
-  if (Status put = StoreVersions(*s->store_, *registry); !put.ok()) return put;
-  s->registry_ = decide::CompiledRegistry::Compile(std::move(*registry));
+  auto fresh = NewVersions(*s->store_, *registry);
+  if (!fresh.ok()) return fresh.status();
   const std::string key = config.SigningKeyPath();
   std::error_code ec;
   if (!std::filesystem::exists(key, ec))  // one that exists but is unusable is named by Load
@@ -262,7 +256,67 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   }
   s->audit_log_ = std::make_unique<audit::Log>(s->store_.get(), s->signer_.get());
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
+  auto recorded = s->RecordNewVersions(*fresh);
+  if (!recorded.ok()) return recorded.status();
+  s->registry_ = decide::CompiledRegistry::Compile(std::move(*registry));
   return s;
+}
+
+Result<size_t> Service::RecordNewVersions(const std::vector<const model::Protocol*>& fresh) {
+  if (fresh.empty()) return size_t{0};
+  std::vector<audit::LogEntry> entries;
+  std::vector<audit::Log::WithEntry> store_text;
+  std::vector<audit::Log::Precondition> not_stored;
+  store::Store* st = store_.get();
+  const Instant now{audit::NowMillis() / 1000};
+  for (const model::Protocol* p : fresh) {
+    const std::string hash = model::ContentHash(*p);
+    audit::LogEntry e;
+    e.kind = "lifecycle";
+    e.at = now;
+    e.actor = "system";
+    e.protocol = p->id;
+    e.version = p->version;
+    e.request = json{{"event", "version-loaded"},
+                     {"content_hash", hash},
+                     {"status", std::string(model::Name(p->status))}}
+                    .dump();
+    entries.push_back(std::move(e));
+    // Checked again inside the log's transaction: another node may have stored it meanwhile,
+    // and then it is left out, entry and all (its text is compared below). Nothing but an
+    // I/O error fails here, since a failure would roll back others' entries in the batch.
+    not_stored.push_back([st, id = p->id, version = p->version]() -> Status {
+      auto existing = st->ProtocolVersionHash(id, version);
+      if (!existing.ok()) return existing.status();
+      return *existing ? Status::AlreadyExists("stored by another node") : Status::Ok();
+    });
+    store_text.push_back([st, p, hash](uint64_t) {
+      return st->PutProtocolVersion(p->id, p->version, hash, model::ToCanonicalYaml(*p));
+    });
+  }
+  auto receipts =
+      committer_->SubmitTogether(std::move(entries), std::move(store_text), std::move(not_stored));
+  size_t recorded = 0;
+  for (size_t i = 0; i < receipts.size(); ++i) {
+    auto index = receipts[i].get();
+    if (index.ok()) {
+      ++recorded;
+    } else if (index.status().code() == Status::Code::kAlreadyExists) {
+      const model::Protocol& p = *fresh[i];  // stored by another node: with the same text?
+      auto stored = store_->ProtocolVersionHash(p.id, p.version);
+      if (!stored.ok()) return stored.status();
+      if (!*stored || **stored != model::ContentHash(p))
+        return Status::InvalidArgument(p.source + ": protocol " + p.id + " version " + p.version +
+                                       " was stored meanwhile with other content; a version " +
+                                       "never changes, give the new text a new version");
+    } else {
+      return Status::IoError(
+          "the protocol versions loaded could not be recorded in the audit "
+          "log, so none is in force: " +
+          index.status().message());
+    }
+  }
+  return recorded;
 }
 
 std::shared_ptr<const decide::CompiledRegistry> Service::Registry() const {
@@ -275,7 +329,14 @@ Status Service::ReloadRegistry() {
   auto registry = LoadRegistryDirs(config_.registry);
   Status s = registry.ok() ? Status::Ok() : registry.status();
   size_t added = 0;
-  if (s.ok()) s = StoreVersions(*store_, *registry, &added);
+  if (s.ok()) {
+    auto fresh = NewVersions(*store_, *registry);
+    auto recorded = fresh.ok() ? RecordNewVersions(*fresh) : Result<size_t>(fresh.status());
+    if (recorded.ok())
+      added = *recorded;
+    else
+      s = recorded.status();
+  }
   if (!s.ok()) {
     log_->Write(Level::kError, "registry not reloaded; the protocols in force are unchanged",
                 {{"error", s.message()}});

@@ -24,6 +24,7 @@
 #include "decide/request.h"
 #include "exchange/disclosure_vault.h"
 #include "exchange/sql_source.h"
+#include "model/protocol.h"
 #include "server/config.h"
 #include "server/log_lines.h"
 #include "server/site_networks.h"
@@ -126,6 +127,10 @@ class Service {
                                    const store::User& user, decide::Request* request,
                                    decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
+  // Each protocol version new to the store becomes a "lifecycle" entry of the log and its
+  // canonical text in the store, together, before any decision can use it. How many were
+  // recorded (one another node recorded meanwhile is left out).
+  Result<size_t> RecordNewVersions(const std::vector<const model::Protocol*>& fresh);
   HttpResponse Protocols(const decide::CompiledRegistry& reg, const HttpRequest& r,
                          const store::User* user);
   HttpResponse Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,

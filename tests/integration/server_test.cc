@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "support/daemon.h"
@@ -314,7 +315,10 @@ TEST_F(Server, AnAuditorVerifiesProofsFromTheServerWithNothingButTheLogsPublicKe
   EXPECT_EQ(Https({.path = "/v1/audit/consistency?first=0"}).status, 401);
 }
 
-TEST_F(Server, ANewDeploymentsEmptyLogHasASignedHeadThatLaterHeadsExtend) {
+// A new deployment: the empty log has a signed head (the empty tree's); the server's first act
+// is to record, as lifecycle entries, the protocol versions it puts in force; each later head
+// is proven to extend the empty one.
+TEST_F(Server, ANewDeploymentsLogBeginsWithTheVersionsItPutsInForceAndExtendsTheEmptyHead) {
   // A store of its own, new and empty, with one user.
   const std::string fresh = (dir_ / "fresh/concordat.db").string();
   const std::string cli = std::string(CONCORDAT_BINARY);
@@ -323,21 +327,54 @@ TEST_F(Server, ANewDeploymentsEmptyLogHasASignedHeadThatLaterHeadsExtend) {
       Sh(cli + " user add --id u-1 --org essex-police --roles analyst --store sqlite:" + fresh);
   ASSERT_EQ(added.code, 0) << added.out;
   const std::string token = added.out.substr(added.out.find("cct_"), 68);
-  const ChangedConfig fresh_store("store: sqlite:" + (dir_ / "var/concordat.db").string(),
-                                  "store: sqlite:" + fresh);
-  Reply empty = Https({.path = "/v1/audit/sth", .token = token});
-  ASSERT_EQ(empty.status, 200) << empty.body;
-  EXPECT_EQ(empty.Json()["tree_size"], 0);
-  EXPECT_EQ(empty.Json()["root_hash"],
+  ShellRun empty = Sh(cli + " audit sth --store sqlite:" + fresh);
+  ASSERT_EQ(empty.code, 0) << empty.out;
+  json empty_head = json::parse(empty.out, nullptr, false);
+  ASSERT_FALSE(empty_head.is_discarded()) << empty.out;
+  EXPECT_EQ(empty_head["tree_size"], 0);
+  EXPECT_EQ(empty_head["root_hash"],
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
       << "RFC 9162: the empty tree's hash is SHA-256 of nothing";
+  const ChangedConfig fresh_store("store: sqlite:" + (dir_ / "var/concordat.db").string(),
+                                  "store: sqlite:" + fresh);
+  // One lifecycle entry per version in the registry (a file each), naming its content hash.
+  size_t versions = 0;
+  for (const char* dir : {"/protocols", "/examples/demo/registry"})
+    for (const auto& f : fs::directory_iterator(std::string(CONCORDAT_SOURCE_DIR) + dir))
+      versions += f.path().extension() == ".yaml";
+  ASSERT_GT(versions, 2u);
+  const json listed = Https({.path = "/v1/protocols", .token = token}).Json();
+  Reply first = Https({.path = "/v1/audit/sth", .token = token});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.Json()["tree_size"], versions) << first.body;
+  ShellRun tail = Sh(cli + " audit tail --store sqlite:" + fresh + " -n 100");
+  std::istringstream lines(tail.out);
+  std::string line;
+  std::set<std::string> hashes;
+  while (std::getline(lines, line)) {
+    json e = json::parse(line, nullptr, false);
+    ASSERT_FALSE(e.is_discarded()) << line;
+    EXPECT_EQ(e["kind"], "lifecycle") << line;
+    EXPECT_EQ(e["actor"], "system") << line;
+    json what = json::parse(e["request"].get<std::string>());
+    EXPECT_EQ(what["event"], "version-loaded") << line;
+    hashes.insert(what["content_hash"].get<std::string>());
+  }
+  EXPECT_EQ(hashes.size(), versions);
+  for (const auto& p : listed["protocols"])  // those this user sees, among them
+    EXPECT_EQ(hashes.count(p["content_hash"].get<std::string>()), 1u) << p.dump();
+  // A restart finds them recorded, and records nothing again.
+  Restart();
+  EXPECT_EQ(Https({.path = "/v1/audit/sth", .token = token}).Json()["tree_size"], versions);
   ASSERT_EQ(Https(Decide(MosaicCheck())).status, 401) << "the other store's users are not here";
   Call decide = Decide(MosaicCheck());
   decide.token = token;
   ASSERT_EQ(Https(decide).status, 200);
   Reply later = Https({.path = "/v1/audit/sth", .token = token});
-  ASSERT_EQ(later.Json()["tree_size"], 1) << later.body;
-  Reply proof = Https({.path = "/v1/audit/consistency?first=0&second=1", .token = token});
+  ASSERT_EQ(later.Json()["tree_size"], versions + 1) << later.body;
+  Reply proof =
+      Https({.path = "/v1/audit/consistency?first=0&second=" + std::to_string(versions + 1),
+             .token = token});
   ASSERT_EQ(proof.status, 200) << proof.body;
   auto save = [&](const std::string& name, const std::string& text) {
     std::ofstream((dir_ / name).string()) << text;
@@ -346,8 +383,8 @@ TEST_F(Server, ANewDeploymentsEmptyLogHasASignedHeadThatLaterHeadsExtend) {
   ShellRun verified =
       Sh(std::string(CONCORDAT_VERIFY_BINARY) + " consistency --public-key '" +
          (dir_ / "fresh/concordat.db.signing-key.pub").string() + "' --old-sth" +
-         save("empty-sth.json", empty.body) + " --new-sth" + save("one-sth.json", later.body) +
-         " --proof" + save("zero-one.json", proof.body));
+         save("empty-sth.json", empty.out) + " --new-sth" + save("later-sth.json", later.body) +
+         " --proof" + save("zero-later.json", proof.body));
   EXPECT_EQ(verified.code, 0) << verified.out;
 }
 
@@ -1030,8 +1067,16 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
   text.replace(text.find("commences: 2025-01-08"), 21, "commences: 2026-01-01");
   text.replace(text.find("accesses: true", text.find("- id: essex-police")), 14, "accesses: false");
   std::ofstream(hup / "demo-1.1.yaml") << text;
+  const uint64_t before_reload = TreeSize();
   ASSERT_TRUE(hup_and_wait("\"msg\":\"registry reloaded\"")) << "no reload was logged";
   EXPECT_EQ(versions(), "1.0 1.1 ");
+  // The new version came into force through the log: one lifecycle entry, before any use.
+  EXPECT_EQ(TreeSize(), before_reload + 1);
+  json loaded = json::parse(Sh(Cli("audit tail --count 1")).out, nullptr, false);
+  ASSERT_FALSE(loaded.is_discarded());
+  EXPECT_EQ(loaded["kind"], "lifecycle");
+  EXPECT_EQ(loaded["protocol"], "demo-safeguarding-requests");
+  EXPECT_EQ(loaded["version"], "1.1");
   Reply after = Https({.method = "POST",
                        .path = "/v1/requests",
                        .body = NewRequest("MOS-100006"),
@@ -1042,7 +1087,9 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
       << after.body;
   // A file that does not load: refused, named, and 1.1 stays in force.
   std::ofstream(hup / "broken.yaml") << "concordat: 1\nid: Not A Slug\n";
+  const uint64_t before_refusal = TreeSize();
   ASSERT_TRUE(hup_and_wait("registry not reloaded")) << "the refused reload was not logged";
+  EXPECT_EQ(TreeSize(), before_refusal) << "a refused reload records nothing";
   EXPECT_EQ(count_lines("broken.yaml"), 1) << "the log line names the file";
   EXPECT_EQ(versions(), "1.0 1.1 ");
   fs::remove(hup / "broken.yaml");
