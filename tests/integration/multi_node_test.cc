@@ -36,14 +36,17 @@ class TwoNodes : public ::testing::Test {
     ASSERT_EQ(init.code, 0) << init.out;
     officer_ = AddUser("u-4411", "essex-police", "intelligence-support-officer");
     ecc_ = AddUser("u-7001", "essex-cc", "social-worker");
+    // A registry directory of the test's own, shared by both nodes, that a test adds to.
+    fs::create_directories(dir_ / "shared-registry");
+    fs::copy_file(std::string(CONCORDAT_SOURCE_DIR) + "/tests/fixtures/clean.yaml",
+                  dir_ / "shared-registry/clean-2.1.yaml");
     for (int n = 0; n < 2; ++n) {
       ports_[n] = 20000 + (::getpid() + 7919 * (n + 1)) % 30000;
       std::ofstream(dir_ / ("node" + std::to_string(n) + ".yaml"))
           << "store: \"" << url_ << "\"\n"
           << "registry: [" << CONCORDAT_SOURCE_DIR << "/protocols, " << CONCORDAT_SOURCE_DIR
-          << "/examples/demo/registry]\n"
-          << "listen: 127.0.0.1:" << ports_[n] << "\n"
-          << "log_level: warn\n";
+          << "/examples/demo/registry, " << (dir_ / "shared-registry").string() << "]\n"
+          << "listen: 127.0.0.1:" << ports_[n] << "\n";
       Start(n);  // the first creates the TLS certificate and master key both then use
       if (::testing::Test::HasFatalFailure()) return;
     }
@@ -181,6 +184,43 @@ TEST_F(TwoNodes, AnswersRacingOnBothNodesCloseTheRequestOnceWithOneDisclosure) {
             size_before + 1);
   Reply fetched = On(0, {.path = "/v1/requests/" + id, .token = officer_});
   EXPECT_EQ(fetched.Json()["status"], "answered") << fetched.body;
+  ShellRun verify = Sh(Cli("audit verify"));
+  EXPECT_EQ(verify.code, 0) << verify.out;
+}
+
+// Both nodes told at once to load a new protocol version: both put it in force, and the shared
+// log records it once.
+TEST_F(TwoNodes, ANewVersionLoadedOnBothNodesAtOnceIsRecordedOnce) {
+  auto reloads = [](int n) {
+    std::ifstream f(dir_ / ("node" + std::to_string(n) + ".log"));
+    std::string line;
+    int count = 0;
+    while (std::getline(f, line)) count += line.find("\"registry reloaded\"") != std::string::npos;
+    return count;
+  };
+  const int before[2] = {reloads(0), reloads(1)};
+  const uint64_t size_before =
+      On(0, {.path = "/v1/audit/sth", .token = ecc_}).Json().value("tree_size", 0ull);
+  std::ifstream in(std::string(CONCORDAT_SOURCE_DIR) + "/tests/fixtures/clean.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("version: \"2.1\""), 14, "version: \"2.2\"");
+  std::ofstream(dir_ / "shared-registry/clean-2.2.yaml") << text;
+  ::kill(pids_[0], SIGHUP);
+  ::kill(pids_[1], SIGHUP);
+  for (int i = 0; i < 200 && (reloads(0) == before[0] || reloads(1) == before[1]); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_GT(reloads(0), before[0]) << Sh("cat '" + (dir_ / "node0.log").string() + "'").out;
+  ASSERT_GT(reloads(1), before[1]) << Sh("cat '" + (dir_ / "node1.log").string() + "'").out;
+  for (int n = 0; n < 2; ++n) {
+    Reply v = On(n, {.path = "/v1/protocols/clean-protocol?version=2.2"});
+    EXPECT_EQ(v.status, 200) << "node " << n << ": " << v.body;
+  }
+  EXPECT_EQ(On(1, {.path = "/v1/audit/sth", .token = ecc_}).Json().value("tree_size", 0ull),
+            size_before + 1)
+      << "the version was recorded more than once, or not at all";
+  ShellRun tail = Sh(Cli("audit tail --count 1"));
+  EXPECT_NE(tail.out.find("\"version\":\"2.2\""), std::string::npos) << tail.out;
+  EXPECT_NE(tail.out.find("version-loaded"), std::string::npos) << tail.out;
   ShellRun verify = Sh(Cli("audit verify"));
   EXPECT_EQ(verify.code, 0) << verify.out;
 }
