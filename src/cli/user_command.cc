@@ -1,5 +1,7 @@
-// concordat user add | list | revoke: the people who may use the server. `add` prints a bearer
-// token once (the store keeps only its SHA-256); `revoke` ends a token; `list` shows who has one.
+// concordat user add | token | list | revoke: the people who may use the server. `add` prints a
+// bearer token once (the store keeps only its SHA-256); `token` replaces a user's token (a lost
+// or leaked one) and prints the new one once; `revoke` ends a user's access; `list` shows who
+// has one.
 #include <sodium.h>
 
 #include <iostream>
@@ -29,6 +31,20 @@ std::unique_ptr<store::Store> OpenOrSay(const std::string& command, const std::s
   if (st.ok()) return std::move(*st);
   std::cerr << "concordat " << command << ": " << st.status().message() << "\n";
   return nullptr;
+}
+
+// A new bearer token: "cct_" and 64 hex digits from libsodium's random source.
+std::string NewToken() {
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  static const char kHex[] = "0123456789abcdef";
+  std::string token = "cct_";
+  for (unsigned char b : raw) {
+    token.push_back(kHex[b >> 4]);
+    token.push_back(kHex[b & 15]);
+  }
+  sodium_memzero(raw, sizeof raw);
+  return token;
 }
 
 struct UserAdd {
@@ -72,15 +88,7 @@ int RunUserAdd(const UserAdd& a) {
                   "-sha256 prints");
   }
   if (sodium_init() < 0) return fail("libsodium could not start");
-  unsigned char raw[32];
-  randombytes_buf(raw, sizeof raw);
-  static const char kHex[] = "0123456789abcdef";
-  std::string token = "cct_";
-  for (unsigned char b : raw) {
-    token.push_back(kHex[b >> 4]);
-    token.push_back(kHex[b & 15]);
-  }
-  sodium_memzero(raw, sizeof raw);
+  const std::string token = NewToken();
   u.token_hash = "sha256:" + Sha256Hex(token);
   auto st = OpenOrSay("user add", a.store);
   if (!st) return kExitBadInput;
@@ -108,6 +116,30 @@ int RunUserRevoke(const UserRevoke& a) {
   }
   std::cerr << "user " << a.id << " revoked: their token is refused from now on (a running "
             << "server may accept it for up to token_cache_seconds more)\n";
+  return kExitOk;
+}
+
+struct UserToken {
+  std::string store = "sqlite:var/concordat.db";
+  std::string id;
+};
+
+int RunUserToken(const UserToken& a) {
+  if (sodium_init() < 0) {
+    std::cerr << "concordat user token: libsodium could not start\n";
+    return kExitBadInput;
+  }
+  auto st = OpenOrSay("user token", a.store);
+  if (!st) return kExitBadInput;
+  const std::string token = NewToken();
+  if (Status s = st->ReplaceToken(a.id, "sha256:" + Sha256Hex(token)); !s.ok()) {
+    std::cerr << "concordat user token: " << s.message() << "\n";
+    return kExitBadInput;
+  }
+  std::cerr << "user " << a.id << " has a new token, shown below once and not stored: keep it "
+            << "safe. The old one is refused from now on (a running server may accept it for up "
+            << "to token_cache_seconds more)\n";
+  std::cout << token << "\n";
   return kExitOk;
 }
 
@@ -167,6 +199,16 @@ void RegisterUser(CLI::App& app, int* exit_code) {
   revoke->add_option("--store", r->store, "Store URL (default sqlite:var/concordat.db)");
   revoke->add_option("--id", r->id, "User id, e.g. u-4411")->required();
   revoke->callback([r, exit_code] { *exit_code = RunUserRevoke(*r); });
+
+  auto t = std::make_shared<UserToken>();
+  auto* token = user->add_subcommand(
+      "token",
+      "Give an active user a new bearer token, printed once on standard output; the old one "
+      "stops working (for a lost or leaked token: the user, their roles and their log entries "
+      "stay as they are). Exit 2 for an unknown or revoked user, with nothing changed");
+  token->add_option("--store", t->store, "Store URL (default sqlite:var/concordat.db)");
+  token->add_option("--id", t->id, "User id, e.g. u-4411")->required();
+  token->callback([t, exit_code] { *exit_code = RunUserToken(*t); });
 
   auto l = std::make_shared<UserList>();
   auto* list = user->add_subcommand(

@@ -109,6 +109,10 @@ class Store : public audit::LogBackend {
   // Revokes the user's token from now on: kNotFound for an unknown id, kAlreadyExists when it
   // is revoked already (and nothing changes then). The row stays: the log names its id.
   virtual Status RevokeUser(const std::string& id) = 0;
+  // Gives an active user a new token (its hash): the old one stops working, the user stays
+  // who they were (same id, roles and certificate, so the log's entries still name them).
+  // kNotFound for an unknown id; kInvalidArgument for a revoked user (nothing changes then).
+  virtual Status ReplaceToken(const std::string& id, const std::string& token_hash) = 0;
 
   // The schema version the store holds, and the latest this build migrates to (each kind of
   // store numbers its own migrations).

@@ -491,6 +491,41 @@ TEST_F(Server, ARevokedTokenIsRefusedWithinTheTokenCacheTimeAndOthersGoOn) {
   EXPECT_EQ(Https({.path = "/v1/disclosures", .token = analyst_}).status, 200);
 }
 
+// A leaked token is replaced: the old one stops within the cache time, the new one is the same
+// person (the log names the same user id), and a revoked user gets no new token.
+TEST_F(Server, AReplacedTokenStopsAndTheNewOneIsTheSameUser) {
+  const std::string old_token = AddUser("u-rotate", "essex-police", "intelligence-support-officer");
+  ASSERT_EQ(Https({.path = "/v1/disclosures", .token = old_token}).status, 200);
+  ShellRun replaced = Sh(Cli("user token --id u-rotate"));
+  ASSERT_EQ(replaced.code, 0) << replaced.out;
+  const size_t at = replaced.out.find("cct_");
+  ASSERT_NE(at, std::string::npos) << replaced.out;
+  EXPECT_EQ(replaced.out.find("cct_", at + 1), std::string::npos) << "one token: " << replaced.out;
+  const std::string new_token = replaced.out.substr(at, 68);
+  EXPECT_NE(new_token, old_token);
+  Reply r;
+  for (int i = 0; i < 50; ++i) {  // token_cache_seconds is 1 here
+    r = Https({.path = "/v1/disclosures", .token = old_token});
+    if (r.status != 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.status, 401) << r.body;
+  Call decide = Decide(MosaicCheck());
+  decide.token = new_token;
+  ASSERT_EQ(Https(decide).status, 200);
+  json entry = json::parse(Sh(Cli("audit tail --count 1")).out, nullptr, false);
+  ASSERT_FALSE(entry.is_discarded());
+  EXPECT_EQ(entry["actor"], "u-rotate");
+  ShellRun unknown = Sh(Cli("user token --id u-nobody"));
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.out.find("no user u-nobody"), std::string::npos) << unknown.out;
+  ASSERT_EQ(Sh(Cli("user revoke --id u-rotate")).code, 0);
+  ShellRun revoked = Sh(Cli("user token --id u-rotate"));
+  EXPECT_EQ(revoked.code, 2);
+  EXPECT_NE(revoked.out.find("a revoked user gets no new token"), std::string::npos) << revoked.out;
+  EXPECT_EQ(revoked.out.find("cct_"), std::string::npos) << "a token was printed anyway";
+}
+
 const char kLookup[] =
     "/v1/lookup/essex-cc/cf-case-status?protocol=essex-police-mosaic&purpose=online-child-sexual-"
     "abuse&justification=POLIT+"

@@ -751,6 +751,26 @@ Status PostgresStore::RevokeUser(const std::string& id) {
                                ReadUser(res.r, 0).revoked_at + "; nothing was changed");
 }
 
+Status PostgresStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const char* values[2] = {token_hash.c_str(), id.c_str()};
+  {
+    Res res(PQexecParams(conn_,
+                         "UPDATE users SET token_hash = $1 WHERE id = $2 AND revoked_at IS NULL", 2,
+                         nullptr, values, nullptr, nullptr, 0));
+    if (PQresultStatus(res.r) != PGRES_COMMAND_OK)
+      return Error("replacing the token of user " + id);
+    if (std::string(PQcmdTuples(res.r)) == "1") return Status::Ok();
+  }
+  auto known = Query((std::string(kUserColumns) + "WHERE id = $1").c_str(), {id});
+  if (!known.ok()) return known.status();
+  Res res(*known);
+  if (PQntuples(res.r) == 0) return Status::NotFound("no user " + id + "; nothing was changed");
+  return Status::InvalidArgument("user " + id + " was revoked at " + ReadUser(res.r, 0).revoked_at +
+                                 "; a revoked user gets no new token (add a new user); nothing "
+                                 "was changed");
+}
+
 int PostgresStore::LatestSchemaVersion() const {
   return kSchemaVersion;
 }

@@ -1093,6 +1093,25 @@ Status SqliteStore::RevokeUser(const std::string& id) {
                                ColumnText(known.get(), 0) + "; nothing was changed");
 }
 
+Status SqliteStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s = Cached("UPDATE users SET token_hash = ? WHERE id = ? AND revoked_at = ''");
+  if (!s.ok()) return Error("preparing");
+  s.BindText(1, token_hash);
+  s.BindText(2, id);
+  if (s.Step() != SQLITE_DONE) return Error("replacing the token of user " + id);
+  if (sqlite3_changes(db_) == 1) return Status::Ok();
+  Stmt known = Cached("SELECT revoked_at FROM users WHERE id = ?");
+  if (!known.ok()) return Error("preparing");
+  known.BindText(1, id);
+  const int rc = known.Step();
+  if (rc == SQLITE_DONE) return Status::NotFound("no user " + id + "; nothing was changed");
+  if (rc != SQLITE_ROW) return Error("reading users");
+  return Status::InvalidArgument("user " + id + " was revoked at " + ColumnText(known.get(), 0) +
+                                 "; a revoked user gets no new token (add a new user); nothing "
+                                 "was changed");
+}
+
 int SqliteStore::LatestSchemaVersion() const {
   return kSchemaVersion;
 }

@@ -41,6 +41,7 @@ class SqliteStore : public Store {
   Result<std::optional<User>> UserByCertificate(const std::string& fingerprint) override;
   Result<std::vector<User>> Users() override;
   Status RevokeUser(const std::string& id) override;
+  Status ReplaceToken(const std::string& id, const std::string& token_hash) override;
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
