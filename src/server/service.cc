@@ -140,6 +140,13 @@ HttpResponse NotAllowed(const std::string& allow, const std::string& message) {
 
 namespace {
 
+// Liveness: GET or HEAD (what load balancers send); anything else is told so.
+HttpResponse Health(const HttpRequest& r) {
+  if (r.method != "GET" && r.method != "HEAD")
+    return NotAllowed("GET, HEAD", "/healthz takes GET or HEAD");
+  return Json(200, "{\"status\":\"ok\"}");
+}
+
 // A governance event in the log (not a decision): who did what, under which protocol version.
 audit::LogEntry Event(const char* kind, int64_t at_ms, const store::User& user,
                       const std::string& protocol, const std::string& version,
@@ -417,7 +424,7 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
                              std::function<void(HttpResponse)> done) {
   const std::string path = PathOf(r.target);
   if (path == "/healthz") {  // liveness needs nothing that can wait: answered here
-    done(Json(200, "{\"status\":\"ok\"}"));
+    done(Health(r));
     return true;
   }
   const bool decide = path == "/v1/decide" && r.method == "POST";
@@ -454,10 +461,13 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
 
 HttpResponse Service::Handle(const HttpRequest& r) {
   const std::string path = PathOf(r.target);
-  if (path == "/healthz") return Json(200, "{\"status\":\"ok\"}");
-  if (path == "/readyz")
+  if (path == "/healthz") return Health(r);
+  if (path == "/readyz") {
+    if (r.method != "GET" && r.method != "HEAD")
+      return NotAllowed("GET, HEAD", "/readyz takes GET or HEAD");
     return Ready() ? Json(200, "{\"status\":\"ready\"}")
                    : Problem(503, "UNAVAILABLE", "the store does not answer");
+  }
   const bool protocols = path == "/v1/protocols" || StartsWith(path, "/v1/protocols/");
   auto user = Authenticate(r);
   if (!user.ok() && !(protocols && r.authorization.empty())) {

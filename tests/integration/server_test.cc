@@ -1423,7 +1423,9 @@ TEST_F(Server, AWrongMethodIsToldWhichItMayUseAndHeadReadsOnlyWhatIsNotRecorded)
            {"GET", "/v1/decide", "POST"},
            {"DELETE", "/v1/requests", "GET, HEAD, POST"},
            {"POST", "/v1/audit/sth", "GET, HEAD"},
-           {"PUT", "/v1/protocols/essex-police-mosaic", "GET, HEAD"}}) {
+           {"PUT", "/v1/protocols/essex-police-mosaic", "GET, HEAD"},
+           {"POST", "/healthz", "GET, HEAD"},
+           {"DELETE", "/readyz", "GET, HEAD"}}) {
     Reply r = Https({.method = method, .path = path, .token = officer_});
     EXPECT_EQ(r.status, 405) << method << " " << path;
     EXPECT_NE(r.headers.find("Allow: " + allow + "\r\n"), std::string::npos)
