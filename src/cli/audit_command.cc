@@ -23,16 +23,10 @@ namespace {
 
 constexpr const char* kDefaultStore = "sqlite:var/concordat.db";
 
-// The signing key's default place: beside an SQLite store, else under var/.
-std::string DefaultKey(const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0) return url.substr(7) + ".signing-key";
-  return "var/concordat.signing-key";
-}
-
 struct Common {
   std::string store = kDefaultStore;
-  std::string key;  // secret key file; default DefaultKey(store)
-  std::string KeyPath() const { return key.empty() ? DefaultKey(store) : key; }
+  std::string key;  // secret key file; default DefaultSigningKey(store)
+  std::string KeyPath() const { return key.empty() ? DefaultSigningKey(store) : key; }
   std::string PublicKeyPath() const { return KeyPath() + ".pub"; }
 };
 

@@ -6,12 +6,20 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace concordat::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitBadInput = 2;
+
+// The log's signing key file by default: beside an SQLite store, else under var/ (as
+// concordatd's signing_key defaults).
+inline std::string DefaultSigningKey(const std::string& store_url) {
+  if (store_url.rfind("sqlite:", 0) == 0) return store_url.substr(7) + ".signing-key";
+  return "var/concordat.signing-key";
+}
 
 void RegisterLint(CLI::App& app, int* exit_code);
 void RegisterShow(CLI::App& app, int* exit_code);

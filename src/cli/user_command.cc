@@ -6,8 +6,12 @@
 
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "audit/entry.h"
+#include "audit/log.h"
+#include "audit/sth.h"
 #include "base/certificate_fingerprint.h"
 #include "base/sha256.h"
 #include "cli/commands.h"
@@ -47,8 +51,44 @@ std::string NewToken() {
   return token;
 }
 
+// The user with this id, or kNotFound saying nothing was changed.
+Result<store::User> UserWithId(store::Store& st, const std::string& id) {
+  auto users = st.Users();
+  if (!users.ok()) return users.status();
+  for (auto& u : *users)
+    if (u.id == id) return std::move(u);
+  return Status::NotFound("no user " + id + "; nothing was changed");
+}
+
+// Who may use the server is part of the record: each change is an "access" entry of the audit
+// log (actor "system": the command line), made in one transaction with the change itself, so
+// that neither is kept without the other. `event` names the change; `what` says to whom.
+Status RecordAccessChange(store::Store& st, const std::string& key_path, const std::string& event,
+                          const store::User& who, const std::function<Status()>& change) {
+  auto signer = audit::Signer::Load(key_path);
+  if (!signer.ok())
+    return Status::InvalidArgument(signer.status().message() +
+                                   " (access changes are signed into the audit log; --key names "
+                                   "the signing key)");
+  nlohmann::json what{{"event", event}, {"user", who.id}};
+  if (!who.roles.empty()) what["roles"] = who.roles;
+  if (!who.certificate.empty()) what["certificate"] = who.certificate;
+  audit::LogEntry e;
+  e.kind = "access";
+  e.at = Instant{audit::NowMillis() / 1000};
+  e.actor = "system";
+  e.organisation = who.organisation;
+  e.request = what.dump();
+  std::vector<audit::LogEntry> entries{std::move(e)};
+  const std::vector<audit::Log::WithEntry> with_entry{[&change](uint64_t) { return change(); }};
+  audit::Log log(&st, &*signer);
+  auto appended = log.Append(&entries, audit::NowMillis(), &with_entry);
+  return appended.ok() ? Status::Ok() : appended.status();
+}
+
 struct UserAdd {
   std::string store = "sqlite:var/concordat.db";
+  std::string key;  // the log's signing key; default DefaultSigningKey(store)
   std::string id, org, name, roles;
   std::string certificate, fingerprint;  // at most one: a PEM file, or its fingerprint
 };
@@ -92,7 +132,10 @@ int RunUserAdd(const UserAdd& a) {
   u.token_hash = "sha256:" + Sha256Hex(token);
   auto st = OpenOrSay("user add", a.store);
   if (!st) return kExitBadInput;
-  if (Status s = st->AddUser(u); !s.ok()) return fail(s.message());
+  if (Status s = RecordAccessChange(*st, a.key.empty() ? DefaultSigningKey(a.store) : a.key,
+                                    "user-added", u, [&] { return st->AddUser(u); });
+      !s.ok())
+    return fail(s.message());
   std::cerr << "user " << u.id << " (" << u.organisation << ") added; the token below is shown "
             << "once and not stored: keep it safe\n";
   if (!u.certificate.empty())
@@ -103,13 +146,18 @@ int RunUserAdd(const UserAdd& a) {
 
 struct UserRevoke {
   std::string store = "sqlite:var/concordat.db";
+  std::string key;
   std::string id;
 };
 
 int RunUserRevoke(const UserRevoke& a) {
   auto st = OpenOrSay("user revoke", a.store);
   if (!st) return kExitBadInput;
-  Status s = st->RevokeUser(a.id);
+  auto who = UserWithId(*st, a.id);
+  Status s = who.ok()
+                 ? RecordAccessChange(*st, a.key.empty() ? DefaultSigningKey(a.store) : a.key,
+                                      "user-revoked", *who, [&] { return st->RevokeUser(a.id); })
+                 : who.status();
   if (!s.ok()) {
     std::cerr << "concordat user revoke: " << s.message() << "\n";
     return kExitBadInput;
@@ -121,6 +169,7 @@ int RunUserRevoke(const UserRevoke& a) {
 
 struct UserToken {
   std::string store = "sqlite:var/concordat.db";
+  std::string key;
   std::string id;
 };
 
@@ -132,7 +181,13 @@ int RunUserToken(const UserToken& a) {
   auto st = OpenOrSay("user token", a.store);
   if (!st) return kExitBadInput;
   const std::string token = NewToken();
-  if (Status s = st->ReplaceToken(a.id, "sha256:" + Sha256Hex(token)); !s.ok()) {
+  auto who = UserWithId(*st, a.id);
+  Status s = who.ok()
+                 ? RecordAccessChange(
+                       *st, a.key.empty() ? DefaultSigningKey(a.store) : a.key, "token-replaced",
+                       *who, [&] { return st->ReplaceToken(a.id, "sha256:" + Sha256Hex(token)); })
+                 : who.status();
+  if (!s.ok()) {
     std::cerr << "concordat user token: " << s.message() << "\n";
     return kExitBadInput;
   }
@@ -181,6 +236,9 @@ void RegisterUser(CLI::App& app, int* exit_code) {
   auto* add =
       user->add_subcommand("add", "Add a user; prints their bearer token once (standard output)");
   add->add_option("--store", a->store, "Store URL (default sqlite:var/concordat.db)");
+  add->add_option("--key", a->key,
+                  "The audit log's signing key, which records the change (default: the store's "
+                  "path + .signing-key)");
   add->add_option("--id", a->id, "User id, e.g. u-4411")->required();
   add->add_option("--org", a->org, "Their organisation's partner id")->required();
   add->add_option("--roles", a->roles, "Comma-separated roles, e.g. intelligence-support-officer")
@@ -197,6 +255,9 @@ void RegisterUser(CLI::App& app, int* exit_code) {
   auto* revoke = user->add_subcommand(
       "revoke", "Revoke a user's token (the user stays on record, marked revoked)");
   revoke->add_option("--store", r->store, "Store URL (default sqlite:var/concordat.db)");
+  revoke->add_option("--key", r->key,
+                     "The audit log's signing key, which records the change (default: the store's "
+                     "path + .signing-key)");
   revoke->add_option("--id", r->id, "User id, e.g. u-4411")->required();
   revoke->callback([r, exit_code] { *exit_code = RunUserRevoke(*r); });
 
@@ -207,6 +268,9 @@ void RegisterUser(CLI::App& app, int* exit_code) {
       "stops working (for a lost or leaked token: the user, their roles and their log entries "
       "stay as they are). Exit 2 for an unknown or revoked user, with nothing changed");
   token->add_option("--store", t->store, "Store URL (default sqlite:var/concordat.db)");
+  token->add_option("--key", t->key,
+                    "The audit log's signing key, which records the change (default: the store's "
+                    "path + .signing-key)");
   token->add_option("--id", t->id, "User id, e.g. u-4411")->required();
   token->callback([t, exit_code] { *exit_code = RunUserToken(*t); });
 

@@ -323,10 +323,6 @@ TEST_F(Server, ANewDeploymentsLogBeginsWithTheVersionsItPutsInForceAndExtendsThe
   const std::string fresh = (dir_ / "fresh/concordat.db").string();
   const std::string cli = std::string(CONCORDAT_BINARY);
   ASSERT_EQ(Sh(cli + " init --store sqlite:" + fresh).code, 0);
-  ShellRun added =
-      Sh(cli + " user add --id u-1 --org essex-police --roles analyst --store sqlite:" + fresh);
-  ASSERT_EQ(added.code, 0) << added.out;
-  const std::string token = added.out.substr(added.out.find("cct_"), 68);
   ShellRun empty = Sh(cli + " audit sth --store sqlite:" + fresh);
   ASSERT_EQ(empty.code, 0) << empty.out;
   json empty_head = json::parse(empty.out, nullptr, false);
@@ -335,6 +331,11 @@ TEST_F(Server, ANewDeploymentsLogBeginsWithTheVersionsItPutsInForceAndExtendsThe
   EXPECT_EQ(empty_head["root_hash"],
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
       << "RFC 9162: the empty tree's hash is SHA-256 of nothing";
+  // Adding a user is the log's first entry.
+  ShellRun added =
+      Sh(cli + " user add --id u-1 --org essex-police --roles analyst --store sqlite:" + fresh);
+  ASSERT_EQ(added.code, 0) << added.out;
+  const std::string token = added.out.substr(added.out.find("cct_"), 68);
   const ChangedConfig fresh_store("store: sqlite:" + (dir_ / "var/concordat.db").string(),
                                   "store: sqlite:" + fresh);
   // One lifecycle entry per version in the registry (a file each), naming its content hash.
@@ -346,11 +347,18 @@ TEST_F(Server, ANewDeploymentsLogBeginsWithTheVersionsItPutsInForceAndExtendsThe
   const json listed = Https({.path = "/v1/protocols", .token = token}).Json();
   Reply first = Https({.path = "/v1/audit/sth", .token = token});
   ASSERT_EQ(first.status, 200) << first.body;
-  EXPECT_EQ(first.Json()["tree_size"], versions) << first.body;
+  EXPECT_EQ(first.Json()["tree_size"], versions + 1) << first.body;
   ShellRun tail = Sh(cli + " audit tail --store sqlite:" + fresh + " -n 100");
   std::istringstream lines(tail.out);
   std::string line;
   std::set<std::string> hashes;
+  ASSERT_TRUE(std::getline(lines, line));
+  json access = json::parse(line, nullptr, false);
+  ASSERT_FALSE(access.is_discarded()) << line;
+  EXPECT_EQ(access["kind"], "access") << line;
+  EXPECT_EQ(access["organisation"], "essex-police") << line;
+  EXPECT_EQ(json::parse(access["request"].get<std::string>())["event"], "user-added") << line;
+  EXPECT_EQ(json::parse(access["request"].get<std::string>())["user"], "u-1") << line;
   while (std::getline(lines, line)) {
     json e = json::parse(line, nullptr, false);
     ASSERT_FALSE(e.is_discarded()) << line;
@@ -365,15 +373,15 @@ TEST_F(Server, ANewDeploymentsLogBeginsWithTheVersionsItPutsInForceAndExtendsThe
     EXPECT_EQ(hashes.count(p["content_hash"].get<std::string>()), 1u) << p.dump();
   // A restart finds them recorded, and records nothing again.
   Restart();
-  EXPECT_EQ(Https({.path = "/v1/audit/sth", .token = token}).Json()["tree_size"], versions);
+  EXPECT_EQ(Https({.path = "/v1/audit/sth", .token = token}).Json()["tree_size"], versions + 1);
   ASSERT_EQ(Https(Decide(MosaicCheck())).status, 401) << "the other store's users are not here";
   Call decide = Decide(MosaicCheck());
   decide.token = token;
   ASSERT_EQ(Https(decide).status, 200);
   Reply later = Https({.path = "/v1/audit/sth", .token = token});
-  ASSERT_EQ(later.Json()["tree_size"], versions + 1) << later.body;
+  ASSERT_EQ(later.Json()["tree_size"], versions + 2) << later.body;
   Reply proof =
-      Https({.path = "/v1/audit/consistency?first=0&second=" + std::to_string(versions + 1),
+      Https({.path = "/v1/audit/consistency?first=0&second=" + std::to_string(versions + 2),
              .token = token});
   ASSERT_EQ(proof.status, 200) << proof.body;
   auto save = [&](const std::string& name, const std::string& text) {
@@ -502,6 +510,17 @@ TEST_F(Server, AReplacedTokenStopsAndTheNewOneIsTheSameUser) {
   ASSERT_NE(at, std::string::npos) << replaced.out;
   EXPECT_EQ(replaced.out.find("cct_", at + 1), std::string::npos) << "one token: " << replaced.out;
   const std::string new_token = replaced.out.substr(at, 68);
+  // The change is in the audit log: who, and what became of their access.
+  auto last_access = [this] {
+    json e = json::parse(Sh(Cli("audit tail --count 1")).out, nullptr, false);
+    EXPECT_FALSE(e.is_discarded());
+    EXPECT_EQ(e.value("kind", ""), "access") << e.dump();
+    return e.is_discarded() ? json::object() : json::parse(e.value("request", "{}"));
+  };
+  json access = last_access();
+  EXPECT_EQ(access["event"], "token-replaced");
+  EXPECT_EQ(access["user"], "u-rotate");
+  EXPECT_EQ(access.dump().find("cct_"), std::string::npos) << "a token in the log";
   EXPECT_NE(new_token, old_token);
   Reply r;
   for (int i = 0; i < 50; ++i) {  // token_cache_seconds is 1 here
@@ -519,11 +538,18 @@ TEST_F(Server, AReplacedTokenStopsAndTheNewOneIsTheSameUser) {
   ShellRun unknown = Sh(Cli("user token --id u-nobody"));
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.out.find("no user u-nobody"), std::string::npos) << unknown.out;
+  const uint64_t before_refusals = TreeSize();
+  ASSERT_EQ(Sh(Cli("user add --id u-rotate --org essex-police --roles x")).code, 2);
+  EXPECT_EQ(TreeSize(), before_refusals) << "a refused user add was logged";
   ASSERT_EQ(Sh(Cli("user revoke --id u-rotate")).code, 0);
+  EXPECT_EQ(last_access()["event"], "user-revoked");
+  const uint64_t after_revoke = TreeSize();
   ShellRun revoked = Sh(Cli("user token --id u-rotate"));
   EXPECT_EQ(revoked.code, 2);
   EXPECT_NE(revoked.out.find("a revoked user gets no new token"), std::string::npos) << revoked.out;
   EXPECT_EQ(revoked.out.find("cct_"), std::string::npos) << "a token was printed anyway";
+  EXPECT_EQ(TreeSize(), after_revoke) << "a refused token replacement was logged";
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
 const char kLookup[] =
