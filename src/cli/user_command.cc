@@ -144,21 +144,27 @@ int RunUserAdd(const UserAdd& a) {
   return kExitOk;
 }
 
-struct UserRevoke {
+// revoke and token: one user, named by id, whose access changes.
+struct UserById {
   std::string store = "sqlite:var/concordat.db";
-  std::string key;
+  std::string key;  // the log's signing key; default DefaultSigningKey(store)
   std::string id;
 };
 
-int RunUserRevoke(const UserRevoke& a) {
+// Finds the user and makes `change` to their access together with its "access" entry.
+Status ChangeAccess(store::Store& st, const UserById& a, const std::string& event,
+                    const std::function<Status()>& change) {
+  auto who = UserWithId(st, a.id);
+  if (!who.ok()) return who.status();
+  return RecordAccessChange(st, a.key.empty() ? DefaultSigningKey(a.store) : a.key, event, *who,
+                            change);
+}
+
+int RunUserRevoke(const UserById& a) {
   auto st = OpenOrSay("user revoke", a.store);
   if (!st) return kExitBadInput;
-  auto who = UserWithId(*st, a.id);
-  Status s = who.ok()
-                 ? RecordAccessChange(*st, a.key.empty() ? DefaultSigningKey(a.store) : a.key,
-                                      "user-revoked", *who, [&] { return st->RevokeUser(a.id); })
-                 : who.status();
-  if (!s.ok()) {
+  if (Status s = ChangeAccess(*st, a, "user-revoked", [&] { return st->RevokeUser(a.id); });
+      !s.ok()) {
     std::cerr << "concordat user revoke: " << s.message() << "\n";
     return kExitBadInput;
   }
@@ -167,13 +173,7 @@ int RunUserRevoke(const UserRevoke& a) {
   return kExitOk;
 }
 
-struct UserToken {
-  std::string store = "sqlite:var/concordat.db";
-  std::string key;
-  std::string id;
-};
-
-int RunUserToken(const UserToken& a) {
+int RunUserToken(const UserById& a) {
   if (sodium_init() < 0) {
     std::cerr << "concordat user token: libsodium could not start\n";
     return kExitBadInput;
@@ -181,13 +181,9 @@ int RunUserToken(const UserToken& a) {
   auto st = OpenOrSay("user token", a.store);
   if (!st) return kExitBadInput;
   const std::string token = NewToken();
-  auto who = UserWithId(*st, a.id);
-  Status s = who.ok()
-                 ? RecordAccessChange(
-                       *st, a.key.empty() ? DefaultSigningKey(a.store) : a.key, "token-replaced",
-                       *who, [&] { return st->ReplaceToken(a.id, "sha256:" + Sha256Hex(token)); })
-                 : who.status();
-  if (!s.ok()) {
+  if (Status s = ChangeAccess(*st, a, "token-replaced",
+                              [&] { return st->ReplaceToken(a.id, "sha256:" + Sha256Hex(token)); });
+      !s.ok()) {
     std::cerr << "concordat user token: " << s.message() << "\n";
     return kExitBadInput;
   }
@@ -196,6 +192,14 @@ int RunUserToken(const UserToken& a) {
             << "to token_cache_seconds more)\n";
   std::cout << token << "\n";
   return kExitOk;
+}
+
+void AddUserByIdOptions(CLI::App* cmd, UserById* a) {
+  cmd->add_option("--store", a->store, "Store URL (default sqlite:var/concordat.db)");
+  cmd->add_option("--key", a->key,
+                  "The audit log's signing key, which records the change (default: the store's "
+                  "path + .signing-key)");
+  cmd->add_option("--id", a->id, "User id, e.g. u-4411")->required();
 }
 
 struct UserList {
@@ -251,27 +255,19 @@ void RegisterUser(CLI::App& app, int* exit_code) {
                   "The same, given as the certificate's sha256: fingerprint");
   add->callback([a, exit_code] { *exit_code = RunUserAdd(*a); });
 
-  auto r = std::make_shared<UserRevoke>();
+  auto r = std::make_shared<UserById>();
   auto* revoke = user->add_subcommand(
       "revoke", "Revoke a user's token (the user stays on record, marked revoked)");
-  revoke->add_option("--store", r->store, "Store URL (default sqlite:var/concordat.db)");
-  revoke->add_option("--key", r->key,
-                     "The audit log's signing key, which records the change (default: the store's "
-                     "path + .signing-key)");
-  revoke->add_option("--id", r->id, "User id, e.g. u-4411")->required();
+  AddUserByIdOptions(revoke, r.get());
   revoke->callback([r, exit_code] { *exit_code = RunUserRevoke(*r); });
 
-  auto t = std::make_shared<UserToken>();
+  auto t = std::make_shared<UserById>();
   auto* token = user->add_subcommand(
       "token",
       "Give an active user a new bearer token, printed once on standard output; the old one "
       "stops working (for a lost or leaked token: the user, their roles and their log entries "
       "stay as they are). Exit 2 for an unknown or revoked user, with nothing changed");
-  token->add_option("--store", t->store, "Store URL (default sqlite:var/concordat.db)");
-  token->add_option("--key", t->key,
-                    "The audit log's signing key, which records the change (default: the store's "
-                    "path + .signing-key)");
-  token->add_option("--id", t->id, "User id, e.g. u-4411")->required();
+  AddUserByIdOptions(token, t.get());
   token->callback([t, exit_code] { *exit_code = RunUserToken(*t); });
 
   auto l = std::make_shared<UserList>();

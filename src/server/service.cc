@@ -208,17 +208,17 @@ Result<model::Registry> LoadRegistryDirs(const std::vector<std::string>& dirs) {
   return std::move(*registry);
 }
 
-// The registry's versions that the store does not hold yet. A version it holds with other
-// content refuses the lot (a version never changes), naming the file.
-Result<std::vector<const model::Protocol*>> NewVersions(store::Store& st,
-                                                        const model::Registry& registry) {
-  std::vector<const model::Protocol*> fresh;
+// The registry's versions that the store does not hold yet, each with its content hash. A
+// version it holds with other content refuses the lot (a version never changes), naming the file.
+Result<std::vector<NewVersion>> NewVersions(store::Store& st, const model::Registry& registry) {
+  std::vector<NewVersion> fresh;
   for (const auto& p : registry.protocols) {
+    std::string hash = model::ContentHash(p);
     auto existing = st.ProtocolVersionHash(p.id, p.version);
     if (!existing.ok()) return existing.status();
     if (!*existing) {
-      fresh.push_back(&p);
-    } else if (**existing != model::ContentHash(p)) {
+      fresh.push_back({&p, std::move(hash)});
+    } else if (**existing != hash) {
       return Status::InvalidArgument(p.source + ": protocol " + p.id + " version " + p.version +
                                      " is already in force with other content (" + **existing +
                                      "); a version never changes, give the new text a new version");
@@ -269,15 +269,16 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   return s;
 }
 
-Result<size_t> Service::RecordNewVersions(const std::vector<const model::Protocol*>& fresh) {
+Result<size_t> Service::RecordNewVersions(const std::vector<NewVersion>& fresh) {
   if (fresh.empty()) return size_t{0};
   std::vector<audit::LogEntry> entries;
   std::vector<audit::Log::WithEntry> store_text;
   std::vector<audit::Log::Precondition> not_stored;
   store::Store* st = store_.get();
   const Instant now{audit::NowMillis() / 1000};
-  for (const model::Protocol* p : fresh) {
-    const std::string hash = model::ContentHash(*p);
+  for (const NewVersion& v : fresh) {
+    const model::Protocol* p = v.protocol;
+    const std::string& hash = v.hash;
     audit::LogEntry e;
     e.kind = "lifecycle";
     e.at = now;
@@ -309,10 +310,10 @@ Result<size_t> Service::RecordNewVersions(const std::vector<const model::Protoco
     if (index.ok()) {
       ++recorded;
     } else if (index.status().code() == Status::Code::kAlreadyExists) {
-      const model::Protocol& p = *fresh[i];  // stored by another node: with the same text?
+      const model::Protocol& p = *fresh[i].protocol;  // stored by another node: the same text?
       auto stored = store_->ProtocolVersionHash(p.id, p.version);
       if (!stored.ok()) return stored.status();
-      if (!*stored || **stored != model::ContentHash(p))
+      if (!*stored || **stored != fresh[i].hash)
         return Status::InvalidArgument(p.source + ": protocol " + p.id + " version " + p.version +
                                        " was stored meanwhile with other content; a version " +
                                        "never changes, give the new text a new version");
@@ -333,22 +334,17 @@ std::shared_ptr<const decide::CompiledRegistry> Service::Registry() const {
 
 Status Service::ReloadRegistry() {
   std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
-  auto registry = LoadRegistryDirs(config_.registry);
-  Status s = registry.ok() ? Status::Ok() : registry.status();
-  size_t added = 0;
-  if (s.ok()) {
-    auto fresh = NewVersions(*store_, *registry);
-    auto recorded = fresh.ok() ? RecordNewVersions(*fresh) : Result<size_t>(fresh.status());
-    if (recorded.ok())
-      added = *recorded;
-    else
-      s = recorded.status();
-  }
-  if (!s.ok()) {
+  auto refuse = [this](const Status& s) {
     log_->Write(Level::kError, "registry not reloaded; the protocols in force are unchanged",
                 {{"error", s.message()}});
     return s;
-  }
+  };
+  auto registry = LoadRegistryDirs(config_.registry);
+  if (!registry.ok()) return refuse(registry.status());
+  auto fresh = NewVersions(*store_, *registry);
+  if (!fresh.ok()) return refuse(fresh.status());
+  auto added = RecordNewVersions(*fresh);
+  if (!added.ok()) return refuse(added.status());
   const size_t versions = registry->protocols.size();
   auto compiled = decide::CompiledRegistry::Compile(std::move(*registry));
   {
@@ -356,7 +352,7 @@ Status Service::ReloadRegistry() {
     registry_ = std::move(compiled);  // requests under way keep the one they started with
   }
   log_->Write(Level::kInfo, "registry reloaded",
-              {{"#versions", std::to_string(versions)}, {"#new_versions", std::to_string(added)}});
+              {{"#versions", std::to_string(versions)}, {"#new_versions", std::to_string(*added)}});
   return Status::Ok();
 }
 

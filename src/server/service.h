@@ -52,6 +52,12 @@ struct HttpResponse {
   std::string log_user, log_org, log_outcome;
 };
 
+// A protocol version the store does not hold yet, and its content hash.
+struct NewVersion {
+  const model::Protocol* protocol;
+  std::string hash;
+};
+
 class Service {
  public:
   static Result<std::unique_ptr<Service>> Open(const ServerConfig& config, LogLines* log);
@@ -130,7 +136,7 @@ class Service {
   // Each protocol version new to the store becomes a "lifecycle" entry of the log and its
   // canonical text in the store, together, before any decision can use it. How many were
   // recorded (one another node recorded meanwhile is left out).
-  Result<size_t> RecordNewVersions(const std::vector<const model::Protocol*>& fresh);
+  Result<size_t> RecordNewVersions(const std::vector<NewVersion>& fresh);
   HttpResponse Protocols(const decide::CompiledRegistry& reg, const HttpRequest& r,
                          const store::User* user);
   HttpResponse Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,

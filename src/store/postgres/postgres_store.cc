@@ -743,12 +743,11 @@ Status PostgresStore::RevokeUser(const std::string& id) {
     if (PQresultStatus(res.r) != PGRES_COMMAND_OK) return Error("revoking user " + id);
     if (std::string(PQcmdTuples(res.r)) == "1") return Status::Ok();
   }
-  auto known = Query((std::string(kUserColumns) + "WHERE id = $1").c_str(), {id});
-  if (!known.ok()) return known.status();
-  Res res(*known);
-  if (PQntuples(res.r) == 0) return Status::NotFound("no user " + id + "; nothing was changed");
-  return Status::AlreadyExists("user " + id + " was revoked already, at " +
-                               ReadUser(res.r, 0).revoked_at + "; nothing was changed");
+  auto revoked_at = RevokedAt(id);
+  if (!revoked_at.ok()) return revoked_at.status();
+  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
+  return Status::AlreadyExists("user " + id + " was revoked already, at " + **revoked_at +
+                               "; nothing was changed");
 }
 
 Status PostgresStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
@@ -762,13 +761,20 @@ Status PostgresStore::ReplaceToken(const std::string& id, const std::string& tok
       return Error("replacing the token of user " + id);
     if (std::string(PQcmdTuples(res.r)) == "1") return Status::Ok();
   }
+  auto revoked_at = RevokedAt(id);
+  if (!revoked_at.ok()) return revoked_at.status();
+  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
+  return Status::InvalidArgument("user " + id + " was revoked at " + **revoked_at +
+                                 "; a revoked user gets no new token (add a new user); nothing "
+                                 "was changed");
+}
+
+Result<std::optional<std::string>> PostgresStore::RevokedAt(const std::string& id) {
   auto known = Query((std::string(kUserColumns) + "WHERE id = $1").c_str(), {id});
   if (!known.ok()) return known.status();
   Res res(*known);
-  if (PQntuples(res.r) == 0) return Status::NotFound("no user " + id + "; nothing was changed");
-  return Status::InvalidArgument("user " + id + " was revoked at " + ReadUser(res.r, 0).revoked_at +
-                                 "; a revoked user gets no new token (add a new user); nothing "
-                                 "was changed");
+  if (PQntuples(res.r) == 0) return std::optional<std::string>();
+  return std::optional<std::string>(ReadUser(res.r, 0).revoked_at);
 }
 
 int PostgresStore::LatestSchemaVersion() const {

@@ -63,6 +63,9 @@ class PostgresStore : public Store {
   PostgresStore(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
   Status Exec(const std::string& sql) const;
   Status Error(const std::string& what) const;
+  // When user `id` was revoked ("" while active), or nullopt for no such user; for saying why
+  // a change to their access did nothing.
+  Result<std::optional<std::string>> RevokedAt(const std::string& id);
   Status Migrate();
   // Runs a query with text parameters, binary results.
   Result<PGresult*> Query(const char* sql, const std::vector<std::string>& params) const;

@@ -1083,14 +1083,11 @@ Status SqliteStore::RevokeUser(const std::string& id) {
   s.BindText(1, id);
   if (s.Step() != SQLITE_DONE) return Error("revoking user " + id);
   if (sqlite3_changes(db_) == 1) return Status::Ok();
-  Stmt known = Cached("SELECT revoked_at FROM users WHERE id = ?");
-  if (!known.ok()) return Error("preparing");
-  known.BindText(1, id);
-  const int rc = known.Step();
-  if (rc == SQLITE_DONE) return Status::NotFound("no user " + id + "; nothing was changed");
-  if (rc != SQLITE_ROW) return Error("reading users");
-  return Status::AlreadyExists("user " + id + " was revoked already, at " +
-                               ColumnText(known.get(), 0) + "; nothing was changed");
+  auto revoked_at = RevokedAt(id);
+  if (!revoked_at.ok()) return revoked_at.status();
+  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
+  return Status::AlreadyExists("user " + id + " was revoked already, at " + **revoked_at +
+                               "; nothing was changed");
 }
 
 Status SqliteStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
@@ -1101,15 +1098,22 @@ Status SqliteStore::ReplaceToken(const std::string& id, const std::string& token
   s.BindText(2, id);
   if (s.Step() != SQLITE_DONE) return Error("replacing the token of user " + id);
   if (sqlite3_changes(db_) == 1) return Status::Ok();
+  auto revoked_at = RevokedAt(id);
+  if (!revoked_at.ok()) return revoked_at.status();
+  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
+  return Status::InvalidArgument("user " + id + " was revoked at " + **revoked_at +
+                                 "; a revoked user gets no new token (add a new user); nothing "
+                                 "was changed");
+}
+
+Result<std::optional<std::string>> SqliteStore::RevokedAt(const std::string& id) {
   Stmt known = Cached("SELECT revoked_at FROM users WHERE id = ?");
   if (!known.ok()) return Error("preparing");
   known.BindText(1, id);
   const int rc = known.Step();
-  if (rc == SQLITE_DONE) return Status::NotFound("no user " + id + "; nothing was changed");
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
   if (rc != SQLITE_ROW) return Error("reading users");
-  return Status::InvalidArgument("user " + id + " was revoked at " + ColumnText(known.get(), 0) +
-                                 "; a revoked user gets no new token (add a new user); nothing "
-                                 "was changed");
+  return std::optional<std::string>(ColumnText(known.get(), 0));
 }
 
 int SqliteStore::LatestSchemaVersion() const {

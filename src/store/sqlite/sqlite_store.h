@@ -81,6 +81,9 @@ class SqliteStore : public Store {
   // The user whose `column` (token_hash or cert_fingerprint) holds `value`, if any.
   Result<std::optional<User>> UserWhere(const std::string& column, const std::string& value);
   Status Error(const std::string& what) const;
+  // When user `id` was revoked ("" while active), or nullopt for no such user; for saying why
+  // a change to their access did nothing.
+  Result<std::optional<std::string>> RevokedAt(const std::string& id);
 
   sqlite3* db_;
   std::string path_;
