@@ -3,6 +3,9 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "base/read_file.h"
+#include "base/redact.h"
+
 namespace concordat::exchange {
 
 std::string SqlSource::FieldOf(const std::string& category, const std::string& column) const {
@@ -64,6 +67,8 @@ class SqliteSource : public SqlSource {
       Close(c.get());
       return s;
     };
+    if (std::string why = WhyUnreadable(path_); !why.empty())
+      return fail(Status::IoError("connectors." + provider_ + ".source: " + why));
     if (sqlite3_open_v2(path_.c_str(), &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK)
       return fail(
@@ -225,7 +230,8 @@ Result<std::unique_ptr<SqlSource>> SqlSource::Open(const std::string& provider,
     if (Status st = s->Init(provider, config); !st.ok()) return st;
     return std::unique_ptr<SqlSource>(std::move(s));
   }
-  return Status::InvalidArgument("connectors." + provider + ".source: '" + config.url +
+  return Status::InvalidArgument("connectors." + provider + ".source: '" +
+                                 RedactPassword(config.url) +
                                  "' is not sqlite:PATH or postgresql://...");
 }
 

@@ -346,10 +346,10 @@ Status HttpsServer::Listen() {
   beast::error_code ec;
   s.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  s.tls.use_certificate_chain_file(s.config.tls.certificate, ec);
-  if (ec) return Status::InvalidArgument(s.config.tls.certificate + ": " + ec.message());
-  s.tls.use_private_key_file(s.config.tls.private_key, ssl::context::pem, ec);
-  if (ec) return Status::InvalidArgument(s.config.tls.private_key + ": " + ec.message());
+  if (Status id = UseServerIdentity(s.tls.native_handle(), s.config.tls.certificate,
+                                    s.config.tls.private_key);
+      !id.ok())
+    return id;
   // Ask for a client certificate; accept any: devices are recognised by pinned fingerprint,
   // and TLS itself proves the client holds the certificate's key.
   s.tls.set_verify_mode(ssl::verify_peer);

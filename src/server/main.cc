@@ -1,8 +1,11 @@
 // concordatd: the HTTPS service where partners share. See docs/configuration.md.
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <iostream>
 
+#include "base/redact.h"
 #include "server/config.h"
+#include "server/config_check.h"
 #include "server/https_server.h"
 #include "server/log_lines.h"
 #include "server/service.h"
@@ -14,12 +17,18 @@ using namespace concordat::server;
 int main(int argc, char** argv) {
   CLI::App app{
       "concordatd: decides every share against the protocol in force, records it in the audit "
-      "log, and serves partners over HTTPS.\nExit codes: 0 stopped cleanly, 2 bad "
-      "configuration, 3 could not start (store, registry, address)."};
+      "log, and serves partners over HTTPS.\nExit codes: 0 stopped cleanly (with --check: "
+      "ready to start), 2 bad configuration, 3 could not start (store, registry, address)."};
   std::string config_path;
   app.add_option("-c,--config", config_path,
                  "Configuration file (YAML; every key in docs/configuration.md). Without it, "
                  "the defaults: sqlite:var/concordat.db, protocols/, 127.0.0.1:8443.");
+  bool check = false;
+  app.add_flag("--check", check,
+               "Check the configuration and everything it names (TLS files, registry against "
+               "the store, keys, connectors) without starting: nothing is created, migrated or "
+               "written. Prints one line per part; safe beside a running server, e.g. before "
+               "SIGHUP.");
   CLI11_PARSE(app, argc, argv);
 
   // Every line on standard error is a JSON log line, a refusal to start included, so that
@@ -33,9 +42,18 @@ int main(int argc, char** argv) {
   };
   if (!config_path.empty()) {
     auto loaded = LoadConfig(config_path);
-    if (!loaded.ok()) return fail(2, loaded.status().message());
+    if (!loaded.ok()) {
+      if (check) {
+        std::cout << "FAIL  configuration " << loaded.status().message()
+                  << "\nconcordatd --check: the configuration does not load (exit 2); nothing "
+                     "was changed\n";
+        return 2;
+      }
+      return fail(2, loaded.status().message());
+    }
     config = *loaded;
   }
+  if (check) return CheckConfiguration(config, config_path, std::cout);
   log.SetLevel(LogLines::ParseLevel(config.log_level));
   if (config.tls.named) {
     if (auto fp = FingerprintOfFile(config.tls.certificate); !fp.ok())
@@ -57,7 +75,7 @@ int main(int argc, char** argv) {
   if (Status s = server.Listen(); !s.ok()) return fail(3, s.message());
   log.Write(Level::kInfo, "listening",
             {{"url", "https://" + config.listen},
-             {"store", config.store},
+             {"store", RedactPassword(config.store)},
              {"registry", [&] {
                 std::string all;
                 for (const auto& d : config.registry) all += (all.empty() ? "" : ", ") + d;

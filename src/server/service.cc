@@ -20,6 +20,7 @@
 #include "model/enums.h"
 #include "model/registry.h"
 #include "server/list_params.h"
+#include "server/registry_dirs.h"
 #include "server/tls_identity.h"
 
 namespace concordat::server {
@@ -171,60 +172,6 @@ HttpResponse Denied(const char* what, uint64_t index, const std::string& rendere
   out.content_type = "application/problem+json";
   out.log_outcome = "deny";
   return out;
-}
-
-// Every protocol file in the registry directories, in one order (by id, then version); a
-// version found in two places, or a file that does not load, is an error naming it.
-Result<model::Registry> LoadRegistryDirs(const std::vector<std::string>& dirs) {
-  std::optional<model::Registry> registry;
-  for (const auto& dir : dirs) {
-    std::vector<model::LoadError> errors;
-    auto part = model::LoadRegistry(dir, &errors);
-    if (!part.ok()) {
-      std::string msg = "the registry " + dir + " could not be loaded: " + part.status().message();
-      for (size_t i = 0; i < errors.size() && i < 5; ++i) msg += "\n  " + errors[i].ToString();
-      return Status::InvalidArgument(msg);
-    }
-    if (!registry) {
-      registry = std::move(*part);
-      continue;
-    }
-    for (auto& p : part->protocols) registry->protocols.push_back(std::move(p));
-  }
-  if (!registry) return Status::InvalidArgument("registry: name at least one directory");
-  // One order for all (by id, then version), and no version in two places.
-  std::stable_sort(registry->protocols.begin(), registry->protocols.end(),
-                   [](const model::Protocol& a, const model::Protocol& b) {
-                     if (a.id != b.id) return a.id < b.id;
-                     return model::CompareVersions(a.version, b.version) < 0;
-                   });
-  for (size_t i = 1; i < registry->protocols.size(); ++i)
-    if (registry->protocols[i].id == registry->protocols[i - 1].id &&
-        registry->protocols[i].version == registry->protocols[i - 1].version)
-      return Status::InvalidArgument("protocol " + registry->protocols[i].id + " version " +
-                                     registry->protocols[i].version + " is in both " +
-                                     registry->protocols[i - 1].source + " and " +
-                                     registry->protocols[i].source);
-  return std::move(*registry);
-}
-
-// The registry's versions that the store does not hold yet, each with its content hash. A
-// version it holds with other content refuses the lot (a version never changes), naming the file.
-Result<std::vector<NewVersion>> NewVersions(store::Store& st, const model::Registry& registry) {
-  std::vector<NewVersion> fresh;
-  for (const auto& p : registry.protocols) {
-    std::string hash = model::ContentHash(p);
-    auto existing = st.ProtocolVersionHash(p.id, p.version);
-    if (!existing.ok()) return existing.status();
-    if (!*existing) {
-      fresh.push_back({&p, std::move(hash)});
-    } else if (**existing != hash) {
-      return Status::InvalidArgument(p.source + ": protocol " + p.id + " version " + p.version +
-                                     " is already in force with other content (" + **existing +
-                                     "); a version never changes, give the new text a new version");
-    }
-  }
-  return fresh;
 }
 
 }  // namespace

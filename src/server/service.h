@@ -27,6 +27,7 @@
 #include "model/protocol.h"
 #include "server/config.h"
 #include "server/log_lines.h"
+#include "server/registry_dirs.h"
 #include "server/site_networks.h"
 #include "store/store.h"
 
@@ -50,12 +51,6 @@ struct HttpResponse {
   std::string allow;  // with a 405: the methods the resource takes (the Allow header)
   // For the request log line (never personal data): who and what was decided.
   std::string log_user, log_org, log_outcome;
-};
-
-// A protocol version the store does not hold yet, and its content hash.
-struct NewVersion {
-  const model::Protocol* protocol;
-  std::string hash;
 };
 
 class Service {

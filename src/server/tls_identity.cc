@@ -1,7 +1,9 @@
 #include "server/tls_identity.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -9,6 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+
+#include "base/read_file.h"
 
 namespace concordat::server {
 namespace {
@@ -20,7 +24,39 @@ struct FileCloser {
 };
 using File = std::unique_ptr<FILE, FileCloser>;
 
+// OpenSSL's reason for the last failure, its error queue emptied.
+std::string OpenSslReason() {
+  const unsigned long e = ERR_peek_last_error();
+  char text[256] = "unknown error";
+  if (e != 0) ERR_error_string_n(e, text, sizeof text);
+  ERR_clear_error();
+  const char* reason = ERR_reason_error_string(e);
+  return reason ? reason : text;
+}
+
 }  // namespace
+
+Status UseServerIdentity(SSL_CTX* ctx, const std::string& cert_path, const std::string& key_path) {
+  if (std::string why = WhyUnreadable(cert_path); !why.empty())
+    return Status::InvalidArgument("tls.certificate: " + why);
+  if (std::string why = WhyUnreadable(key_path); !why.empty())
+    return Status::InvalidArgument("tls.private_key: " + why);
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert_path.c_str()) != 1)
+    return Status::InvalidArgument("tls.certificate: " + cert_path +
+                                   ": not a usable PEM certificate (" + OpenSslReason() + ")");
+  if (SSL_CTX_use_PrivateKey_file(ctx, key_path.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+    return Status::InvalidArgument(
+        "tls.private_key: " + key_path +
+        (mismatch ? " does not belong to " + cert_path + " (another key's certificate)"
+                  : ": not a usable PEM private key (" + OpenSslReason() + ")"));
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    return Status::InvalidArgument("tls.private_key: " + key_path + " does not belong to " +
+                                   cert_path + " (" + OpenSslReason() + ")");
+  return Status::Ok();
+}
 
 Result<std::string> EnsureSelfSigned(const std::string& cert_path, const std::string& key_path,
                                      const std::string& host, bool* created) {

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "base/redact.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -39,7 +40,25 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {
     if (!s.ok()) return s.status();
     return std::unique_ptr<Store>(std::move(*s));
   }
-  return Status::InvalidArgument("store URL '" + url +
+  return Status::InvalidArgument("store URL '" + RedactPassword(url) +
+                                 "': expected sqlite:PATH or postgresql://...");
+}
+
+Result<std::unique_ptr<Store>> OpenStoreReadOnly(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::string path = url.substr(7);
+    if (path.empty())
+      return Status::InvalidArgument("store URL '" + url + "': expected sqlite:PATH");
+    auto s = SqliteStore::OpenReadOnly(path);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Store>(std::move(*s));
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    auto s = PostgresStore::OpenReadOnly(url);
+    if (!s.ok()) return s.status();
+    return std::unique_ptr<Store>(std::move(*s));
+  }
+  return Status::InvalidArgument("store URL '" + RedactPassword(url) +
                                  "': expected sqlite:PATH or postgresql://...");
 }
 

@@ -139,4 +139,10 @@ class Store : public audit::LogBackend {
 // Opens (creating and migrating when `create`) the store at `url`.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create);
 
+// Opens an existing store at `url` only to read it: nothing is created, migrated or written
+// (SQLite: opened read-only, and immutable when no writer has it open, so that not even its
+// -wal and -shm files appear; PostgreSQL: every transaction read-only). A store at an older
+// schema version opens as it is (SchemaVersion() tells); writes through it fail.
+Result<std::unique_ptr<Store>> OpenStoreReadOnly(const std::string& url);
+
 }  // namespace concordat::store

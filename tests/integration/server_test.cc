@@ -170,6 +170,27 @@ class Server : public ::testing::Test {
     static fs::path Saved() { return dir_ / "concordatd.yaml.saved"; }
   };
 
+  // The server restarted on a registry directory of its own (under dir_) holding the demo
+  // protocol as demo-1.0.yaml, for a test to add versions to; restored when it goes.
+  struct OwnDemoRegistry {
+    explicit OwnDemoRegistry(const std::string& name)
+        : dir(Made(dir_ / name)),
+          config(std::string(CONCORDAT_SOURCE_DIR) + "/examples/demo/registry]",
+                 dir.string() + "]") {}
+    static std::string Demo() {
+      return std::string(CONCORDAT_SOURCE_DIR) +
+             "/examples/demo/registry/demo-safeguarding-requests.yaml";
+    }
+    static fs::path Made(const fs::path& d) {
+      fs::remove_all(d);
+      fs::create_directories(d);
+      fs::copy_file(Demo(), d / "demo-1.0.yaml");
+      return d;
+    }
+    const fs::path dir;
+    const ChangedConfig config;
+  };
+
   static std::vector<std::thread> LookUpsAtHq(std::vector<Reply>* replies);  // defined below
 
   static uint64_t TreeSize() {
@@ -1084,14 +1105,9 @@ TEST_F(Server, AnAnswerIsDecidedAgainUnderTheProtocolInForceWhenItIsGiven) {
 // the registry again. A file that does not load, or a version whose text changed, is refused
 // naming the file, and the protocols in force stay as they were.
 TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
-  const fs::path hup = dir_ / "hup-registry";
-  fs::remove_all(hup);
-  fs::create_directories(hup);
-  const std::string demo =
-      std::string(CONCORDAT_SOURCE_DIR) + "/examples/demo/registry/demo-safeguarding-requests.yaml";
-  fs::copy_file(demo, hup / "demo-1.0.yaml");
-  const ChangedConfig config(std::string(CONCORDAT_SOURCE_DIR) + "/examples/demo/registry]",
-                             hup.string() + "]");
+  const OwnDemoRegistry registry("hup-registry");
+  const fs::path& hup = registry.dir;
+  const std::string demo = OwnDemoRegistry::Demo();
   auto count_lines = [this](const std::string& text) {
     std::ifstream f(dir_ / "concordatd.log");
     std::string line;
@@ -1121,48 +1137,48 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
                    .token = officer_})
                 .status,
             201);
-  // Version 1.1 is agreed: Essex Police no longer receives under it.
+  // Version 1.3 is agreed: Essex Police no longer receives under it.
   std::ifstream in(demo);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  text.replace(text.find("version: \"1.0\""), 14, "version: \"1.1\"");
+  text.replace(text.find("version: \"1.0\""), 14, "version: \"1.3\"");
   text.replace(text.find("commences: 2025-01-08"), 21, "commences: 2026-01-01");
   text.replace(text.find("accesses: true", text.find("- id: essex-police")), 14, "accesses: false");
-  std::ofstream(hup / "demo-1.1.yaml") << text;
+  std::ofstream(hup / "demo-1.3.yaml") << text;
   const uint64_t before_reload = TreeSize();
   ASSERT_TRUE(hup_and_wait("\"msg\":\"registry reloaded\"")) << "no reload was logged";
-  EXPECT_EQ(versions(), "1.0 1.1 ");
+  EXPECT_EQ(versions(), "1.0 1.3 ");
   // The new version came into force through the log: one lifecycle entry, before any use.
   EXPECT_EQ(TreeSize(), before_reload + 1);
   json loaded = json::parse(Sh(Cli("audit tail --count 1")).out, nullptr, false);
   ASSERT_FALSE(loaded.is_discarded());
   EXPECT_EQ(loaded["kind"], "lifecycle");
   EXPECT_EQ(loaded["protocol"], "demo-safeguarding-requests");
-  EXPECT_EQ(loaded["version"], "1.1");
+  EXPECT_EQ(loaded["version"], "1.3");
   Reply after = Https({.method = "POST",
                        .path = "/v1/requests",
                        .body = NewRequest("MOS-100006"),
                        .token = officer_});
   EXPECT_EQ(after.status, 403) << after.body;
   EXPECT_NE(after.body.find("REQUESTER_CANNOT_ACCESS"), std::string::npos) << after.body;
-  EXPECT_NE(after.body.find("in protocol demo-safeguarding-requests 1.1"), std::string::npos)
+  EXPECT_NE(after.body.find("in protocol demo-safeguarding-requests 1.3"), std::string::npos)
       << after.body;
-  // A file that does not load: refused, named, and 1.1 stays in force.
+  // A file that does not load: refused, named, and 1.3 stays in force.
   std::ofstream(hup / "broken.yaml") << "concordat: 1\nid: Not A Slug\n";
   const uint64_t before_refusal = TreeSize();
   ASSERT_TRUE(hup_and_wait("registry not reloaded")) << "the refused reload was not logged";
   EXPECT_EQ(TreeSize(), before_refusal) << "a refused reload records nothing";
   EXPECT_EQ(count_lines("broken.yaml"), 1) << "the log line names the file";
-  EXPECT_EQ(versions(), "1.0 1.1 ");
+  EXPECT_EQ(versions(), "1.0 1.3 ");
   fs::remove(hup / "broken.yaml");
-  // Version 1.1 changed under the same number: refused, named; the stored text is unchanged.
+  // Version 1.3 changed under the same number: refused, named; the stored text is unchanged.
   const std::string stored =
       Sh("sqlite3 '" + (dir_ / "var/concordat.db").string() +
          "' \"SELECT hash FROM protocol_versions WHERE id = 'demo-safeguarding-requests' "
-         "AND version = '1.1'\"")
+         "AND version = '1.3'\"")
           .out;
   ASSERT_FALSE(stored.empty());
   text.replace(text.find("accesses: false"), 15, "accesses: true");
-  std::ofstream(hup / "demo-1.1.yaml", std::ios::trunc) << text;
+  std::ofstream(hup / "demo-1.3.yaml", std::ios::trunc) << text;
   ASSERT_TRUE(hup_and_wait("registry not reloaded"));
   EXPECT_EQ(count_lines("is already in force with other content"), 1);
   EXPECT_EQ(Https({.method = "POST",
@@ -1174,10 +1190,70 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
       << "the changed text was put in force";
   EXPECT_EQ(Sh("sqlite3 '" + (dir_ / "var/concordat.db").string() +
                "' \"SELECT hash FROM protocol_versions WHERE id = "
-               "'demo-safeguarding-requests' AND version = '1.1'\"")
+               "'demo-safeguarding-requests' AND version = '1.3'\"")
                 .out,
             stored);
   EXPECT_EQ(Https({.path = "/healthz"}).status, 200) << "still serving";
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
+// concordatd --check beside the running server, before a SIGHUP: it says which versions a
+// reload would put in force and which file it would refuse, and changes nothing (the running
+// server's log and store are as they were).
+TEST_F(Server, CheckForetellsWhatAReloadWouldDoAndChangesNothing) {
+  const OwnDemoRegistry registry("check-registry");
+  const fs::path& hup = registry.dir;
+  const std::string demo = OwnDemoRegistry::Demo();
+  auto check = [] {
+    return Sh("cd '" + dir_.string() + "' && '" + CONCORDATD_BINARY +
+              "' --config concordatd.yaml --check");
+  };
+  const std::string db = (dir_ / "var/concordat.db").string();
+  auto stored_versions = [&db] {
+    return Sh("sqlite3 '" + db + "' \"SELECT id || ' ' || version || ' ' || hash FROM " +
+              "protocol_versions ORDER BY 1\"")
+        .out;
+  };
+  const uint64_t tree = TreeSize();
+  const std::string versions = stored_versions();
+  ShellRun same = check();
+  EXPECT_EQ(same.code, 0) << same.out;
+  EXPECT_NE(same.out.find("every registry version is in force already"), std::string::npos)
+      << same.out;
+  EXPECT_NE(same.out.find("ready to start"), std::string::npos) << same.out;
+  // A new version: named as the one a reload would record.
+  std::ifstream in(demo);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("version: \"1.0\""), 14, "version: \"1.5\"");
+  text.replace(text.find("commences: 2025-01-08"), 21, "commences: 2026-01-01");
+  std::ofstream(hup / "demo-1.5.yaml") << text;
+  ShellRun fresh = check();
+  EXPECT_EQ(fresh.code, 0) << fresh.out;
+  EXPECT_NE(
+      fresh.out.find("to be recorded on start (or on SIGHUP): demo-safeguarding-requests 1.5"),
+      std::string::npos)
+      << fresh.out;
+  // A file that does not load, and version 1.0 changed under its number: both named, in one run.
+  std::ofstream(hup / "broken.yaml") << "concordat: 1\nid: Not A Slug\n";
+  std::string changed = text;
+  changed.replace(changed.find("version: \"1.5\""), 14, "version: \"1.0\"");
+  std::ofstream(hup / "demo-1.0.yaml", std::ios::trunc) << changed;
+  ShellRun broken = check();
+  EXPECT_EQ(broken.code, 2) << broken.out;
+  EXPECT_NE(broken.out.find("FAIL  registry"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.out.find("broken.yaml"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.out.find("1 problem; a start would fail (exit 2)"), std::string::npos)
+      << broken.out;
+  fs::remove(hup / "broken.yaml");
+  ShellRun conflict = check();
+  EXPECT_EQ(conflict.code, 2) << conflict.out;
+  EXPECT_NE(conflict.out.find("demo-1.0.yaml: protocol demo-safeguarding-requests version 1.0 is "
+                              "already in force with other content"),
+            std::string::npos)
+      << conflict.out;
+  // None of it changed the running server's log or store.
+  EXPECT_EQ(TreeSize(), tree);
+  EXPECT_EQ(stored_versions(), versions);
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
@@ -1724,6 +1800,62 @@ TEST(ConcordatdStart, ARefusalToStartIsALogLineWithItsExitCodeAndCreatesNothing)
   EXPECT_EQ(busy.code, 3) << busy.out;
   EXPECT_NE(busy.out.find(address), std::string::npos) << busy.out;
   EXPECT_NE(busy.out.find("\"msg\":\"cannot start\""), std::string::npos) << busy.out;
+  fs::remove_all(dir);
+}
+
+// concordatd --check where nothing has started: it says what a first start would make, makes
+// none of it, names every problem in one run with the exit code a start would have, and never
+// prints a password.
+TEST(ConcordatdCheck, NamesEveryProblemWithTheStartsExitCodeAndCreatesNothing) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("concordat-check-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto check = [&dir](const std::string& config_text) {
+    std::ofstream(dir / "c.yaml", std::ios::trunc) << config_text;
+    return Sh("cd '" + dir.string() + "' && '" + CONCORDATD_BINARY + "' --config c.yaml --check");
+  };
+  const std::string registry = std::string("registry: [") + CONCORDAT_SOURCE_DIR + "/protocols]\n";
+  ShellRun first = check(registry);
+  EXPECT_EQ(first.code, 0) << first.out;
+  for (const char* said : {"a self-signed one will be made at var/tls/server.crt",
+                           "sqlite:var/concordat.db: none yet; it will be made on first start",
+                           "signing key   var/concordat.db.signing-key: none yet",
+                           "ready to start; nothing was changed"})
+    EXPECT_NE(first.out.find(said), std::string::npos) << said << "\n" << first.out;
+  EXPECT_FALSE(fs::exists(dir / "var")) << "the check made something";
+  // A store that is not a database: exit 3, and the file as it was.
+  std::ofstream(dir / "junk.db") << std::string(8192, 'x');
+  ShellRun junk = check("store: sqlite:junk.db\n" + registry);
+  EXPECT_EQ(junk.code, 3) << junk.out;
+  EXPECT_NE(junk.out.find("FAIL  store"), std::string::npos) << junk.out;
+  EXPECT_EQ(fs::file_size(dir / "junk.db"), 8192u);
+  // With it, a private key that is not the certificate's and a connector whose source is not
+  // there: all three named, and exit 2 (the configuration), which outranks 3.
+  for (const char* name : {"a", "b"})
+    ASSERT_EQ(Sh("cd '" + dir.string() + "' && openssl req -x509 -newkey ec -pkeyopt " +
+                 "ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 -days 1 -keyout " + name +
+                 ".key -out " + name + ".crt")
+                  .code,
+              0);
+  ShellRun three = check(
+      "store: sqlite:junk.db\n" + registry +
+      "tls: {certificate: a.crt, private_key: b.key}\nconnectors:\n  essex-cc:\n    source: "
+      "sqlite:no-such-mosaic.db\n    categories:\n      cf-case-status:\n        query: SELECT "
+      "full_name FROM cases WHERE ref = ?1\n        fields: {full_name: name}\n");
+  EXPECT_EQ(three.code, 2) << three.out;
+  EXPECT_NE(three.out.find("FAIL  connectors"), std::string::npos) << three.out;
+  EXPECT_NE(three.out.find("b.key does not belong to a.crt"), std::string::npos) << three.out;
+  EXPECT_NE(three.out.find("3 problems"), std::string::npos) << three.out;
+  // A PostgreSQL store that does not answer: exit 3, and its password never printed.
+  ShellRun pg = check("store: postgresql://concordat:s3cret-pw@127.0.0.1:1/concordat\n" + registry);
+  EXPECT_EQ(pg.code, 3) << pg.out;
+  EXPECT_EQ(pg.out.find("s3cret-pw"), std::string::npos) << pg.out;
+  // A configuration that does not load: one FAIL line, exit 2.
+  ShellRun typo = check("listn: 127.0.0.1:1\n");
+  EXPECT_EQ(typo.code, 2) << typo.out;
+  EXPECT_NE(typo.out.find("FAIL  configuration c.yaml:1:1: listn: unknown key"), std::string::npos)
+      << typo.out;
   fs::remove_all(dir);
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <tuple>
 
@@ -267,6 +268,48 @@ TEST_P(StoreConformance, NewerSchemaIsRefusedAndNothingChanges) {
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.status().message().find("newer than this Concordat"), std::string::npos)
       << again.status().ToString();
+}
+
+// Opened only to read (concordatd --check): what is stored reads as it is, a write is refused,
+// an older or newer schema is left as it is, and an SQLite store that no one has open gains not
+// even a -wal or -shm file. Beside a writer that has it open, it still reads.
+TEST_P(StoreConformance, AStoreOpenedToReadIsReadAndNeverWritten) {
+  ASSERT_TRUE(store_->PutProtocolVersion("p", "1.0", "sha256:aa", "text").ok());
+  {
+    auto beside = store::OpenStoreReadOnly(url_);  // the writer still has it open
+    ASSERT_TRUE(beside.ok()) << beside.status().ToString();
+    EXPECT_EQ(**(*beside)->ProtocolVersionHash("p", "1.0"), "sha256:aa");
+  }
+  // As if made by the previous Concordat (only the version row: a start would fail to migrate it).
+  ASSERT_EQ(Sql("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM "
+                "schema_migrations)"),
+            0);
+  store_.reset();
+  const fs::path file = dir_ / "store.db";
+  std::string before;
+  if (GetParam() == "sqlite") {
+    ASSERT_FALSE(fs::exists(file.string() + "-wal")) << "a closed store keeps no WAL";
+    std::ifstream in(file, std::ios::binary);
+    before.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  {
+    auto ro = store::OpenStoreReadOnly(url_);
+    ASSERT_TRUE(ro.ok()) << ro.status().ToString();
+    EXPECT_EQ(*(*ro)->SchemaVersion(), (*ro)->LatestSchemaVersion() - 1) << "migrated";
+    EXPECT_EQ(**(*ro)->ProtocolVersionHash("p", "1.0"), "sha256:aa");
+    EXPECT_FALSE((*ro)->PutProtocolVersion("p", "2.0", "sha256:cc", "new").ok());
+    EXPECT_FALSE(*(*ro)->ProtocolVersionHash("p", "2.0"));
+  }
+  if (GetParam() == "sqlite") {
+    std::ifstream in(file, std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
+              before);
+    EXPECT_FALSE(fs::exists(file.string() + "-wal"));
+    EXPECT_FALSE(fs::exists(file.string() + "-shm"));
+    auto none = store::OpenStoreReadOnly("sqlite:" + (dir_ / "none.db").string());
+    EXPECT_EQ(none.status().code(), Status::Code::kNotFound);
+    EXPECT_FALSE(fs::exists(dir_ / "none.db")) << "opened to read, and made";
+  }
 }
 
 TEST_P(StoreConformance, UsersAreFoundByTokenHashOnlyAndNeverDuplicated) {

@@ -367,7 +367,9 @@ class PgNodeCursor : public audit::NodeCursor {
 
 // --- the store -----------------------------------------------------------------------------
 
-Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, bool create) {
+// Connects; with `existing`, also requires a Concordat store to be there already.
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Connect(const std::string& url,
+                                                              bool existing) {
   PGconn* conn = PQconnectdb(url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(conn);
@@ -377,7 +379,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   }
   std::unique_ptr<PostgresStore> s(new PostgresStore(conn, url));
   s->Exec("SET client_min_messages = warning");
-  if (!create) {
+  if (existing) {
     auto r = s->Query("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
     if (!r.ok()) return r.status();
     Res res(*r);
@@ -385,7 +387,20 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
       return Status::NotFound(
           "the PostgreSQL database has no Concordat store (run concordat init --store URL)");
   }
-  if (Status st = s->Migrate(); !st.ok()) return st;
+  return s;
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, bool create) {
+  auto s = Connect(url, !create);
+  if (!s.ok()) return s.status();
+  if (Status st = (*s)->Migrate(); !st.ok()) return st;
+  return s;
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::OpenReadOnly(const std::string& url) {
+  auto s = Connect(url, true);
+  if (!s.ok()) return s.status();
+  if (Status st = (*s)->Exec("SET default_transaction_read_only = on"); !st.ok()) return st;
   return s;
 }
 

@@ -20,6 +20,8 @@ namespace concordat::store {
 class PostgresStore : public Store {
  public:
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url, bool create);
+  // An existing store, only to read (OpenStoreReadOnly in store.h).
+  static Result<std::unique_ptr<PostgresStore>> OpenReadOnly(const std::string& url);
   ~PostgresStore() override;
 
   Status PutRequest(const ShareRequest& r) override;
@@ -61,6 +63,7 @@ class PostgresStore : public Store {
   friend class PgEntryCursor;
   friend class PgNodeCursor;
   PostgresStore(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
+  static Result<std::unique_ptr<PostgresStore>> Connect(const std::string& url, bool existing);
   Status Exec(const std::string& sql) const;
   Status Error(const std::string& what) const;
   // When user `id` was revoked ("" while active), or nullopt for no such user; for saying why

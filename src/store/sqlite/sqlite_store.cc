@@ -681,6 +681,42 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   return store;
 }
 
+Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReadOnly(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return Status::NotFound(path + ": no store here (" +
+                            (std::filesystem::exists(path, ec) ? "not a file" : "no such file") +
+                            ")");
+  // Without a -wal file no writer has the store open, and immutable reads it with no locks and
+  // no -shm; otherwise the writer's -shm is shared, read-only.
+  const bool idle = !std::filesystem::exists(path + "-wal", ec);
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '?' || c == '#' || c == '%') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  uri += idle ? "?mode=ro&immutable=1" : "?mode=ro";
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(uri.c_str(), &db,
+                      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::IoError(path + ": cannot open the store to read: " + msg);
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  sqlite3_busy_timeout(db, 5000);
+  if (Status s = store->Exec("PRAGMA query_only=1"); !s.ok()) return s;
+  auto version = store->SchemaVersion();  // also: is it a database, and a store
+  if (!version.ok()) return version.status();
+  return store;
+}
+
 SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 SqliteWriterStatements& SqliteStore::WriterStatements() {

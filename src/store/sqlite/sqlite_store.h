@@ -25,6 +25,8 @@ class SqliteStore : public Store {
   // `vfs` names an SQLite VFS to use instead of the default (tests inject faults this way).
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, bool create,
                                                    const char* vfs = nullptr);
+  // An existing store, only to read (OpenStoreReadOnly in store.h).
+  static Result<std::unique_ptr<SqliteStore>> OpenReadOnly(const std::string& path);
   ~SqliteStore() override;
 
   Status PutRequest(const ShareRequest& r) override;
