@@ -14,6 +14,7 @@
 #include "audit/log.h"
 #include "audit/verify.h"
 #include "base/read_file.h"
+#include "base/redact.h"
 #include "base/sha256.h"
 #include "cli/commands.h"
 #include "store/store.h"
@@ -66,14 +67,15 @@ int RunInit(const Common& c) {
   if (std::filesystem::exists(key, ec)) {  // kept; Load says what is wrong with it, if anything
     auto signer = audit::Signer::Load(key);
     if (!signer.ok()) return Fail(signer.status().message());
-    std::cout << "store " << c.store << " is ready (schema " << SchemaOf(**st) << "); signing key "
-              << key << " already exists and was kept\n";
+    std::cout << "store " << RedactPassword(c.store) << " is ready (schema " << SchemaOf(**st)
+              << "); signing key " << key << " already exists and was kept\n";
     return kExitOk;
   }
   if (Status s = audit::Signer::CreateKeyFiles(key, c.PublicKeyPath()); !s.ok())
     return Fail(s.message());
   auto pk = audit::LoadPublicKey(c.PublicKeyPath());
-  std::cout << "store " << c.store << " is ready (schema " << SchemaOf(**st) << ")\n"
+  std::cout << "store " << RedactPassword(c.store) << " is ready (schema " << SchemaOf(**st)
+            << ")\n"
             << "signing key " << key << " created (mode 0600); public key " << c.PublicKeyPath()
             << ": " << (pk.ok() ? audit::KeyToHex(pk->data(), pk->size()) : "?") << "\n";
   return kExitOk;

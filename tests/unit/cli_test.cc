@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../support/postgres_server.h"
 #include "model/canonical.h"
 #include "test_util.h"
 
@@ -340,4 +341,14 @@ TEST(CliGenerate, RegistryAndRequestsAreReproducibleAndLoadable) {
 }
 
 }  // namespace
+// A store URL may carry a password; what the command prints never does.
+TEST(Cli, InitNeverPrintsTheStoresPassword) {
+  const std::string url =
+      testing::PostgresServer::Shared().NewDatabaseUrl() + "&password=hunter2-not-shown";
+  CliRun r = Concordat("init --store '" + url + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("password=*** is ready"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << r.out;
+}
+
 }  // namespace concordat
