@@ -317,9 +317,9 @@ void HttpsServer::Impl::BeginDrain() {
 void HttpsServer::Impl::WaitForReload() {
   reload_signals.async_wait([this](beast::error_code ec, int) {
     if (ec || draining.load()) return;
-    log->Write(Level::kInfo, "reloading the registry (SIGHUP)");
+    log->Write(Level::kInfo, "reloading the configuration and the registry (SIGHUP)");
     // It reads files and writes to the store: on the worker pool, never a network thread.
-    net::post(workers, [this] { (void)service->ReloadRegistry(); });
+    net::post(workers, [this] { (void)service->Reload(); });
     WaitForReload();
   });
 }

@@ -3,6 +3,7 @@
 // justification, payload); request lines carry the path without its query string.
 #pragma once
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -16,17 +17,17 @@ class LogLines {
  public:
   explicit LogLines(Level min = Level::kInfo) : min_(min) {}
   static Level ParseLevel(const std::string& s);
-  // Changes the least level written; before any other thread writes (at start-up).
-  void SetLevel(Level min) { min_ = min; }
+  // Changes the least level written (at start, and when a reload changes log_level).
+  void SetLevel(Level min) { min_.store(min, std::memory_order_relaxed); }
 
   // Whether a line at `level` would be written (so callers can skip building its fields).
-  bool Enabled(Level level) const { return level >= min_; }
+  bool Enabled(Level level) const { return level >= min_.load(std::memory_order_relaxed); }
   using Fields = std::vector<std::pair<std::string, std::string>>;
   void Write(Level level, const std::string& message, const Fields& fields = {});
   // A field whose value is a number or boolean, written without quotes: prefix the key with '#'.
 
  private:
-  Level min_;
+  std::atomic<Level> min_;
   std::mutex mu_;
 };
 

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
       return fail(2, "tls.certificate: " + fp.status().message());
   }
   // The store and the registry first: a start that fails on them creates nothing.
-  auto service = Service::Open(config, &log);
+  auto service = Service::Open(config, &log, config_path);
   if (!service.ok()) return fail(3, service.status().message());
   if (!config.tls.named) {
     bool created = false;

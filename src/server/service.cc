@@ -174,18 +174,35 @@ HttpResponse Denied(const char* what, uint64_t index, const std::string& rendere
   return out;
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLines* log) {
-  std::unique_ptr<Service> s(new Service());
-  s->config_ = config;
-  s->log_ = log;
+// What a configuration puts in force besides the protocols: its sites, devices and connectors,
+// the connectors opened (each query prepared). An error names the key.
+Result<std::shared_ptr<InForce>> Surroundings(const ServerConfig& config) {
+  auto in_force = std::make_shared<InForce>();
   auto sites = SiteNetworks::Build(config.sites);
   if (!sites.ok()) return sites.status();
-  s->sites_ = std::move(*sites);
-  s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
+  in_force->sites = std::move(*sites);
   for (const auto& [device, pins] : config.devices)
-    for (const auto& pin : pins) s->devices_[NormaliseFingerprint(pin)] = device;
+    for (const auto& pin : pins) in_force->devices[NormaliseFingerprint(pin)] = device;
+  for (const auto& [provider, source] : config.connectors) {
+    auto opened = exchange::SqlSource::Open(provider, source);
+    if (!opened.ok()) return opened.status();
+    in_force->sources[provider] = std::move(*opened);
+  }
+  return in_force;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLines* log,
+                                               std::string config_path) {
+  std::unique_ptr<Service> s(new Service());
+  s->config_ = config;
+  s->config_path_ = std::move(config_path);
+  s->log_ = log;
+  s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
+  // Everything that can be refused before anything is created or written.
+  auto in_force = Surroundings(config);
+  if (!in_force.ok()) return in_force.status();
   auto registry = LoadRegistryDirs(config.registry);
   if (!registry.ok()) return registry.status();
   auto st = store::OpenStore(config.store, true);
@@ -203,16 +220,12 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   auto vault = exchange::DisclosureVault::Open(config.MasterKeyPath());
   if (!vault.ok()) return vault.status();
   s->vault_.emplace(std::move(*vault));
-  for (const auto& [provider, source] : config.connectors) {
-    auto opened = exchange::SqlSource::Open(provider, source);
-    if (!opened.ok()) return opened.status();
-    s->sources_[provider] = std::move(*opened);
-  }
   s->audit_log_ = std::make_unique<audit::Log>(s->store_.get(), s->signer_.get());
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
   auto recorded = s->RecordNewVersions(*fresh);
   if (!recorded.ok()) return recorded.status();
-  s->registry_ = decide::CompiledRegistry::Compile(std::move(*registry));
+  (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
+  s->in_force_ = std::move(*in_force);
   return s;
 }
 
@@ -274,32 +287,80 @@ Result<size_t> Service::RecordNewVersions(const std::vector<NewVersion>& fresh) 
   return recorded;
 }
 
-std::shared_ptr<const decide::CompiledRegistry> Service::Registry() const {
-  std::lock_guard<std::mutex> lock(registry_mu_);
-  return registry_;
+std::shared_ptr<const InForce> Service::Current() const {
+  std::lock_guard<std::mutex> lock(in_force_mu_);
+  return in_force_;
 }
 
-Status Service::ReloadRegistry() {
+namespace {
+
+// The keys a reload cannot apply (they hold open files, sockets or threads), changed between
+// `running` and `next`: named in a warning, and kept as they were.
+std::string RestartOnlyChanges(const ServerConfig& running, const ServerConfig& next) {
+  std::string changed;
+  auto differs = [&changed](bool d, const char* key) {
+    if (d) changed += (changed.empty() ? "" : ", ") + std::string(key);
+  };
+  differs(running.store != next.store, "store");
+  differs(running.SigningKeyPath() != next.SigningKeyPath(), "signing_key");
+  differs(running.MasterKeyPath() != next.MasterKeyPath(), "master_key");
+  differs(running.listen != next.listen, "listen");
+  differs(running.tls.certificate != next.tls.certificate ||
+              running.tls.private_key != next.tls.private_key,
+          "tls");
+  differs(running.max_body_bytes != next.max_body_bytes, "max_body_bytes");
+  differs(running.request_timeout_seconds != next.request_timeout_seconds,
+          "request_timeout_seconds");
+  differs(running.worker_threads != next.worker_threads, "worker_threads");
+  differs(running.token_cache_seconds != next.token_cache_seconds, "token_cache_seconds");
+  return changed;
+}
+
+}  // namespace
+
+Status Service::Reload() {
   std::lock_guard<std::mutex> one_at_a_time(reload_mu_);
   auto refuse = [this](const Status& s) {
-    log_->Write(Level::kError, "registry not reloaded; the protocols in force are unchanged",
+    log_->Write(Level::kError, "not reloaded; what was in force still is",
                 {{"error", s.message()}});
     return s;
   };
-  auto registry = LoadRegistryDirs(config_.registry);
+  ServerConfig next = config_;
+  if (!config_path_.empty()) {
+    auto loaded = LoadConfig(config_path_);
+    if (!loaded.ok()) return refuse(loaded.status());
+    next = std::move(*loaded);
+  }
+  auto in_force = Surroundings(next);
+  if (!in_force.ok()) return refuse(in_force.status());
+  auto registry = LoadRegistryDirs(next.registry);
   if (!registry.ok()) return refuse(registry.status());
   auto fresh = NewVersions(*store_, *registry);
   if (!fresh.ok()) return refuse(fresh.status());
+  // The last step that can fail, and the one that cannot be undone: after it, the rest holds.
   auto added = RecordNewVersions(*fresh);
   if (!added.ok()) return refuse(added.status());
   const size_t versions = registry->protocols.size();
-  auto compiled = decide::CompiledRegistry::Compile(std::move(*registry));
+  (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
   {
-    std::lock_guard<std::mutex> lock(registry_mu_);
-    registry_ = std::move(compiled);  // requests under way keep the one they started with
+    std::lock_guard<std::mutex> lock(in_force_mu_);
+    in_force_ = std::move(*in_force);  // requests under way keep what they started with
   }
-  log_->Write(Level::kInfo, "registry reloaded",
-              {{"#versions", std::to_string(versions)}, {"#new_versions", std::to_string(*added)}});
+  log_->SetLevel(LogLines::ParseLevel(next.log_level));
+  if (std::string keys = RestartOnlyChanges(config_, next); !keys.empty())
+    log_->Write(Level::kWarn, "changed keys take a restart; their values as started still apply",
+                {{"keys", keys}});
+  config_.registry = next.registry;
+  config_.sites = next.sites;
+  config_.devices = next.devices;
+  config_.connectors = next.connectors;
+  config_.log_level = next.log_level;
+  log_->Write(Level::kInfo, "reloaded",
+              {{"#versions", std::to_string(versions)},
+               {"#new_versions", std::to_string(*added)},
+               {"#sites", std::to_string(next.sites.size())},
+               {"#devices", std::to_string(next.devices.size())},
+               {"#connectors", std::to_string(next.connectors.size())}});
   return Status::Ok();
 }
 
@@ -307,10 +368,10 @@ Service::~Service() {
   committer_.reset();  // drains what was submitted
 }
 
-std::string Service::DeviceOf(const std::string& fingerprint) const {
+std::string InForce::DeviceOf(const std::string& fingerprint) const {
   if (fingerprint.empty()) return "";
-  auto it = devices_.find(fingerprint);
-  return it == devices_.end() ? "" : it->second;
+  auto it = devices.find(fingerprint);
+  return it == devices.end() ? "" : it->second;
 }
 
 bool Service::Ready() {
@@ -373,16 +434,16 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
   const bool decide = path == "/v1/decide" && r.method == "POST";
   const bool lookup = StartsWith(path, "/v1/lookup/") && r.method == "GET";
   if (!decide && !lookup) return false;
+  const auto in_force = Current();
   if (lookup) {  // a source that may wait is read on a worker thread (Handle), not here
     const std::string rest = path.substr(11);
-    auto source = sources_.find(rest.substr(0, rest.find('/')));
-    if (source != sources_.end() && source->second->MayBlock()) return false;
+    auto source = in_force->sources.find(rest.substr(0, rest.find('/')));
+    if (source != in_force->sources.end() && source->second->MayBlock()) return false;
   }
   auto user = Authenticate(r);
   if (!user.ok()) return false;  // the blocking path answers (and logs) it
-  const auto registry = Registry();
-  const decide::CompiledRegistry& reg = *registry;
-  Plan plan = decide ? DecidePlan(reg, r, *user) : LookupPlan(reg, r, *user, path.substr(11));
+  Plan plan =
+      decide ? DecidePlan(*in_force, r, *user) : LookupPlan(*in_force, r, *user, path.substr(11));
   const std::string uid = user->id, org = user->organisation;
   auto tag = [uid, org](HttpResponse resp) {
     resp.log_user = uid;
@@ -420,24 +481,24 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     return Problem(500, "INTERNAL", "the store could not be read; nothing was changed");
   }
   const store::User* who = user.ok() ? &*user : nullptr;
-  const auto registry = Registry();
-  const decide::CompiledRegistry& reg = *registry;
+  const auto in_force = Current();
+  const decide::CompiledRegistry& reg = *in_force->registry;
   // GET, or HEAD (the same answer without its body), on what is read without being recorded.
   const bool read = r.method == "GET" || r.method == "HEAD";
   HttpResponse out;
   if (path == "/v1/decide") {
     if (r.method != "POST") return NotAllowed("POST", "/v1/decide takes POST");
-    out = Run(DecidePlan(reg, r, *who));
+    out = Run(DecidePlan(*in_force, r, *who));
   } else if (StartsWith(path, "/v1/lookup/")) {
     if (r.method != "GET")
       return NotAllowed("GET", r.method == "HEAD"
                                    ? "look-ups take GET: a look-up is recorded, so it is not "
                                      "answered without its content"
                                    : "look-ups take GET");
-    out = Run(LookupPlan(reg, r, *who, path.substr(11)));
+    out = Run(LookupPlan(*in_force, r, *who, path.substr(11)));
   } else if (path == "/v1/requests") {
     if (r.method == "POST") {
-      out = CreateRequest(reg, r, *who);
+      out = CreateRequest(*in_force, r, *who);
     } else if (read) {
       out = ListRequests(r, *who);
     } else {
@@ -484,14 +545,15 @@ Result<uint64_t> Service::Record(audit::LogEntry entry) {
   return index;
 }
 
-audit::LogEntry Service::DecideNow(const decide::CompiledRegistry& reg, const HttpRequest& r,
+audit::LogEntry Service::DecideNow(const InForce& in_force, const HttpRequest& r,
                                    const store::User& user, decide::Request* request,
                                    decide::Decision* decision, std::string* subject_tag) {
+  const decide::CompiledRegistry& reg = *in_force.registry;
   request->requester.org = user.organisation;
   request->requester.user = user.id;
   request->requester.roles = user.roles;
-  request->requester.location = sites_.SiteOf(r.peer_address);
-  request->requester.device = DeviceOf(r.client_fingerprint);
+  request->requester.location = in_force.sites.SiteOf(r.peer_address);
+  request->requester.device = in_force.DeviceOf(r.client_fingerprint);
   const Instant now{audit::NowMillis() / 1000};
   decide::Decide(reg, *request, now, decision);
   audit::LogEntry e;
@@ -516,14 +578,15 @@ audit::LogEntry Service::DecideNow(const decide::CompiledRegistry& reg, const Ht
   return e;
 }
 
-Result<uint64_t> Service::DecideAndRecord(const decide::CompiledRegistry& reg, const HttpRequest& r,
+Result<uint64_t> Service::DecideAndRecord(const InForce& in_force, const HttpRequest& r,
                                           const store::User& user, decide::Request* request,
                                           decide::Decision* decision) {
-  return Record(DecideNow(reg, r, user, request, decision));
+  return Record(DecideNow(in_force, r, user, request, decision));
 }
 
-Service::Plan Service::DecidePlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
+Service::Plan Service::DecidePlan(const InForce& in_force, const HttpRequest& r,
                                   const store::User& user) {
+  const decide::CompiledRegistry& reg = *in_force.registry;
   Plan plan;
   if (!r.content_type.empty() && !StartsWith(r.content_type, "application/json")) {
     plan.now = Problem(415, "UNSUPPORTED_MEDIA_TYPE",
@@ -537,7 +600,7 @@ Service::Plan Service::DecidePlan(const decide::CompiledRegistry& reg, const Htt
     plan.now = Problem(400, "INVALID_REQUEST", s.message());
     return plan;
   }
-  plan.entries.push_back(DecideNow(reg, r, user, &request, &decision));
+  plan.entries.push_back(DecideNow(in_force, r, user, &request, &decision));
   auto body = std::make_shared<std::string>();
   decide::RenderJson(reg, request, decision, body.get());
   body->pop_back();  // the closing brace: the log index follows
@@ -631,8 +694,9 @@ Result<store::ListQuery> ListQueryOf(const HttpRequest& r, const store::User& us
 
 }  // namespace
 
-Service::Plan Service::LookupPlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
+Service::Plan Service::LookupPlan(const InForce& in_force, const HttpRequest& r,
                                   const store::User& user, const std::string& rest) {
+  const decide::CompiledRegistry& reg = *in_force.registry;
   Plan plan;
   auto now = [&plan](HttpResponse resp) {
     plan.now = std::move(resp);
@@ -667,7 +731,7 @@ Service::Plan Service::LookupPlan(const decide::CompiledRegistry& reg, const Htt
   request.action = decide::Action::kRead;
   decide::Decision decision;
   std::string subject_tag;
-  audit::LogEntry decision_entry = DecideNow(reg, r, user, &request, &decision, &subject_tag);
+  audit::LogEntry decision_entry = DecideNow(in_force, r, user, &request, &decision, &subject_tag);
   auto rendered = std::make_shared<std::string>();
   decide::RenderJson(reg, request, decision, rendered.get());
   plan.entries.push_back(std::move(decision_entry));
@@ -689,8 +753,8 @@ Service::Plan Service::LookupPlan(const decide::CompiledRegistry& reg, const Htt
     };
     return std::move(plan);
   };
-  auto source = sources_.find(provider);
-  if (source == sources_.end() || !source->second->Serves(category))
+  auto source = in_force.sources.find(provider);
+  if (source == in_force.sources.end() || !source->second->Serves(category))
     return after_decision(Problem(501, "NO_CONNECTOR",
                                   provider + " has no system of record connected for " + category +
                                       "; ask its information governance officer, or use a "
@@ -907,8 +971,9 @@ HttpResponse BodyProblem(const Status& s) {
 
 }  // namespace
 
-HttpResponse Service::CreateRequest(const decide::CompiledRegistry& reg, const HttpRequest& r,
+HttpResponse Service::CreateRequest(const InForce& in_force, const HttpRequest& r,
                                     const store::User& user) {
+  const decide::CompiledRegistry& reg = *in_force.registry;
   auto body = JsonBody(r, {"provider", "data", "purpose", "subject", "justification",
                            "audit_reference", "protocol"});
   if (!body.ok()) return BodyProblem(body.status());
@@ -932,7 +997,7 @@ HttpResponse Service::CreateRequest(const decide::CompiledRegistry& reg, const H
   request.format = model::Format::kRequestResponse;
   request.action = decide::Action::kRead;
   decide::Decision decision;
-  auto decided = DecideAndRecord(reg, r, user, &request, &decision);
+  auto decided = DecideAndRecord(in_force, r, user, &request, &decision);
   if (!decided.ok())
     return Problem(503, "AUDIT_UNAVAILABLE",
                    "the decision could not be recorded in the audit log, so nothing was sent");

@@ -53,9 +53,24 @@ struct HttpResponse {
   std::string log_user, log_org, log_outcome;
 };
 
+// What a request is decided with: the protocols in force, the sites and devices by which the
+// server places a connection, and the providers' systems of record. Taken once when a request
+// starts; a reload replaces it whole.
+struct InForce {
+  std::shared_ptr<const decide::CompiledRegistry> registry;
+  SiteNetworks sites;
+  std::unordered_map<std::string, std::string> devices;                 // fingerprint -> device
+  std::map<std::string, std::shared_ptr<exchange::SqlSource>> sources;  // by provider
+
+  // The device whose pinned certificate has this fingerprint; "" for none.
+  std::string DeviceOf(const std::string& fingerprint) const;
+};
+
 class Service {
  public:
-  static Result<std::unique_ptr<Service>> Open(const ServerConfig& config, LogLines* log);
+  // `config_path` is the file `config` was read from ("" for the defaults): Reload() reads it.
+  static Result<std::unique_ptr<Service>> Open(const ServerConfig& config, LogLines* log,
+                                               std::string config_path = "");
   ~Service();
 
   HttpResponse Handle(const HttpRequest& request);
@@ -69,19 +84,19 @@ class Service {
                       std::function<void(HttpResponse)> done);
   bool Ready();  // the store answers
 
-  // Loads the registry directories again (SIGHUP) and, if every file loads and no version
-  // already in force has changed its content, puts the new set in force for requests that
-  // start from then on; requests under way finish with the set they started with. Otherwise
-  // nothing changes, and the error (logged too) names the file and what is wrong. Other
-  // configuration keys take a restart.
-  Status ReloadRegistry();
-  // The protocols in force now. A request takes this once and uses it throughout, so that a
-  // reload never mixes two sets in one decision.
-  std::shared_ptr<const decide::CompiledRegistry> Registry() const;
-
-  // The site and device the server establishes for a connection.
-  std::string SiteOf(const std::string& peer_address) const { return sites_.SiteOf(peer_address); }
-  std::string DeviceOf(const std::string& fingerprint) const;
+  // SIGHUP: reads the configuration file again (when the service was opened with one) and
+  // the registry directories it names. If the file loads, every site, connector and protocol
+  // file is good, and no version already in force has changed its content, the new sites,
+  // devices, connectors and protocols are put in force together for requests that start from
+  // then on (requests under way finish with what they started with), the protocol versions
+  // new to the store are recorded in the audit log first, and log_level applies. Otherwise
+  // nothing changes, and the error (logged too) names the file and what is wrong. Keys that
+  // take a restart (store, keys, listen, tls, limits, threads) keep their running values; a
+  // change to one is named in a warning line.
+  Status Reload();
+  // What requests are decided with now. A request takes this once and uses it throughout, so
+  // that a reload never mixes two sets in one decision.
+  std::shared_ptr<const InForce> Current() const;
 
  private:
   Service() = default;
@@ -94,13 +109,12 @@ class Service {
     std::vector<audit::Log::WithEntry> hooks;
     std::function<HttpResponse(const Result<uint64_t>&)> finish;  // the last entry's index
   };
-  Plan DecidePlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
-                  const store::User& user);
-  Plan LookupPlan(const decide::CompiledRegistry& reg, const HttpRequest& r,
-                  const store::User& user, const std::string& rest);
+  Plan DecidePlan(const InForce& in_force, const HttpRequest& r, const store::User& user);
+  Plan LookupPlan(const InForce& in_force, const HttpRequest& r, const store::User& user,
+                  const std::string& rest);
   HttpResponse Run(Plan plan);  // blocking
   HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
-  HttpResponse CreateRequest(const decide::CompiledRegistry& reg, const HttpRequest& r,
+  HttpResponse CreateRequest(const InForce& in_force, const HttpRequest& r,
                              const store::User& user);
   HttpResponse ListRequests(const HttpRequest& r, const store::User& user);
   HttpResponse RequestAction(const decide::CompiledRegistry& reg, const HttpRequest& r,
@@ -121,10 +135,10 @@ class Service {
   // decision's log entry, not yet recorded; `subject_tag`, when given, receives the subject's
   // keyed hash (as the entry holds it). DecideAndRecord() also records it durably: the index
   // of its log entry, or the error that kept it from the log.
-  audit::LogEntry DecideNow(const decide::CompiledRegistry& reg, const HttpRequest& r,
-                            const store::User& user, decide::Request* request,
-                            decide::Decision* decision, std::string* subject_tag = nullptr);
-  Result<uint64_t> DecideAndRecord(const decide::CompiledRegistry& reg, const HttpRequest& r,
+  audit::LogEntry DecideNow(const InForce& in_force, const HttpRequest& r, const store::User& user,
+                            decide::Request* request, decide::Decision* decision,
+                            std::string* subject_tag = nullptr);
+  Result<uint64_t> DecideAndRecord(const InForce& in_force, const HttpRequest& r,
                                    const store::User& user, decide::Request* request,
                                    decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
@@ -146,13 +160,11 @@ class Service {
   std::unique_ptr<audit::Signer> signer_;
   std::unique_ptr<audit::Log> audit_log_;
   std::unique_ptr<audit::GroupCommitter> committer_;
-  mutable std::mutex registry_mu_;  // guards registry_ (the pointer, not what it points to)
-  std::shared_ptr<const decide::CompiledRegistry> registry_;
+  std::string config_path_;
+  mutable std::mutex in_force_mu_;  // guards in_force_ (the pointer, not what it points to)
+  std::shared_ptr<const InForce> in_force_;
   std::mutex reload_mu_;  // one reload at a time
-  SiteNetworks sites_;
-  std::unordered_map<std::string, std::string> devices_;  // fingerprint -> device
   std::optional<exchange::DisclosureVault> vault_;
-  std::map<std::string, std::unique_ptr<exchange::SqlSource>> sources_;  // by provider
   // Users by token hash, as the store last said, and when: a cached user is read again after
   // token_cache_seconds, so that a revoked token stops working within that time.
   struct CachedUser {

@@ -195,7 +195,7 @@ TEST_F(TwoNodes, ANewVersionLoadedOnBothNodesAtOnceIsRecordedOnce) {
     std::ifstream f(dir_ / ("node" + std::to_string(n) + ".log"));
     std::string line;
     int count = 0;
-    while (std::getline(f, line)) count += line.find("\"registry reloaded\"") != std::string::npos;
+    while (std::getline(f, line)) count += line.find("\"msg\":\"reloaded\"") != std::string::npos;
     return count;
   };
   const int before[2] = {reloads(0), reloads(1)};

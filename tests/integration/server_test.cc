@@ -191,6 +191,23 @@ class Server : public ::testing::Test {
     const ChangedConfig config;
   };
 
+  // The server's log lines that hold `text`.
+  static int CountLogLines(const std::string& text) {
+    std::ifstream f(dir_ / "concordatd.log");
+    std::string line;
+    int n = 0;
+    while (std::getline(f, line)) n += line.find(text) != std::string::npos;
+    return n;
+  }
+  // Sends SIGHUP and waits (up to 10 s) for one more log line with `text` than there were.
+  static bool HupAndWait(const std::string& text) {
+    const int before = CountLogLines(text);
+    ::kill(pid_, SIGHUP);
+    for (int i = 0; i < 200 && CountLogLines(text) == before; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return CountLogLines(text) > before;
+  }
+
   static std::vector<std::thread> LookUpsAtHq(std::vector<Reply>* replies);  // defined below
 
   static uint64_t TreeSize() {
@@ -1104,25 +1121,69 @@ TEST_F(Server, AnAnswerIsDecidedAgainUnderTheProtocolInForceWhenItIsGiven) {
 // A governance officer puts a new protocol version in force without a restart: SIGHUP loads
 // the registry again. A file that does not load, or a version whose text changed, is refused
 // naming the file, and the protocols in force stay as they were.
+// SIGHUP reads the configuration file again: a new site network and a newly pinned device are
+// in force for the next request, a key that takes a restart is named and keeps its running
+// value, and a file that does not load changes nothing.
+TEST_F(Server, SighupPutsNewSitesAndDevicesInForceAndKeepsWhatTakesARestart) {
+  const fs::path file = dir_ / "concordatd.yaml";
+  fs::copy_file(file, dir_ / "concordatd.yaml.before-hup", fs::copy_options::overwrite_existing);
+  struct Restore {
+    ~Restore() {
+      fs::copy_file(dir_ / "concordatd.yaml.before-hup", dir_ / "concordatd.yaml",
+                    fs::copy_options::overwrite_existing);
+      Restart();
+    }
+  } restore;
+  Call annex = Decide(MosaicCheck(",\"audit_reference\":\"AR-HUP\""));
+  annex.from = "127.0.0.4";
+  Call personal = Decide(MosaicCheck(",\"audit_reference\":\"AR-HUP\""));
+  personal.cert = "personal";
+  Reply before_annex = Https(annex), before_personal = Https(personal);
+  EXPECT_NE(before_annex.body.find("LOCATION_NOT_ALLOWED"), std::string::npos) << before_annex.body;
+  EXPECT_NE(before_personal.body.find("DEVICE_NOT_ALLOWED"), std::string::npos)
+      << before_personal.body;
+  // The HQ gains an annex network, the personal certificate is pinned as a second laptop, and
+  // max_body_bytes (a restart-only key) is raised.
+  std::ifstream in(file);
+  std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ShellRun fp =
+      Sh("openssl x509 -in '" + (dir_ / "personal.crt").string() + "' -noout -fingerprint -sha256");
+  ASSERT_EQ(fp.code, 0);
+  const std::string pin = "sha256:" + fp.out.substr(fp.out.find('=') + 1, 95);
+  std::string next = yaml;
+  next.replace(next.find("[127.0.0.2/32]"), 14, "[127.0.0.2/32, 127.0.0.4/32]");
+  next.replace(next.find("devices:\n"), 9, "devices:\n  second-laptop: [\"" + pin + "\"]\n");
+  next.replace(next.find("max_body_bytes: 4096"), 20, "max_body_bytes: 8192");
+  std::ofstream(file, std::ios::trunc) << next;
+  ASSERT_TRUE(HupAndWait("\"msg\":\"reloaded\"")) << "no reload was logged";
+  EXPECT_EQ(CountLogLines("\"keys\":\"max_body_bytes\""), 1) << "the restart-only key not named";
+  Reply at_annex = Https(annex);
+  EXPECT_EQ(at_annex.status, 200) << at_annex.body;
+  Reply on_personal = Https(personal);
+  EXPECT_EQ(on_personal.status, 200) << on_personal.body;
+  json entry = json::parse(Sh(Cli("audit tail --count 1")).out, nullptr, false);
+  ASSERT_FALSE(entry.is_discarded());
+  json logged = json::parse(entry["request"].get<std::string>());
+  EXPECT_EQ(logged["requester"]["device"], "second-laptop");
+  Call big = Decide(MosaicCheck(",\"audit_reference\":\"" + std::string(6000, 'A') + "\""));
+  EXPECT_EQ(Https(big).status, 413) << "max_body_bytes changed without a restart";
+  // A file that does not load: refused, named, and the annex is still at the HQ.
+  std::ofstream(file, std::ios::trunc) << next << "sitez: {}\n";
+  ASSERT_TRUE(HupAndWait("not reloaded; what was in force still is"));
+  EXPECT_GE(CountLogLines("sitez: unknown key"), 1);
+  EXPECT_EQ(Https(annex).status, 200) << "a refused reload changed the sites";
+  // The file as it was, reloaded: the annex is nowhere again.
+  std::ofstream(file, std::ios::trunc) << yaml;
+  ASSERT_TRUE(HupAndWait("\"msg\":\"reloaded\""));
+  EXPECT_NE(Https(annex).body.find("LOCATION_NOT_ALLOWED"), std::string::npos);
+}
+
 TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
   const OwnDemoRegistry registry("hup-registry");
   const fs::path& hup = registry.dir;
   const std::string demo = OwnDemoRegistry::Demo();
-  auto count_lines = [this](const std::string& text) {
-    std::ifstream f(dir_ / "concordatd.log");
-    std::string line;
-    int n = 0;
-    while (std::getline(f, line)) n += line.find(text) != std::string::npos;
-    return n;
-  };
-  // Waits (up to 10 s) for one more log line with `text` than there were.
-  auto hup_and_wait = [&](const std::string& text) {
-    const int before = count_lines(text);
-    ::kill(pid_, SIGHUP);
-    for (int i = 0; i < 200 && count_lines(text) == before; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    return count_lines(text) > before;
-  };
+  auto count_lines = CountLogLines;
+  auto hup_and_wait = HupAndWait;
   auto versions = [this] {
     std::string all;
     const json list = Https({.path = "/v1/protocols", .token = officer_}).Json();
@@ -1145,7 +1206,7 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
   text.replace(text.find("accesses: true", text.find("- id: essex-police")), 14, "accesses: false");
   std::ofstream(hup / "demo-1.3.yaml") << text;
   const uint64_t before_reload = TreeSize();
-  ASSERT_TRUE(hup_and_wait("\"msg\":\"registry reloaded\"")) << "no reload was logged";
+  ASSERT_TRUE(hup_and_wait("\"msg\":\"reloaded\"")) << "no reload was logged";
   EXPECT_EQ(versions(), "1.0 1.3 ");
   // The new version came into force through the log: one lifecycle entry, before any use.
   EXPECT_EQ(TreeSize(), before_reload + 1);
@@ -1165,7 +1226,8 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
   // A file that does not load: refused, named, and 1.3 stays in force.
   std::ofstream(hup / "broken.yaml") << "concordat: 1\nid: Not A Slug\n";
   const uint64_t before_refusal = TreeSize();
-  ASSERT_TRUE(hup_and_wait("registry not reloaded")) << "the refused reload was not logged";
+  ASSERT_TRUE(hup_and_wait("not reloaded; what was in force still is"))
+      << "the refused reload was not logged";
   EXPECT_EQ(TreeSize(), before_refusal) << "a refused reload records nothing";
   EXPECT_EQ(count_lines("broken.yaml"), 1) << "the log line names the file";
   EXPECT_EQ(versions(), "1.0 1.3 ");
@@ -1179,7 +1241,7 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
   ASSERT_FALSE(stored.empty());
   text.replace(text.find("accesses: false"), 15, "accesses: true");
   std::ofstream(hup / "demo-1.3.yaml", std::ios::trunc) << text;
-  ASSERT_TRUE(hup_and_wait("registry not reloaded"));
+  ASSERT_TRUE(hup_and_wait("not reloaded; what was in force still is"));
   EXPECT_EQ(count_lines("is already in force with other content"), 1);
   EXPECT_EQ(Https({.method = "POST",
                    .path = "/v1/requests",
