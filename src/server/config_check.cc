@@ -10,6 +10,7 @@
 #include "base/redact.h"
 #include "exchange/disclosure_vault.h"
 #include "exchange/sql_source.h"
+#include "model/lint.h"
 #include "server/registry_dirs.h"
 #include "server/site_networks.h"
 #include "server/tls_identity.h"
@@ -108,8 +109,17 @@ void CheckRegistryAndStore(const ServerConfig& c, Report* r) {
     for (const auto& p : registry->protocols) ids.insert(p.id);
     std::string dirs;
     for (const auto& d : c.registry) dirs += (dirs.empty() ? "" : ", ") + d;
+    size_t errors = 0, warnings = 0;
+    for (const auto& p : registry->protocols)
+      for (const auto& f : model::Lint(p, {.at = Date::Today()})) {
+        errors += f.severity == model::Severity::kError;
+        warnings += f.severity == model::Severity::kWarning;
+      }
     r->Ok("registry", Plural(registry->protocols.size(), "version", "versions") + " of " +
-                          Plural(ids.size(), "protocol", "protocols") + " from " + dirs);
+                          Plural(ids.size(), "protocol", "protocols") + " from " + dirs +
+                          "; lint finds " + Plural(errors, "error", "errors") + " and " +
+                          Plural(warnings, "warning", "warnings") +
+                          " in them (concordat lint names each)");
   }
   const std::string shown = RedactPassword(c.store);
   auto st = store::OpenStoreReadOnly(c.store);

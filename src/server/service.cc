@@ -18,6 +18,7 @@
 #include "decide/request_json.h"
 #include "model/canonical.h"
 #include "model/enums.h"
+#include "model/lint.h"
 #include "model/registry.h"
 #include "server/list_params.h"
 #include "server/registry_dirs.h"
@@ -174,6 +175,31 @@ HttpResponse Denied(const char* what, uint64_t index, const std::string& rendere
   return out;
 }
 
+// A warning line for each protocol version whose lint finds errors (it cannot work as
+// written: docs/lint-rules.md), at start and on reload, so that the defects of what is in
+// force are in front of whoever runs the server, not only of whoever runs concordat lint.
+void LogLintErrors(const model::Registry& registry, LogLines* log) {
+  const Date today = Date::Today();
+  for (const auto& p : registry.protocols) {
+    size_t errors = 0, warnings = 0;
+    std::string rules;
+    for (const auto& f : model::Lint(p, {.at = today})) {
+      if (f.severity == model::Severity::kWarning) ++warnings;
+      if (f.severity != model::Severity::kError) continue;
+      ++errors;
+      if (rules.find(f.rule) == std::string::npos) rules += (rules.empty() ? "" : ", ") + f.rule;
+    }
+    if (errors == 0) continue;
+    log->Write(Level::kWarn, "protocol has lint errors (GET /v1/protocols/{id}/findings)",
+               {{"protocol", p.id},
+                {"version", p.version},
+                {"status", std::string(model::Name(p.status))},
+                {"#errors", std::to_string(errors)},
+                {"#warnings", std::to_string(warnings)},
+                {"rules", rules}});
+  }
+}
+
 // What a configuration puts in force besides the protocols: its sites, devices and connectors,
 // the connectors opened (each query prepared). An error names the key.
 Result<std::shared_ptr<InForce>> Surroundings(const ServerConfig& config) {
@@ -224,6 +250,7 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
   auto recorded = s->RecordNewVersions(*fresh);
   if (!recorded.ok()) return recorded.status();
+  LogLintErrors(*registry, log);
   (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
   s->in_force_ = std::move(*in_force);
   return s;
@@ -341,6 +368,7 @@ Status Service::Reload() {
   auto added = RecordNewVersions(*fresh);
   if (!added.ok()) return refuse(added.status());
   const size_t versions = registry->protocols.size();
+  LogLintErrors(*registry, log_);
   (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
   {
     std::lock_guard<std::mutex> lock(in_force_mu_);
@@ -518,7 +546,16 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     out = Protocols(reg, r, who);
   } else if (StartsWith(path, "/v1/protocols/")) {
     if (!read) return NotAllowed("GET, HEAD", "protocols take GET");
-    out = Protocol(reg, r, path.substr(14), who);
+    const std::string rest = path.substr(14);
+    const size_t slash = rest.find('/');
+    if (slash == std::string::npos)
+      out = Protocol(reg, r, rest, who);
+    else if (rest.substr(slash) == "/findings")
+      out = ProtocolFindings(reg, r, rest.substr(0, slash), who);
+    else
+      return Problem(404, "NOT_FOUND",
+                     "a protocol is /v1/protocols/{id}, and its lint findings "
+                     "/v1/protocols/{id}/findings");
   } else if (path == "/v1/audit/sth") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/audit/sth takes GET");
     out = Sth();
@@ -1332,25 +1369,37 @@ HttpResponse Service::Protocols(const decide::CompiledRegistry& reg, const HttpR
   if (auto params = OnlyParams(r, {}); !params.ok())
     return Problem(400, "INVALID_REQUEST", params.status().message());
   json list = json::array();
+  const Date today = Date::Today();
   for (const auto& p : reg.registry().protocols) {
     const bool published = p.status == model::ProtocolStatus::kApproved;
     const bool partner = user && p.FindPartner(user->organisation);
     if (!published && !partner) continue;
-    list.push_back({{"id", p.id},
-                    {"version", p.version},
-                    {"title", p.title},
-                    {"status", std::string(model::Name(p.status))},
-                    {"content_hash", model::ContentHash(p)}});
+    size_t counts[3] = {0, 0, 0};  // errors, warnings, info
+    for (const auto& f : model::Lint(p, {.at = today})) ++counts[static_cast<int>(f.severity)];
+    list.push_back(
+        {{"id", p.id},
+         {"version", p.version},
+         {"title", p.title},
+         {"status", std::string(model::Name(p.status))},
+         {"content_hash", model::ContentHash(p)},
+         {"findings", {{"errors", counts[0]}, {"warnings", counts[1]}, {"info", counts[2]}}}});
   }
   return Json(200, json{{"protocols", list}}.dump());
 }
 
-// One protocol's canonical YAML: the latest version the caller may see (the public sees
-// approved versions; a partner every version), or with ?version= that version.
-HttpResponse Service::Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,
-                               const std::string& id, const store::User* user) {
+namespace {
+
+// The version of protocol `id` the caller may see: the latest (the public sees approved
+// versions; a partner every version), or the one ?version= names. Otherwise the answer to give:
+// 401 without a token (the same whether it exists or not), 404 with one.
+Result<const model::Protocol*> VisibleVersion(const decide::CompiledRegistry& reg,
+                                              const HttpRequest& r, const std::string& id,
+                                              const store::User* user, HttpResponse* refusal) {
   auto params = OnlyParams(r, {"version"});
-  if (!params.ok()) return Problem(400, "INVALID_REQUEST", params.status().message());
+  if (!params.ok()) {
+    *refusal = Problem(400, "INVALID_REQUEST", params.status().message());
+    return Status::InvalidArgument("refused");
+  }
   auto wanted = params->find("version");
   const model::Protocol* chosen = nullptr;
   for (const auto& p : reg.registry().protocols) {
@@ -1359,18 +1408,55 @@ HttpResponse Service::Protocol(const decide::CompiledRegistry& reg, const HttpRe
         p.status == model::ProtocolStatus::kApproved || (user && p.FindPartner(user->organisation));
     if (visible) chosen = &p;  // versions ascend: the last one seen is the latest
   }
-  if (!chosen) {
-    const std::string what =
-        id + (wanted != params->end() ? " version " + wanted->second : std::string());
-    if (!user)  // the same answer whether it exists or not
-      return Problem(401, "UNAUTHENTICATED",
-                     "no published protocol " + what +
-                         "; with a bearer token you also see your organisation's others");
-    return Problem(404, "NOT_FOUND", "no protocol " + what + " that you can see");
-  }
-  HttpResponse out = Json(200, model::ToCanonicalYaml(*chosen));
+  if (chosen) return chosen;
+  const std::string what =
+      id + (wanted != params->end() ? " version " + wanted->second : std::string());
+  *refusal = user ? Problem(404, "NOT_FOUND", "no protocol " + what + " that you can see")
+                  : Problem(401, "UNAUTHENTICATED",
+                            "no published protocol " + what +
+                                "; with a bearer token you also see your organisation's others");
+  return Status::NotFound("refused");
+}
+
+}  // namespace
+
+// One protocol's canonical YAML: the latest version the caller may see, or ?version=.
+HttpResponse Service::Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                               const std::string& id, const store::User* user) {
+  HttpResponse refusal;
+  auto chosen = VisibleVersion(reg, r, id, user, &refusal);
+  if (!chosen.ok()) return refusal;
+  HttpResponse out = Json(200, model::ToCanonicalYaml(**chosen));
   out.content_type = "application/yaml";
   return out;
+}
+
+// What the linter finds in that version as of today (the rules of docs/lint-rules.md): the
+// template text left in, partners who never signed, a legal basis not given. Seen by whoever
+// may see the protocol; the server's file paths are left out.
+HttpResponse Service::ProtocolFindings(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                       const std::string& id, const store::User* user) {
+  HttpResponse refusal;
+  auto chosen = VisibleVersion(reg, r, id, user, &refusal);
+  if (!chosen.ok()) return refusal;
+  const Date today = Date::Today();
+  json findings = json::array();
+  size_t counts[3] = {0, 0, 0};
+  for (const auto& f : model::Lint(**chosen, {.at = today})) {
+    ++counts[static_cast<int>(f.severity)];
+    findings.push_back({{"rule", f.rule},
+                        {"severity", std::string(model::SeverityName(f.severity))},
+                        {"place", f.place},
+                        {"line", f.line},
+                        {"message", f.message}});
+  }
+  return Json(
+      200, json{{"protocol", (*chosen)->id},
+                {"version", (*chosen)->version},
+                {"as_of", today.ToString()},
+                {"summary", {{"errors", counts[0]}, {"warnings", counts[1]}, {"info", counts[2]}}},
+                {"findings", findings}}
+               .dump());
 }
 
 // The signed tree head in the form `concordat audit sth` prints and concordat-verify reads,

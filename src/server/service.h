@@ -150,6 +150,8 @@ class Service {
                          const store::User* user);
   HttpResponse Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,
                         const std::string& id, const store::User* user);
+  HttpResponse ProtocolFindings(const decide::CompiledRegistry& reg, const HttpRequest& r,
+                                const std::string& id, const store::User* user);
   HttpResponse Sth();
   HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
   HttpResponse Consistency(const HttpRequest& r);

@@ -1500,6 +1500,62 @@ TEST_F(Server, PublishedProtocolsAreOpenAndTheRestOnlyForPartners) {
   EXPECT_EQ(Https({.path = "/v1/protocols?colour=red"}).status, 400);
 }
 
+// The seeds' defects (template text left in, partners who never signed, a legal basis not
+// given) are served beside the protocol, to whoever may read it: the same findings as
+// `concordat lint` gives for the file, counted in the listing, and named on the server's log
+// at start.
+TEST_F(Server, AProtocolsLintFindingsAreServedToWhoeverMayReadIt) {
+  const std::string today = Sh("date -u +%F").out.substr(0, 10);
+  ShellRun lint = Sh(std::string(CONCORDAT_BINARY) + " lint --format json --at " + today + " '" +
+                     CONCORDAT_SOURCE_DIR + "/protocols/basildon-csp.yaml'");
+  const json cli = json::parse(lint.out.substr(0, lint.out.rfind('}') + 1), nullptr, false);
+  ASSERT_FALSE(cli.is_discarded()) << lint.out;
+  std::vector<std::string> expected;
+  for (const auto& f : cli["findings"])
+    expected.push_back(f["rule"].get<std::string>() + "|" + f["place"].get<std::string>() + "|" +
+                       f["message"].get<std::string>());
+  ASSERT_GT(cli["summary"]["errors"].get<int>(), 0) << "the seed has errors to surface";
+  // The public reads an approved protocol, so it reads its findings too.
+  Reply served = Https({.path = "/v1/protocols/basildon-csp/findings"});
+  ASSERT_EQ(served.status, 200) << served.body;
+  const json body = served.Json();
+  EXPECT_EQ(body["protocol"], "basildon-csp");
+  EXPECT_EQ(body["version"], "1.0");
+  EXPECT_EQ(body["as_of"], today);
+  std::vector<std::string> got;
+  for (const auto& f : body["findings"])
+    got.push_back(f["rule"].get<std::string>() + "|" + f["place"].get<std::string>() + "|" +
+                  f["message"].get<std::string>());
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(body["summary"]["errors"], cli["summary"]["errors"]);
+  EXPECT_EQ(body["summary"]["warnings"], cli["summary"]["warnings"]);
+  EXPECT_EQ(served.body.find(CONCORDAT_SOURCE_DIR), std::string::npos) << "a server path leaked";
+  // The listing counts them.
+  for (const auto& p : Https({.path = "/v1/protocols"}).Json()["protocols"])
+    if (p["id"] == "basildon-csp") {
+      EXPECT_EQ(p["findings"]["errors"], cli["summary"]["errors"]);
+      EXPECT_EQ(p["findings"]["warnings"], cli["summary"]["warnings"]);
+    }
+  // A draft's findings are its partners' to read, as the draft is.
+  EXPECT_EQ(Https({.path = "/v1/protocols/essex-prison-release-housing/findings"}).status, 401);
+  EXPECT_EQ(
+      Https({.path = "/v1/protocols/essex-prison-release-housing/findings", .token = officer_})
+          .status,
+      404);
+  Reply partner =
+      Https({.path = "/v1/protocols/essex-prison-release-housing/findings", .token = ecc_});
+  EXPECT_EQ(partner.status, 200) << partner.body;
+  EXPECT_FALSE(partner.Json()["findings"].empty());
+  EXPECT_EQ(Https({.path = "/v1/protocols/basildon-csp/signatures"}).status, 404);
+  EXPECT_EQ(Https({.method = "POST", .path = "/v1/protocols/basildon-csp/findings", .token = ecc_})
+                .status,
+            405);
+  // The server's log named the approved protocol's errors when it started.
+  EXPECT_GE(CountLogLines("\"msg\":\"protocol has lint errors (GET /v1/protocols/{id}/findings)\","
+                          "\"protocol\":\"basildon-csp\""),
+            1);
+}
+
 TEST_F(Server, ANewDraftDoesNotHideThePublishedVersionAndAnyVersionCanBeAskedFor) {
   // Version 2.0 of the published Mosaic protocol is being drafted.
   std::ifstream in(std::string(CONCORDAT_SOURCE_DIR) + "/protocols/essex-police-mosaic.yaml");
