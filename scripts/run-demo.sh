@@ -92,8 +92,10 @@ In another terminal, from this directory:
   curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OFFICER" ${url}/v1/audit/sth
   build/release/concordat audit verify --store sqlite:var/concordat.db
 
-  # Published protocols need no token
+  # Published protocols need no token, nor do their lint findings (the seed's unsigned
+  # partners, unfilled legal bases): the server also logs those with errors at start
   curl --cacert var/tls/server.crt ${url}/v1/protocols
+  curl --cacert var/tls/server.crt ${url}/v1/protocols/basildon-csp/findings
 =====================================================================================
 
 TEXT

@@ -1447,7 +1447,7 @@ HttpResponse Service::ProtocolFindings(const decide::CompiledRegistry& reg, cons
     findings.push_back({{"rule", f.rule},
                         {"severity", std::string(model::SeverityName(f.severity))},
                         {"place", f.place},
-                        {"line", f.line},
+                        {"line", f.line > 0 ? json(f.line) : json(nullptr)},
                         {"message", f.message}});
   }
   return Json(
