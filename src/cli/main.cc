@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
       "Concordat: Information Sharing Protocols held as structured documents, checked and "
       "enforced.\nRun 'concordat COMMAND --help' for the options of a command."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("concordat 0.1.0"));
+  app.set_version_flag("--version", std::string("concordat ") + CONCORDAT_VERSION);
   int exit_code = concordat::cli::kExitOk;
   concordat::cli::RegisterLint(app, &exit_code);
   concordat::cli::RegisterShow(app, &exit_code);

@@ -54,6 +54,7 @@ Result<audit::SignedTreeHead> LoadSth(const std::string& path) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Verify Concordat audit-log proofs offline, with the log's public key."};
+  app.set_version_flag("--version", std::string("concordat-verify ") + CONCORDAT_VERSION);
   app.require_subcommand(1);
   std::string key, sth_path, proof_path, old_sth, new_sth;
   auto* inc =

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       "concordatd: decides every share against the protocol in force, records it in the audit "
       "log, and serves partners over HTTPS.\nExit codes: 0 stopped cleanly (with --check: "
       "ready to start), 2 bad configuration, 3 could not start (store, registry, address)."};
+  app.set_version_flag("--version", std::string("concordatd ") + CONCORDAT_VERSION);
   std::string config_path;
   app.add_option("-c,--config", config_path,
                  "Configuration file (YAML; every key in docs/configuration.md). Without it, "
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   if (Status s = server.Listen(); !s.ok()) return fail(3, s.message());
   log.Write(Level::kInfo, "listening",
             {{"url", "https://" + config.listen},
+             {"version", CONCORDAT_VERSION},
              {"store", RedactPassword(config.store)},
              {"registry", [&] {
                 std::string all;

@@ -1556,6 +1556,13 @@ TEST_F(Server, AProtocolsLintFindingsAreServedToWhoeverMayReadIt) {
             1);
 }
 
+// Whoever runs several servers reads each one's version on its "listening" line.
+TEST_F(Server, TheListeningLineSaysWhichVersionIsServing) {
+  EXPECT_GE(CountLogLines(std::string("\"version\":\"") + CONCORDAT_VERSION + "\""), 1);
+  EXPECT_EQ(CountLogLines("\"msg\":\"listening\""),
+            CountLogLines(std::string("\"version\":\"") + CONCORDAT_VERSION + "\""));
+}
+
 TEST_F(Server, ANewDraftDoesNotHideThePublishedVersionAndAnyVersionCanBeAskedFor) {
   // Version 2.0 of the published Mosaic protocol is being drafted.
   std::ifstream in(std::string(CONCORDAT_SOURCE_DIR) + "/protocols/essex-police-mosaic.yaml");
@@ -1975,6 +1982,18 @@ TEST(ConcordatdCheck, NamesEveryProblemWithTheStartsExitCodeAndCreatesNothing) {
   EXPECT_NE(typo.out.find("FAIL  configuration c.yaml:1:1: listn: unknown key"), std::string::npos)
       << typo.out;
   fs::remove_all(dir);
+}
+
+// Each program says which Concordat it is (the project's version).
+TEST(Programs, EachSaysItsVersion) {
+  for (const auto& [name, path] :
+       {std::pair<std::string, std::string>{"concordat", CONCORDAT_BINARY},
+        {"concordatd", CONCORDATD_BINARY},
+        {"concordat-verify", CONCORDAT_VERIFY_BINARY}}) {
+    ShellRun r = Sh("'" + path + "' --version");
+    EXPECT_EQ(r.code, 0) << name << ": " << r.out;
+    EXPECT_EQ(r.out, name + " " + CONCORDAT_VERSION + "\n");
+  }
 }
 
 }  // namespace
