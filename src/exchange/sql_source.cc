@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "base/one_line.h"
 #include "base/read_file.h"
 #include "base/redact.h"
 
@@ -165,7 +166,8 @@ class PostgresSource : public SqlSource {
     config_ = config;
     conn_ = PQconnectdb(config.url.c_str());
     if (PQstatus(conn_) != CONNECTION_OK)
-      return Status::IoError("connectors." + provider + ".source: " + PQerrorMessage(conn_));
+      return Status::IoError("connectors." + provider +
+                             ".source: " + OneLine(PQerrorMessage(conn_)));
     PQclear(PQexec(conn_, "SET default_transaction_read_only = on"));
     for (const auto& [category, q] : config.categories) {
       PGresult* r = PQprepare(conn_, category.c_str(), q.query.c_str(), 1, nullptr);
@@ -173,7 +175,7 @@ class PostgresSource : public SqlSource {
       PQclear(r);
       if (!ok)
         return Status::InvalidArgument("connectors." + provider + ".categories." + category +
-                                       ".query: " + PQerrorMessage(conn_));
+                                       ".query: " + OneLine(PQerrorMessage(conn_)));
     }
     return Status::Ok();
   }
@@ -185,7 +187,7 @@ class PostgresSource : public SqlSource {
     const char* values[1] = {subject.c_str()};
     PGresult* r = PQexecPrepared(conn_, category.c_str(), 1, values, nullptr, nullptr, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-      std::string msg = PQerrorMessage(conn_);
+      std::string msg = OneLine(PQerrorMessage(conn_));
       PQclear(r);
       return Status::IoError(provider_ + "'s system did not answer: " + msg);
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "base/one_line.h"
 #include "store/list_sql.h"
 
 namespace concordat::store {
@@ -372,9 +373,8 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Connect(const std::string&
                                                               bool existing) {
   PGconn* conn = PQconnectdb(url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
-    std::string msg = PQerrorMessage(conn);
+    std::string msg = OneLine(PQerrorMessage(conn));
     PQfinish(conn);
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
     return Status::IoError("cannot connect to the PostgreSQL store: " + msg);
   }
   std::unique_ptr<PostgresStore> s(new PostgresStore(conn, url));
@@ -409,8 +409,7 @@ PostgresStore::~PostgresStore() {
 }
 
 Status PostgresStore::Error(const std::string& what) const {
-  std::string msg = PQerrorMessage(conn_);
-  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  std::string msg = OneLine(PQerrorMessage(conn_));
   return Status::IoError("PostgreSQL store: " + what + ": " + msg);
 }
 
