@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "server/config.h"
@@ -88,6 +89,61 @@ TEST(ServerConfig, ErrorsNameTheFileLineAndKey) {
   ASSERT_FALSE(folder.ok());
   EXPECT_NE(folder.status().message().find("(it is a directory)"), std::string::npos)
       << folder.status().message();
+}
+
+// A configuration is read again on every SIGHUP, by a server that is serving: no file, however
+// mangled, may crash it. Deterministic mutations of a full file (characters changed, dropped,
+// inserted, the file cut short) are each read or refused, and a refusal names the file.
+TEST(ServerConfig, MangledFilesAreReadOrRefusedNamingTheFileNeverACrash) {
+  const std::string full =
+      "store: sqlite:var/concordat.db\nregistry: [protocols, examples/demo/registry]\n"
+      "listen: 127.0.0.1:8443\ntls: {certificate: a.crt, private_key: a.key}\n"
+      "sites:\n  essex-police-hq: [127.0.0.2/32, '10.20.0.0/16']\n  hub: 192.168.1.0/24\n"
+      "devices:\n  laptop: ['sha256:" +
+      std::string(64, 'a') +
+      "']\nlog_level: info\nmax_body_bytes: 65536\nrequest_timeout_seconds: 15\n"
+      "worker_threads: 32\ntoken_cache_seconds: 30\n"
+      "connectors:\n  essex-cc:\n    source: sqlite:var/demo/mosaic.db\n    categories:\n"
+      "      cf-case-status:\n        query: \"SELECT full_name FROM cases WHERE ref = ?1\"\n"
+      "        fields: {full_name: name}\n";
+  ASSERT_TRUE(LoadConfig(Write(full)).ok());
+  const std::string path = Write("");
+  const std::string alphabet = "{}[]:,-'\"&*!|>%@`#?\n\t 0123456789abz.\\\x00\xff\xc3\xa9";
+  std::mt19937_64 rng(20261125);
+  int read = 0, refused = 0;
+  for (int m = 0; m < 3000; ++m) {
+    std::string x = full;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits && !x.empty(); ++k) {
+      const size_t pos = rng() % x.size();
+      switch (rng() % 4) {
+        case 0:
+          x[pos] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          x.erase(pos, 1 + rng() % 8);
+          break;
+        case 2:
+          x.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        default:
+          x.resize(pos);
+      }
+    }
+    std::ofstream(path, std::ios::trunc | std::ios::binary) << x;
+    auto r = LoadConfig(path);
+    if (r.ok()) {
+      ++read;
+      EXPECT_TRUE(ValidateConfig(*r, path).ok()) << x;
+    } else {
+      ++refused;
+      EXPECT_EQ(r.status().message().rfind(path, 0), 0u)
+          << "the refusal does not start with the file: " << r.status().message() << "\n"
+          << x;
+    }
+  }
+  EXPECT_GT(refused, 1000) << "the mutations hardly changed anything";
+  EXPECT_GT(read, 0);
 }
 
 TEST(ServerConfig, TheDocumentationListsEveryKey) {
