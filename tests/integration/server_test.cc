@@ -1531,7 +1531,8 @@ TEST_F(Server, AProtocolsLintFindingsAreServedToWhoeverMayReadIt) {
   EXPECT_EQ(body["summary"]["warnings"], cli["summary"]["warnings"]);
   EXPECT_EQ(served.body.find(CONCORDAT_SOURCE_DIR), std::string::npos) << "a server path leaked";
   // The listing counts them.
-  for (const auto& p : Https({.path = "/v1/protocols"}).Json()["protocols"])
+  const json listing = Https({.path = "/v1/protocols"}).Json();
+  for (const auto& p : listing["protocols"])
     if (p["id"] == "basildon-csp") {
       EXPECT_EQ(p["findings"]["errors"], cli["summary"]["errors"]);
       EXPECT_EQ(p["findings"]["warnings"], cli["summary"]["warnings"]);

@@ -2,6 +2,8 @@
 // file, and waiting until it answers.
 #pragma once
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,13 +16,21 @@ namespace concordat::testing_support {
 
 // Forks and runs `binary --config config` in `dir`, appending its standard error to `log`;
 // then waits up to 10 s for ready(). The child's pid; *started says whether ready() came true.
+// The server goes with the test: if the test process dies (a crash, a sanitizer's abort), the
+// server gets SIGTERM, and it holds none of the test's output open, so ctest is not left
+// waiting for its timeout.
 inline pid_t StartDaemon(const std::string& binary, const std::string& config,
                          const std::string& dir, const std::string& log,
                          const std::function<bool()>& ready, bool* started) {
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(125);  // the test died before the line above
     FILE* f = std::freopen(log.c_str(), "a", stderr);
+    FILE* o = std::freopen("/dev/null", "w", stdout);
     (void)f;
+    (void)o;
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
     ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),
             static_cast<char*>(nullptr));
