@@ -68,8 +68,7 @@ int RunLint(const LintArgs& args) {
     }
   }
 
-  size_t counts[3] = {0, 0, 0};
-  for (const auto& f : findings) ++counts[SeverityRank(f.severity)];
+  const model::FindingCounts counts = model::CountFindings(findings);
 
   if (args.format == "json") {
     nlohmann::json out;
@@ -89,9 +88,9 @@ int RunLint(const LintArgs& args) {
                                  {"message", f.message}});
     }
     out["summary"] = {{"protocols", protocols},
-                      {"errors", counts[2]},
-                      {"warnings", counts[1]},
-                      {"info", counts[0]},
+                      {"errors", counts.errors},
+                      {"warnings", counts.warnings},
+                      {"info", counts.info},
                       {"unreadable", load_errors.size()}};
     std::cout << out.dump(2) << "\n";
   } else {
@@ -105,16 +104,16 @@ int RunLint(const LintArgs& args) {
       std::cout << ": " << f.message << "\n";
     }
     std::cout << protocols << " protocol" << (protocols == 1 ? "" : "s")
-              << " checked: " << counts[2] << " error" << (counts[2] == 1 ? "" : "s") << ", "
-              << counts[1] << " warning" << (counts[1] == 1 ? "" : "s") << ", " << counts[0]
-              << " info";
+              << " checked: " << counts.errors << " error" << (counts.errors == 1 ? "" : "s")
+              << ", " << counts.warnings << " warning" << (counts.warnings == 1 ? "" : "s") << ", "
+              << counts.info << " info";
     if (!load_errors.empty())
       std::cout << "; " << load_errors.size() << " problem(s) reading input";
     std::cout << "\n";
   }
   if (!load_errors.empty()) return kExitBadInput;
-  if (counts[2] > 0) return kExitFindings;
-  if (args.strict && counts[1] > 0) return kExitFindings;
+  if (counts.errors > 0) return kExitFindings;
+  if (args.strict && counts.warnings > 0) return kExitFindings;
   return kExitOk;
 }
 

@@ -678,6 +678,15 @@ const std::vector<LintRule>& AllLintRules() {
   return kRules;
 }
 
+FindingCounts CountFindings(const std::vector<Finding>& findings) {
+  FindingCounts c;
+  for (const auto& f : findings)
+    ++(f.severity == Severity::kError     ? c.errors
+       : f.severity == Severity::kWarning ? c.warnings
+                                          : c.info);
+  return c;
+}
+
 std::vector<Finding> Lint(const Protocol& p, const LintOptions& options) {
   return Linter(p, options).Run();
 }

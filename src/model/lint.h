@@ -33,6 +33,12 @@ struct LintOptions {
 
 std::vector<Finding> Lint(const Protocol& p, const LintOptions& options = {});
 
+// How many findings there are of each severity.
+struct FindingCounts {
+  size_t errors = 0, warnings = 0, info = 0;
+};
+FindingCounts CountFindings(const std::vector<Finding>& findings);
+
 // Every rule id the linter can emit, with its severity and a one-line description.
 struct LintRule {
   const char* id;

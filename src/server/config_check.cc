@@ -110,11 +110,12 @@ void CheckRegistryAndStore(const ServerConfig& c, Report* r) {
     std::string dirs;
     for (const auto& d : c.registry) dirs += (dirs.empty() ? "" : ", ") + d;
     size_t errors = 0, warnings = 0;
-    for (const auto& p : registry->protocols)
-      for (const auto& f : model::Lint(p, {.at = Date::Today()})) {
-        errors += f.severity == model::Severity::kError;
-        warnings += f.severity == model::Severity::kWarning;
-      }
+    for (const auto& p : registry->protocols) {
+      const model::FindingCounts counts =
+          model::CountFindings(model::Lint(p, {.at = Date::Today()}));
+      errors += counts.errors;
+      warnings += counts.warnings;
+    }
     r->Ok("registry", Plural(registry->protocols.size(), "version", "versions") + " of " +
                           Plural(ids.size(), "protocol", "protocols") + " from " + dirs +
                           "; lint finds " + Plural(errors, "error", "errors") + " and " +

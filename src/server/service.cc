@@ -181,21 +181,19 @@ HttpResponse Denied(const char* what, uint64_t index, const std::string& rendere
 void LogLintErrors(const model::Registry& registry, LogLines* log) {
   const Date today = Date::Today();
   for (const auto& p : registry.protocols) {
-    size_t errors = 0, warnings = 0;
+    const std::vector<model::Finding> findings = model::Lint(p, {.at = today});
+    const model::FindingCounts counts = model::CountFindings(findings);
+    if (counts.errors == 0) continue;
     std::string rules;
-    for (const auto& f : model::Lint(p, {.at = today})) {
-      if (f.severity == model::Severity::kWarning) ++warnings;
-      if (f.severity != model::Severity::kError) continue;
-      ++errors;
-      if (rules.find(f.rule) == std::string::npos) rules += (rules.empty() ? "" : ", ") + f.rule;
-    }
-    if (errors == 0) continue;
+    for (const auto& f : findings)
+      if (f.severity == model::Severity::kError && rules.find(f.rule) == std::string::npos)
+        rules += (rules.empty() ? "" : ", ") + f.rule;
     log->Write(Level::kWarn, "protocol has lint errors (GET /v1/protocols/{id}/findings)",
                {{"protocol", p.id},
                 {"version", p.version},
                 {"status", std::string(model::Name(p.status))},
-                {"#errors", std::to_string(errors)},
-                {"#warnings", std::to_string(warnings)},
+                {"#errors", std::to_string(counts.errors)},
+                {"#warnings", std::to_string(counts.warnings)},
                 {"rules", rules}});
   }
 }
@@ -1364,6 +1362,15 @@ HttpResponse Service::ShowRequest(const store::User& user, const store::ShareReq
   return Json(200, out.dump());
 }
 
+namespace {
+
+// A protocol's lint findings counted, as the listing and the findings carry them.
+json CountsJson(const model::FindingCounts& c) {
+  return {{"errors", c.errors}, {"warnings", c.warnings}, {"info", c.info}};
+}
+
+}  // namespace
+
 HttpResponse Service::Protocols(const decide::CompiledRegistry& reg, const HttpRequest& r,
                                 const store::User* user) {
   if (auto params = OnlyParams(r, {}); !params.ok())
@@ -1374,15 +1381,12 @@ HttpResponse Service::Protocols(const decide::CompiledRegistry& reg, const HttpR
     const bool published = p.status == model::ProtocolStatus::kApproved;
     const bool partner = user && p.FindPartner(user->organisation);
     if (!published && !partner) continue;
-    size_t counts[3] = {0, 0, 0};  // errors, warnings, info
-    for (const auto& f : model::Lint(p, {.at = today})) ++counts[static_cast<int>(f.severity)];
-    list.push_back(
-        {{"id", p.id},
-         {"version", p.version},
-         {"title", p.title},
-         {"status", std::string(model::Name(p.status))},
-         {"content_hash", model::ContentHash(p)},
-         {"findings", {{"errors", counts[0]}, {"warnings", counts[1]}, {"info", counts[2]}}}});
+    list.push_back({{"id", p.id},
+                    {"version", p.version},
+                    {"title", p.title},
+                    {"status", std::string(model::Name(p.status))},
+                    {"content_hash", model::ContentHash(p)},
+                    {"findings", CountsJson(model::CountFindings(model::Lint(p, {.at = today})))}});
   }
   return Json(200, json{{"protocols", list}}.dump());
 }
@@ -1440,23 +1444,21 @@ HttpResponse Service::ProtocolFindings(const decide::CompiledRegistry& reg, cons
   auto chosen = VisibleVersion(reg, r, id, user, &refusal);
   if (!chosen.ok()) return refusal;
   const Date today = Date::Today();
+  const std::vector<model::Finding> found = model::Lint(**chosen, {.at = today});
   json findings = json::array();
-  size_t counts[3] = {0, 0, 0};
-  for (const auto& f : model::Lint(**chosen, {.at = today})) {
-    ++counts[static_cast<int>(f.severity)];
+  for (const auto& f : found) {
     findings.push_back({{"rule", f.rule},
                         {"severity", std::string(model::SeverityName(f.severity))},
                         {"place", f.place},
                         {"line", f.line > 0 ? json(f.line) : json(nullptr)},
                         {"message", f.message}});
   }
-  return Json(
-      200, json{{"protocol", (*chosen)->id},
-                {"version", (*chosen)->version},
-                {"as_of", today.ToString()},
-                {"summary", {{"errors", counts[0]}, {"warnings", counts[1]}, {"info", counts[2]}}},
-                {"findings", findings}}
-               .dump());
+  return Json(200, json{{"protocol", (*chosen)->id},
+                        {"version", (*chosen)->version},
+                        {"as_of", today.ToString()},
+                        {"summary", CountsJson(model::CountFindings(found))},
+                        {"findings", findings}}
+                       .dump());
 }
 
 // The signed tree head in the form `concordat audit sth` prints and concordat-verify reads,

@@ -26,6 +26,18 @@ Status Store::PutProtocolVersion(const std::string& id, const std::string& versi
                                  "; a version never changes, give the new text a new version");
 }
 
+Status Store::UserUnchanged(const std::string& id,
+                            const Result<std::optional<std::string>>& revoked_at, bool revoke) {
+  if (!revoked_at.ok()) return revoked_at.status();
+  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
+  if (revoke)
+    return Status::AlreadyExists("user " + id + " was revoked already, at " + **revoked_at +
+                                 "; nothing was changed");
+  return Status::InvalidArgument("user " + id + " was revoked at " + **revoked_at +
+                                 "; a revoked user gets no new token (add a new user); nothing "
+                                 "was changed");
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {
   if (url.rfind("sqlite:", 0) == 0) {
     std::string path = url.substr(7);

@@ -130,6 +130,11 @@ class Store : public audit::LogBackend {
   virtual std::string Url() const = 0;
 
  protected:
+  // Why revoking user `id` (revoke) or replacing its token (!revoke) changed no row, from when
+  // the user was revoked as the store read it (nullopt: there is no such user): the statuses
+  // RevokeUser and ReplaceToken document, or the read's own error.
+  static Status UserUnchanged(const std::string& id,
+                              const Result<std::optional<std::string>>& revoked_at, bool revoke);
   // Stores a protocol version unless one with its id and version is stored already (then it
   // does nothing: the caller reads back which text won).
   virtual Status InsertProtocolVersion(const std::string& id, const std::string& version,

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "../support/mutate.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 int main(int argc, char** argv) {
@@ -35,25 +37,7 @@ int main(int argc, char** argv) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
     ++runs;
     for (int m = 0; m < mutations; ++m) {
-      std::string x = input;
-      int edits = 1 + static_cast<int>(rng() % 4);
-      for (int k = 0; k < edits && !x.empty(); ++k) {
-        size_t pos = rng() % x.size();
-        switch (rng() % 4) {
-          case 0:
-            x[pos] = alphabet[rng() % alphabet.size()];
-            break;
-          case 1:
-            x.erase(pos, 1 + rng() % 8);
-            break;
-          case 2:
-            x.insert(pos, 1, alphabet[rng() % alphabet.size()]);
-            break;
-          case 3:
-            x = x.substr(0, pos);
-            break;
-        }
-      }
+      const std::string x = concordat::testing_support::Mutate(input, alphabet, rng);
       LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(x.data()), x.size());
       ++runs;
     }

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "../support/mutate.h"
 #include "server/config.h"
 
 namespace concordat::server {
@@ -93,7 +94,8 @@ TEST(ServerConfig, ErrorsNameTheFileLineAndKey) {
 
 // A configuration is read again on every SIGHUP, by a server that is serving: no file, however
 // mangled, may crash it. Deterministic mutations of a full file (characters changed, dropped,
-// inserted, the file cut short) are each read or refused, and a refusal names the file.
+// inserted, the file cut short: testing_support::Mutate) are each read or refused, and a refusal
+// names the file.
 TEST(ServerConfig, MangledFilesAreReadOrRefusedNamingTheFileNeverACrash) {
   const std::string full =
       "store: sqlite:var/concordat.db\nregistry: [protocols, examples/demo/registry]\n"
@@ -112,24 +114,7 @@ TEST(ServerConfig, MangledFilesAreReadOrRefusedNamingTheFileNeverACrash) {
   std::mt19937_64 rng(20261125);
   int read = 0, refused = 0;
   for (int m = 0; m < 3000; ++m) {
-    std::string x = full;
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int k = 0; k < edits && !x.empty(); ++k) {
-      const size_t pos = rng() % x.size();
-      switch (rng() % 4) {
-        case 0:
-          x[pos] = alphabet[rng() % alphabet.size()];
-          break;
-        case 1:
-          x.erase(pos, 1 + rng() % 8);
-          break;
-        case 2:
-          x.insert(pos, 1, alphabet[rng() % alphabet.size()]);
-          break;
-        default:
-          x.resize(pos);
-      }
-    }
+    const std::string x = testing_support::Mutate(full, alphabet, rng);
     std::ofstream(path, std::ios::trunc | std::ios::binary) << x;
     auto r = LoadConfig(path);
     if (r.ok()) {

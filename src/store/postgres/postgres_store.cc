@@ -757,11 +757,7 @@ Status PostgresStore::RevokeUser(const std::string& id) {
     if (PQresultStatus(res.r) != PGRES_COMMAND_OK) return Error("revoking user " + id);
     if (std::string(PQcmdTuples(res.r)) == "1") return Status::Ok();
   }
-  auto revoked_at = RevokedAt(id);
-  if (!revoked_at.ok()) return revoked_at.status();
-  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
-  return Status::AlreadyExists("user " + id + " was revoked already, at " + **revoked_at +
-                               "; nothing was changed");
+  return UserUnchanged(id, RevokedAt(id), /*revoke=*/true);
 }
 
 Status PostgresStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
@@ -775,12 +771,7 @@ Status PostgresStore::ReplaceToken(const std::string& id, const std::string& tok
       return Error("replacing the token of user " + id);
     if (std::string(PQcmdTuples(res.r)) == "1") return Status::Ok();
   }
-  auto revoked_at = RevokedAt(id);
-  if (!revoked_at.ok()) return revoked_at.status();
-  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
-  return Status::InvalidArgument("user " + id + " was revoked at " + **revoked_at +
-                                 "; a revoked user gets no new token (add a new user); nothing "
-                                 "was changed");
+  return UserUnchanged(id, RevokedAt(id), /*revoke=*/false);
 }
 
 Result<std::optional<std::string>> PostgresStore::RevokedAt(const std::string& id) {

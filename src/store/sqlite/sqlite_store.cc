@@ -1119,11 +1119,7 @@ Status SqliteStore::RevokeUser(const std::string& id) {
   s.BindText(1, id);
   if (s.Step() != SQLITE_DONE) return Error("revoking user " + id);
   if (sqlite3_changes(db_) == 1) return Status::Ok();
-  auto revoked_at = RevokedAt(id);
-  if (!revoked_at.ok()) return revoked_at.status();
-  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
-  return Status::AlreadyExists("user " + id + " was revoked already, at " + **revoked_at +
-                               "; nothing was changed");
+  return UserUnchanged(id, RevokedAt(id), /*revoke=*/true);
 }
 
 Status SqliteStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
@@ -1134,12 +1130,7 @@ Status SqliteStore::ReplaceToken(const std::string& id, const std::string& token
   s.BindText(2, id);
   if (s.Step() != SQLITE_DONE) return Error("replacing the token of user " + id);
   if (sqlite3_changes(db_) == 1) return Status::Ok();
-  auto revoked_at = RevokedAt(id);
-  if (!revoked_at.ok()) return revoked_at.status();
-  if (!*revoked_at) return Status::NotFound("no user " + id + "; nothing was changed");
-  return Status::InvalidArgument("user " + id + " was revoked at " + **revoked_at +
-                                 "; a revoked user gets no new token (add a new user); nothing "
-                                 "was changed");
+  return UserUnchanged(id, RevokedAt(id), /*revoke=*/false);
 }
 
 Result<std::optional<std::string>> SqliteStore::RevokedAt(const std::string& id) {
