@@ -133,15 +133,35 @@ Instant Instant::Now() {
   return Instant{std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()};
 }
 
+// Written digit by digit: every audit entry carries one, and snprintf cost more than the
+// rest of the entry's encoding. Years outside 0000..9999 take the general path.
 std::string Instant::ToString() const {
   int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
   int64_t rem = seconds - days * 86400;
   Date d{static_cast<int32_t>(days)};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", d.ToString().c_str(),
-                static_cast<int>(rem / 3600), static_cast<int>(rem % 3600 / 60),
-                static_cast<int>(rem % 60));
-  return buf;
+  const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem % 3600 / 60),
+            ss = static_cast<int>(rem % 60);
+  int y;
+  unsigned m, day;
+  d.ToCivil(&y, &m, &day);
+  if (y < 0 || y > 9999) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", d.ToString().c_str(), hh, mm, ss);
+    return buf;
+  }
+  std::string out = "0000-00-00T00:00:00Z";
+  auto two = [&out](size_t at, unsigned v) {
+    out[at] = static_cast<char>('0' + v / 10);
+    out[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, static_cast<unsigned>(y) / 100);
+  two(2, static_cast<unsigned>(y) % 100);
+  two(5, m);
+  two(8, day);
+  two(11, static_cast<unsigned>(hh));
+  two(14, static_cast<unsigned>(mm));
+  two(17, static_cast<unsigned>(ss));
+  return out;
 }
 
 std::string FormatMillisUtc(int64_t ms) {

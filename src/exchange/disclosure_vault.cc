@@ -87,18 +87,21 @@ Result<DisclosureVault> DisclosureVault::Open(const std::string& path) {
   static const unsigned char kContext[] = "concordat subject tags";
   crypto_generichash(v.tag_key_.data(), v.tag_key_.size(), kContext, sizeof kContext - 1,
                      v.master_.data(), v.master_.size());
+  crypto_auth_hmacsha256_init(&v.keyed_, v.tag_key_.data(), v.tag_key_.size());
   return v;
 }
 
 DisclosureVault::DisclosureVault(DisclosureVault&& o) noexcept
-    : master_(o.master_), tag_key_(o.tag_key_) {
+    : master_(o.master_), tag_key_(o.tag_key_), keyed_(o.keyed_) {
   sodium_memzero(o.master_.data(), o.master_.size());
   sodium_memzero(o.tag_key_.data(), o.tag_key_.size());
+  sodium_memzero(&o.keyed_, sizeof o.keyed_);
 }
 
 DisclosureVault::~DisclosureVault() {
   sodium_memzero(master_.data(), master_.size());
   sodium_memzero(tag_key_.data(), tag_key_.size());
+  sodium_memzero(&keyed_, sizeof keyed_);
 }
 
 std::string DisclosureVault::NewId() {
@@ -163,11 +166,11 @@ Result<std::string> DisclosureVault::Open(const std::string& id, const Sealed& s
 
 std::string DisclosureVault::SubjectTag(const std::string& subject) const {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, tag_key_.data(), tag_key_.size());
+  crypto_auth_hmacsha256_state st = keyed_;  // keyed once, in Open
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(subject.data()),
                                 subject.size());
   crypto_auth_hmacsha256_final(&st, mac);
+  sodium_memzero(&st, sizeof st);
   return Hex(mac, sizeof mac);
 }
 

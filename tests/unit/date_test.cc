@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
+
 namespace concordat {
 namespace {
 
@@ -45,6 +48,34 @@ TEST(Instant, RefusesMalformed) {
   for (const char* bad : {"2024-09-01", "2024-09-01T10:00:00", "2024-09-01T25:00:00Z",
                           "2024-09-01 10:00:00Z", "2024-09-01T10:00:00+1:00", "yesterday"}) {
     EXPECT_FALSE(Instant::Parse(bad)) << bad;
+  }
+}
+
+// Every audit entry's "at" is this text, hashed as written: it must stay what snprintf wrote,
+// across the years (including before 1970 and beyond 9999) and every second of a day.
+TEST(Instant, TextIsWhatItAlwaysWasAndParsesBack) {
+  auto reference = [](int64_t seconds) {
+    int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+    int64_t rem = seconds - days * 86400;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ",
+                  Date{static_cast<int32_t>(days)}.ToString().c_str(), static_cast<int>(rem / 3600),
+                  static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60));
+    return std::string(buf);
+  };
+  EXPECT_EQ(Instant{0}.ToString(), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(Instant{1795562622}.ToString(), "2026-11-24T23:23:42Z");
+  EXPECT_EQ(Instant{-1}.ToString(), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(Instant{-62167219200}.ToString(), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(Instant{253402300799}.ToString(), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(Instant{253402300800}.ToString(), reference(253402300800)) << "year 10000";
+  EXPECT_EQ(Instant{-62167219201}.ToString(), reference(-62167219201)) << "year -1";
+  for (int64_t s = -86400LL * 800; s < 86400LL * 800; s += 7919)
+    ASSERT_EQ(Instant{s}.ToString(), reference(s)) << s;
+  for (int64_t s = 1795500000; s < 1795500000 + 86400 * 2; s += 61) {
+    const std::string text = Instant{s}.ToString();
+    ASSERT_EQ(text, reference(s)) << s;
+    ASSERT_EQ(Instant::Parse(text)->seconds, s) << text;
   }
 }
 
