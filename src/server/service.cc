@@ -178,10 +178,13 @@ HttpResponse Denied(const char* what, uint64_t index, const std::string& rendere
 // A warning line for each protocol version whose lint finds errors (it cannot work as
 // written: docs/lint-rules.md), at start and on reload, so that the defects of what is in
 // force are in front of whoever runs the server, not only of whoever runs concordat lint.
-void LogLintErrors(const model::Registry& registry, LogLines* log) {
+void LogLintErrors(const InForce& in_force, LogLines* log) {
   const Date today = Date::Today();
-  for (const auto& p : registry.protocols) {
-    const std::vector<model::Finding> findings = model::Lint(p, {.at = today});
+  const model::Registry& registry = in_force.registry->registry();
+  for (size_t i = 0; i < registry.protocols.size(); ++i) {
+    const model::Protocol& p = registry.protocols[i];
+    const auto found = in_force.lint->Findings(i, today);
+    const std::vector<model::Finding>& findings = *found;
     const model::FindingCounts counts = model::CountFindings(findings);
     if (counts.errors == 0) continue;
     std::string rules;
@@ -248,8 +251,9 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
   auto recorded = s->RecordNewVersions(*fresh);
   if (!recorded.ok()) return recorded.status();
-  LogLintErrors(*registry, log);
   (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
+  (*in_force)->lint = std::make_unique<LintMemo>((*in_force)->registry->registry());
+  LogLintErrors(**in_force, log);
   s->in_force_ = std::move(*in_force);
   return s;
 }
@@ -366,8 +370,9 @@ Status Service::Reload() {
   auto added = RecordNewVersions(*fresh);
   if (!added.ok()) return refuse(added.status());
   const size_t versions = registry->protocols.size();
-  LogLintErrors(*registry, log_);
   (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
+  (*in_force)->lint = std::make_unique<LintMemo>((*in_force)->registry->registry());
+  LogLintErrors(**in_force, log_);
   {
     std::lock_guard<std::mutex> lock(in_force_mu_);
     in_force_ = std::move(*in_force);  // requests under way keep what they started with
@@ -541,15 +546,15 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     out = DisclosureContent(path.substr(16), *who);
   } else if (path == "/v1/protocols") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/protocols takes GET");
-    out = Protocols(reg, r, who);
+    out = Protocols(*in_force, r, who);
   } else if (StartsWith(path, "/v1/protocols/")) {
     if (!read) return NotAllowed("GET, HEAD", "protocols take GET");
     const std::string rest = path.substr(14);
     const size_t slash = rest.find('/');
     if (slash == std::string::npos)
-      out = Protocol(reg, r, rest, who);
+      out = Protocol(*in_force, r, rest, who);
     else if (rest.substr(slash) == "/findings")
-      out = ProtocolFindings(reg, r, rest.substr(0, slash), who);
+      out = ProtocolFindings(*in_force, r, rest.substr(0, slash), who);
     else
       return Problem(404, "NOT_FOUND",
                      "a protocol is /v1/protocols/{id}, and its lint findings "
@@ -1371,13 +1376,16 @@ json CountsJson(const model::FindingCounts& c) {
 
 }  // namespace
 
-HttpResponse Service::Protocols(const decide::CompiledRegistry& reg, const HttpRequest& r,
+HttpResponse Service::Protocols(const InForce& in_force, const HttpRequest& r,
                                 const store::User* user) {
+  const decide::CompiledRegistry& reg = *in_force.registry;
   if (auto params = OnlyParams(r, {}); !params.ok())
     return Problem(400, "INVALID_REQUEST", params.status().message());
   json list = json::array();
   const Date today = Date::Today();
-  for (const auto& p : reg.registry().protocols) {
+  const auto& protocols = reg.registry().protocols;
+  for (size_t i = 0; i < protocols.size(); ++i) {
+    const model::Protocol& p = protocols[i];
     const bool published = p.status == model::ProtocolStatus::kApproved;
     const bool partner = user && p.FindPartner(user->organisation);
     if (!published && !partner) continue;
@@ -1386,7 +1394,7 @@ HttpResponse Service::Protocols(const decide::CompiledRegistry& reg, const HttpR
                     {"title", p.title},
                     {"status", std::string(model::Name(p.status))},
                     {"content_hash", model::ContentHash(p)},
-                    {"findings", CountsJson(model::CountFindings(model::Lint(p, {.at = today})))}});
+                    {"findings", CountsJson(in_force.lint->Counts(i, today))}});
   }
   return Json(200, json{{"protocols", list}}.dump());
 }
@@ -1425,10 +1433,10 @@ Result<const model::Protocol*> VisibleVersion(const decide::CompiledRegistry& re
 }  // namespace
 
 // One protocol's canonical YAML: the latest version the caller may see, or ?version=.
-HttpResponse Service::Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,
-                               const std::string& id, const store::User* user) {
+HttpResponse Service::Protocol(const InForce& in_force, const HttpRequest& r, const std::string& id,
+                               const store::User* user) {
   HttpResponse refusal;
-  auto chosen = VisibleVersion(reg, r, id, user, &refusal);
+  auto chosen = VisibleVersion(*in_force.registry, r, id, user, &refusal);
   if (!chosen.ok()) return refusal;
   HttpResponse out = Json(200, model::ToCanonicalYaml(**chosen));
   out.content_type = "application/yaml";
@@ -1438,13 +1446,15 @@ HttpResponse Service::Protocol(const decide::CompiledRegistry& reg, const HttpRe
 // What the linter finds in that version as of today (the rules of docs/lint-rules.md): the
 // template text left in, partners who never signed, a legal basis not given. Seen by whoever
 // may see the protocol; the server's file paths are left out.
-HttpResponse Service::ProtocolFindings(const decide::CompiledRegistry& reg, const HttpRequest& r,
+HttpResponse Service::ProtocolFindings(const InForce& in_force, const HttpRequest& r,
                                        const std::string& id, const store::User* user) {
   HttpResponse refusal;
-  auto chosen = VisibleVersion(reg, r, id, user, &refusal);
+  auto chosen = VisibleVersion(*in_force.registry, r, id, user, &refusal);
   if (!chosen.ok()) return refusal;
   const Date today = Date::Today();
-  const std::vector<model::Finding> found = model::Lint(**chosen, {.at = today});
+  const auto memo = in_force.lint->Findings(
+      static_cast<size_t>(*chosen - in_force.registry->registry().protocols.data()), today);
+  const std::vector<model::Finding>& found = *memo;
   json findings = json::array();
   for (const auto& f : found) {
     findings.push_back({{"rule", f.rule},

@@ -26,6 +26,7 @@
 #include "exchange/sql_source.h"
 #include "model/protocol.h"
 #include "server/config.h"
+#include "server/lint_memo.h"
 #include "server/log_lines.h"
 #include "server/registry_dirs.h"
 #include "server/site_networks.h"
@@ -61,6 +62,7 @@ struct InForce {
   SiteNetworks sites;
   std::unordered_map<std::string, std::string> devices;                 // fingerprint -> device
   std::map<std::string, std::shared_ptr<exchange::SqlSource>> sources;  // by provider
+  std::unique_ptr<LintMemo> lint;  // the registry's findings by day (after `registry`)
 
   // The device whose pinned certificate has this fingerprint; "" for none.
   std::string DeviceOf(const std::string& fingerprint) const;
@@ -146,11 +148,10 @@ class Service {
   // canonical text in the store, together, before any decision can use it. How many were
   // recorded (one another node recorded meanwhile is left out).
   Result<size_t> RecordNewVersions(const std::vector<NewVersion>& fresh);
-  HttpResponse Protocols(const decide::CompiledRegistry& reg, const HttpRequest& r,
-                         const store::User* user);
-  HttpResponse Protocol(const decide::CompiledRegistry& reg, const HttpRequest& r,
-                        const std::string& id, const store::User* user);
-  HttpResponse ProtocolFindings(const decide::CompiledRegistry& reg, const HttpRequest& r,
+  HttpResponse Protocols(const InForce& in_force, const HttpRequest& r, const store::User* user);
+  HttpResponse Protocol(const InForce& in_force, const HttpRequest& r, const std::string& id,
+                        const store::User* user);
+  HttpResponse ProtocolFindings(const InForce& in_force, const HttpRequest& r,
                                 const std::string& id, const store::User* user);
   HttpResponse Sth();
   HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
