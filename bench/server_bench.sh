@@ -5,6 +5,9 @@
 #   bench/server_bench.sh [seconds=10] [connections=32]
 # ONLY=decide, ONLY=lookup or ONLY=health runs one of them (health: GET /healthz, the same
 # HTTPS stack with no application work, to tell the stack's cost from the audited work's);
+# ONLY=protocols runs the public protocol listing (GET /v1/protocols without a token, with
+# each protocol's lint counts), which the default run leaves out; BIN=DIR takes concordat
+# and concordatd from DIR instead of build/release (to compare two builds);
 # ROUNDS (3) rounds after WARMUP (5) seconds of each target unreported; PERF="perf record -g
 # -o FILE" profiles the server. SUBJECTS=N
 # (default 1) adds N synthetic people to the demo Mosaic and has each look-up ask about one
@@ -18,7 +21,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 secs=${1:-10}
 conns=${2:-32}
 threads=2
-bin="$root/build/release"
+bin="${BIN:-$root/build/release}"
 dir=$(mktemp -d /tmp/concordat-serverbench.XXXXXX)
 p1=$((20000 + $$ % 20000)); p2=$((p1 + 1))
 as_pg=""; [ "$(id -u)" = 0 ] && as_pg="runuser -u postgres --"
@@ -110,9 +113,11 @@ nginx_url="https://127.0.0.1:$p2/"
 decide_url="https://127.0.0.1:$p1/v1/decide"
 lookup_url="https://127.0.0.1:$p1/v1/lookup/essex-cc/cf-case-status?$q"
 health_url="https://127.0.0.1:$p1/healthz"
+protocols_url="https://127.0.0.1:$p1/v1/protocols"
 decide_lua="$root/bench/server/decide.lua"
 lookup_lua="$root/bench/server/lookup.lua"
 want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+only() { [ "${ONLY:-}" = "$1" ]; }
 
 # Warm-up, not reported: the store's page cache fills and the log's first tiles are written,
 # as on a server that has been running for a while.
@@ -128,15 +133,17 @@ fi
 rounds=${ROUNDS:-3}
 echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores, ${warm}s warm-up each, $rounds rounds, store ${STORE:-sqlite}"
 printf '%-6s %-58s %12s %10s %8s %10s\n' "round" "target" "requests/s" "p99" "non-2xx" "vs nginx"
-decide_ratios=(); lookup_ratios=(); health_ratios=()
+decide_ratios=(); lookup_ratios=(); health_ratios=(); protocols_ratios=()
 for r in $(seq "$rounds"); do
   nginx_line=$(run "nginx, static 15-byte JSON" "$nginx_url")
   decide_line="skipped|0|-|0"; lookup_line="skipped|0|-|0"; health_line="skipped|0|-|0"
+  protocols_line="skipped|0|-|0"
+  only protocols && protocols_line=$(run "concordatd GET /v1/protocols (public, lint counts)" "$protocols_url")
   want health && health_line=$(run "concordatd GET /healthz (its HTTPS stack alone)" "$health_url")
   want decide && decide_line=$(run "concordatd POST /v1/decide (audited)" "$decide_url" "$decide_lua")
   want lookup && lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "$lookup_url" "$lookup_lua")
   nginx_rps=$(echo "$nginx_line" | cut -d'|' -f2)
-  for line in "$nginx_line" "$health_line" "$decide_line" "$lookup_line"; do
+  for line in "$nginx_line" "$health_line" "$decide_line" "$lookup_line" "$protocols_line"; do
     IFS='|' read -r name rps p99 errs <<<"$line"
     [ "$name" = skipped ] && continue
     ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
@@ -145,10 +152,11 @@ for r in $(seq "$rounds"); do
       *decide*) decide_ratios+=("$ratio") ;;
       *lookup*) lookup_ratios+=("$ratio") ;;
       *healthz*) health_ratios+=("$ratio") ;;
+      */v1/protocols*) protocols_ratios+=("$ratio") ;;
     esac
   done
 done
 median() { [ $# -gt 0 ] || { echo -; return; }; printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
-echo "median ratio to nginx: decide $(median "${decide_ratios[@]}"), look-up $(median "${lookup_ratios[@]}"), /healthz (the stack alone, no audit) $(median "${health_ratios[@]}")"
+echo "median ratio to nginx: decide $(median "${decide_ratios[@]}"), look-up $(median "${lookup_ratios[@]}"), /healthz (the stack alone, no audit) $(median "${health_ratios[@]}")${ONLY:+, /v1/protocols $(median "${protocols_ratios[@]}")}"
 entries=$("$bin/concordat" audit sth --store "$store_url" | sed -n 's/.*"tree_size":\([0-9]*\).*/\1/p')
 echo "audit log entries written during the run: $entries"

@@ -201,6 +201,17 @@ void LogLintErrors(const InForce& in_force, LogLines* log) {
   }
 }
 
+// The compiled registry put in force with what is worked out from it once rather than per
+// request: the protocols' content hashes now, their lint findings once a day (LintMemo).
+void PutRegistry(model::Registry registry, InForce* in_force) {
+  in_force->registry = decide::CompiledRegistry::Compile(std::move(registry));
+  const model::Registry& compiled = in_force->registry->registry();
+  in_force->lint = std::make_unique<LintMemo>(compiled);
+  in_force->content_hashes.clear();
+  for (const auto& p : compiled.protocols)
+    in_force->content_hashes.push_back(model::ContentHash(p));
+}
+
 // What a configuration puts in force besides the protocols: its sites, devices and connectors,
 // the connectors opened (each query prepared). An error names the key.
 Result<std::shared_ptr<InForce>> Surroundings(const ServerConfig& config) {
@@ -251,8 +262,7 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
   auto recorded = s->RecordNewVersions(*fresh);
   if (!recorded.ok()) return recorded.status();
-  (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
-  (*in_force)->lint = std::make_unique<LintMemo>((*in_force)->registry->registry());
+  PutRegistry(std::move(*registry), in_force->get());
   LogLintErrors(**in_force, log);
   s->in_force_ = std::move(*in_force);
   return s;
@@ -370,8 +380,7 @@ Status Service::Reload() {
   auto added = RecordNewVersions(*fresh);
   if (!added.ok()) return refuse(added.status());
   const size_t versions = registry->protocols.size();
-  (*in_force)->registry = decide::CompiledRegistry::Compile(std::move(*registry));
-  (*in_force)->lint = std::make_unique<LintMemo>((*in_force)->registry->registry());
+  PutRegistry(std::move(*registry), in_force->get());
   LogLintErrors(**in_force, log_);
   {
     std::lock_guard<std::mutex> lock(in_force_mu_);
@@ -1393,7 +1402,7 @@ HttpResponse Service::Protocols(const InForce& in_force, const HttpRequest& r,
                     {"version", p.version},
                     {"title", p.title},
                     {"status", std::string(model::Name(p.status))},
-                    {"content_hash", model::ContentHash(p)},
+                    {"content_hash", in_force.content_hashes[i]},
                     {"findings", CountsJson(in_force.lint->Counts(i, today))}});
   }
   return Json(200, json{{"protocols", list}}.dump());

@@ -62,7 +62,8 @@ struct InForce {
   SiteNetworks sites;
   std::unordered_map<std::string, std::string> devices;                 // fingerprint -> device
   std::map<std::string, std::shared_ptr<exchange::SqlSource>> sources;  // by provider
-  std::unique_ptr<LintMemo> lint;  // the registry's findings by day (after `registry`)
+  std::unique_ptr<LintMemo> lint;           // the registry's findings by day (after `registry`)
+  std::vector<std::string> content_hashes;  // model::ContentHash of each registry protocol
 
   // The device whose pinned certificate has this fingerprint; "" for none.
   std::string DeviceOf(const std::string& fingerprint) const;
