@@ -79,5 +79,24 @@ TEST(JsonString, MatchesTheReferenceAndParsesBack) {
   }
 }
 
+// Long strings with escapes far apart, and bytes of every value (UTF-8 and bytes that are
+// not): whole words copied at once, the escapes between them, and tails of every length.
+TEST(JsonString, LongRunsAndEveryByteMatchTheReference) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    const size_t n = rng() % 300;
+    std::string s(n, 'a');
+    for (char& c : s) {
+      const unsigned r = rng() % 64;
+      c = r == 0 ? static_cast<char>(rng() % 256) : static_cast<char>('a' + r % 26);
+    }
+    ASSERT_EQ(Written(s), Reference(s)) << "round " << round;
+  }
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  for (size_t from = 0; from < 16; ++from)
+    ASSERT_EQ(Written(all.substr(from)), Reference(all.substr(from)));
+}
+
 }  // namespace
 }  // namespace concordat
