@@ -1215,6 +1215,21 @@ TEST_F(Server, SighupPutsANewVersionInForceAndABadRegistryChangesNothing) {
   EXPECT_EQ(loaded["kind"], "lifecycle");
   EXPECT_EQ(loaded["protocol"], "demo-safeguarding-requests");
   EXPECT_EQ(loaded["version"], "1.3");
+  // What the listing says of 1.3 (worked out once per snapshot) is the new text's: its hash is
+  // the one the log recorded, and its findings are those of 1.3 on its own page.
+  const json listed = Https({.path = "/v1/protocols", .token = officer_}).Json();
+  const json findings =
+      Https({.path = "/v1/protocols/demo-safeguarding-requests/findings?version=1.3",
+             .token = officer_})
+          .Json();
+  int seen = 0;
+  for (const auto& p : listed["protocols"]) {
+    if (p["id"] != "demo-safeguarding-requests" || p["version"] != "1.3") continue;
+    ++seen;
+    EXPECT_EQ(p["content_hash"], json::parse(loaded["request"].get<std::string>())["content_hash"]);
+    EXPECT_EQ(p["findings"], findings["summary"]) << p.dump();
+  }
+  EXPECT_EQ(seen, 1);
   Reply after = Https({.method = "POST",
                        .path = "/v1/requests",
                        .body = NewRequest("MOS-100006"),
