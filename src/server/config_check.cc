@@ -158,7 +158,7 @@ void CheckRegistryAndStore(const ServerConfig& c, Report* r) {
     r->Ok("store", state);
     return;
   }
-  auto fresh = NewVersions(**st, *registry);
+  auto fresh = NewVersions(**st, *registry, ContentHashes(*registry));
   if (!fresh.ok()) {
     r->Ok("store", state);
     r->Fail(fresh.status().code() == Status::Code::kInvalidArgument ? 2 : 3, "registry",

@@ -40,15 +40,24 @@ Result<model::Registry> LoadRegistryDirs(const std::vector<std::string>& dirs) {
   return std::move(*registry);
 }
 
-Result<std::vector<NewVersion>> NewVersions(store::Store& st, const model::Registry& registry) {
+std::vector<std::string> ContentHashes(const model::Registry& registry) {
+  std::vector<std::string> hashes;
+  hashes.reserve(registry.protocols.size());
+  for (const auto& p : registry.protocols) hashes.push_back(model::ContentHash(p));
+  return hashes;
+}
+
+Result<std::vector<NewVersion>> NewVersions(store::Store& st, const model::Registry& registry,
+                                            const std::vector<std::string>& hashes) {
   std::vector<NewVersion> fresh;
   std::string changed;  // every version whose text differs from the stored one
-  for (const auto& p : registry.protocols) {
-    std::string hash = model::ContentHash(p);
+  for (size_t i = 0; i < registry.protocols.size(); ++i) {
+    const model::Protocol& p = registry.protocols[i];
+    const std::string& hash = hashes[i];
     auto existing = st.ProtocolVersionHash(p.id, p.version);
     if (!existing.ok()) return existing.status();
     if (!*existing) {
-      fresh.push_back({&p, std::move(hash)});
+      fresh.push_back({&p, hash});
     } else if (**existing != hash) {
       if (!changed.empty()) changed += "; ";
       changed += p.source + ": protocol " + p.id + " version " + p.version +

@@ -22,9 +22,14 @@ struct NewVersion {
   std::string hash;
 };
 
-// The registry's versions that the store does not hold yet, each with its content hash. A
-// version it holds with other content refuses the lot (a version never changes): the error
-// names every such file, not only the first.
-Result<std::vector<NewVersion>> NewVersions(store::Store& st, const model::Registry& registry);
+// model::ContentHash of each of the registry's protocols, by index. Worked out once per load:
+// NewVersions compares them with the store's, and the server lists them.
+std::vector<std::string> ContentHashes(const model::Registry& registry);
+
+// The registry's versions that the store does not hold yet, each with its content hash
+// (`hashes`: ContentHashes(registry)). A version it holds with other content refuses the lot
+// (a version never changes): the error names every such file, not only the first.
+Result<std::vector<NewVersion>> NewVersions(store::Store& st, const model::Registry& registry,
+                                            const std::vector<std::string>& hashes);
 
 }  // namespace concordat::server

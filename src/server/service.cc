@@ -183,12 +183,10 @@ void LogLintErrors(const InForce& in_force, LogLines* log) {
   const model::Registry& registry = in_force.registry->registry();
   for (size_t i = 0; i < registry.protocols.size(); ++i) {
     const model::Protocol& p = registry.protocols[i];
-    const auto found = in_force.lint->Findings(i, today);
-    const std::vector<model::Finding>& findings = *found;
-    const model::FindingCounts counts = model::CountFindings(findings);
+    const model::FindingCounts counts = in_force.lint->Counts(i, today);
     if (counts.errors == 0) continue;
     std::string rules;
-    for (const auto& f : findings)
+    for (const auto& f : *in_force.lint->Findings(i, today))
       if (f.severity == model::Severity::kError && rules.find(f.rule) == std::string::npos)
         rules += (rules.empty() ? "" : ", ") + f.rule;
     log->Write(Level::kWarn, "protocol has lint errors (GET /v1/protocols/{id}/findings)",
@@ -202,14 +200,13 @@ void LogLintErrors(const InForce& in_force, LogLines* log) {
 }
 
 // The compiled registry put in force with what is worked out from it once rather than per
-// request: the protocols' content hashes now, their lint findings once a day (LintMemo).
-void PutRegistry(model::Registry registry, InForce* in_force) {
+// request: the protocols' content hashes (`hashes`, by index: LoadRegistryDirs gives the
+// protocols in the compiled registry's order, by id then version), their lint findings once
+// a day (LintMemo).
+void PutRegistry(model::Registry registry, std::vector<std::string> hashes, InForce* in_force) {
   in_force->registry = decide::CompiledRegistry::Compile(std::move(registry));
-  const model::Registry& compiled = in_force->registry->registry();
-  in_force->lint = std::make_unique<LintMemo>(compiled);
-  in_force->content_hashes.clear();
-  for (const auto& p : compiled.protocols)
-    in_force->content_hashes.push_back(model::ContentHash(p));
+  in_force->lint = std::make_unique<LintMemo>(in_force->registry->registry());
+  in_force->content_hashes = std::move(hashes);
 }
 
 // What a configuration puts in force besides the protocols: its sites, devices and connectors,
@@ -246,7 +243,8 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   auto st = store::OpenStore(config.store, true);
   if (!st.ok()) return st.status();
   s->store_ = std::move(*st);
-  auto fresh = NewVersions(*s->store_, *registry);
+  std::vector<std::string> hashes = ContentHashes(*registry);
+  auto fresh = NewVersions(*s->store_, *registry, hashes);
   if (!fresh.ok()) return fresh.status();
   const std::string key = config.SigningKeyPath();
   std::error_code ec;
@@ -262,7 +260,7 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
   auto recorded = s->RecordNewVersions(*fresh);
   if (!recorded.ok()) return recorded.status();
-  PutRegistry(std::move(*registry), in_force->get());
+  PutRegistry(std::move(*registry), std::move(hashes), in_force->get());
   LogLintErrors(**in_force, log);
   s->in_force_ = std::move(*in_force);
   return s;
@@ -374,13 +372,14 @@ Status Service::Reload() {
   if (!in_force.ok()) return refuse(in_force.status());
   auto registry = LoadRegistryDirs(next.registry);
   if (!registry.ok()) return refuse(registry.status());
-  auto fresh = NewVersions(*store_, *registry);
+  std::vector<std::string> hashes = ContentHashes(*registry);
+  auto fresh = NewVersions(*store_, *registry, hashes);
   if (!fresh.ok()) return refuse(fresh.status());
   // The last step that can fail, and the one that cannot be undone: after it, the rest holds.
   auto added = RecordNewVersions(*fresh);
   if (!added.ok()) return refuse(added.status());
   const size_t versions = registry->protocols.size();
-  PutRegistry(std::move(*registry), in_force->get());
+  PutRegistry(std::move(*registry), std::move(hashes), in_force->get());
   LogLintErrors(**in_force, log_);
   {
     std::lock_guard<std::mutex> lock(in_force_mu_);
