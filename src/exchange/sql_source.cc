@@ -50,13 +50,19 @@ class SqliteSource : public SqlSource {
   bool MayBlock() const override { return !wal_; }
 
  private:
+  // A category's prepared query and the field each of its columns becomes (worked out once,
+  // when it is prepared, not per look-up).
+  struct Prepared {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<std::string> columns, fields;  // by column: its name, and the field it becomes
+  };
   struct Connection {
     sqlite3* db = nullptr;
-    std::map<std::string, sqlite3_stmt*> statements;  // by category
+    std::map<std::string, Prepared, std::less<>> statements;  // by category
   };
 
   static void Close(Connection* c) {
-    for (auto& [_, s] : c->statements) sqlite3_finalize(s);
+    for (auto& [_, p] : c->statements) sqlite3_finalize(p.stmt);
     sqlite3_close(c->db);
   }
 
@@ -91,7 +97,12 @@ class SqliteSource : public SqlSource {
       if (sqlite3_prepare_v2(c->db, q.query.c_str(), -1, &s, nullptr) != SQLITE_OK)
         return fail(Status::InvalidArgument("connectors." + provider_ + ".categories." + category +
                                             ".query: " + sqlite3_errmsg(c->db)));
-      c->statements[category] = s;
+      Prepared& p = c->statements[category];
+      p.stmt = s;
+      for (int i = 0; i < sqlite3_column_count(s); ++i) {
+        p.columns.push_back(sqlite3_column_name(s, i));
+        p.fields.push_back(FieldOf(category, p.columns.back()));
+      }
       if (check && sqlite3_bind_parameter_count(s) != 1)
         return fail(
             Status::InvalidArgument("connectors." + provider_ + ".categories." + category +
@@ -122,9 +133,11 @@ class SqliteSource : public SqlSource {
 
   Result<std::optional<Record>> FetchWith(Connection* c, const std::string& category,
                                           const std::string& subject) {
-    sqlite3_stmt* s = c->statements.at(category);
+    const Prepared& p = c->statements.find(category)->second;  // Fetch checked Serves()
+    sqlite3_stmt* s = p.stmt;
     sqlite3_reset(s);
-    sqlite3_bind_text(s, 1, subject.data(), static_cast<int>(subject.size()), SQLITE_TRANSIENT);
+    // Not copied: the subject outlives the steps below, and every look-up binds its own.
+    sqlite3_bind_text(s, 1, subject.data(), static_cast<int>(subject.size()), SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
       sqlite3_reset(s);
@@ -136,10 +149,18 @@ class SqliteSource : public SqlSource {
       return Status::IoError(provider_ + "'s system did not answer: " + why);
     }
     Record r;
-    for (int i = 0; i < sqlite3_column_count(s); ++i) {
+    const int columns = sqlite3_column_count(s);
+    // The names worked out when it was prepared, unless SQLite prepared it again since (the
+    // source's schema changed) and its columns changed with it.
+    bool same = columns == static_cast<int>(p.columns.size());
+    for (int i = 0; same && i < columns; ++i)
+      same = p.columns[static_cast<size_t>(i)] == sqlite3_column_name(s, i);
+    r.reserve(static_cast<size_t>(columns));
+    for (int i = 0; i < columns; ++i) {
       if (sqlite3_column_type(s, i) == SQLITE_NULL) continue;
       const unsigned char* t = sqlite3_column_text(s, i);
-      r.emplace_back(FieldOf(category, sqlite3_column_name(s, i)),
+      r.emplace_back(same ? p.fields[static_cast<size_t>(i)]
+                          : FieldOf(std::string(category), sqlite3_column_name(s, i)),
                      std::string(reinterpret_cast<const char*>(t),
                                  static_cast<size_t>(sqlite3_column_bytes(s, i))));
     }

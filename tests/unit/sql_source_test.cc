@@ -191,6 +191,46 @@ TEST_P(SqlSourceTest, ALookUpSeesWhatTheSourceCommittedSinceTheLastOne) {
   EXPECT_EQ((**after)[0].second, "closed") << "a kept connection must not keep an old snapshot";
 }
 
+// Field names are worked out when a query is prepared. When the source's table changes under a
+// query that names no columns, SQLite prepares it again and a look-up must name the columns as
+// they are now, not as they were. (PostgreSQL refuses to run the old plan instead: then the
+// look-up fails, naming the provider, and never answers with the old names.)
+TEST_P(SqlSourceTest, AfterTheSourcesColumnsChangeALookUpNamesThemAsTheyAreNow) {
+  auto source = SqlSource::Open("essex-cc", Config("SELECT * FROM cases WHERE ref = " + param_));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto names = [](const Record& r) {
+    std::vector<std::string> v;
+    for (const auto& [field, _] : r) v.push_back(field);
+    return v;
+  };
+  auto before = (*source)->Fetch("cf-case-status", "MOS-1");
+  ASSERT_TRUE(before.ok() && before->has_value());
+  EXPECT_EQ(names(**before), (std::vector<std::string>{"ref", "name", "case_status"}));
+  const std::string change =
+      "ALTER TABLE cases RENAME COLUMN case_status TO status;"
+      "ALTER TABLE cases ADD COLUMN worker TEXT;"
+      "UPDATE cases SET worker = 'Sam Worker' WHERE ref = 'MOS-1';";
+  if (GetParam() == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, change.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  } else {
+    auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db_, change));
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  auto after = (*source)->Fetch("cf-case-status", "MOS-1");
+  if (GetParam() == "postgres" && !after.ok()) {
+    EXPECT_NE(after.status().message().find("essex-cc"), std::string::npos)
+        << after.status().ToString();
+    return;
+  }
+  ASSERT_TRUE(after.ok() && after->has_value()) << after.status().ToString();
+  EXPECT_EQ(names(**after), (std::vector<std::string>{"ref", "name", "status", "worker"}));
+  EXPECT_EQ((**after)[2].second, "open");
+  EXPECT_EQ((**after)[3].second, "Sam Worker");
+}
+
 INSTANTIATE_TEST_SUITE_P(Sources, SqlSourceTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
