@@ -2,8 +2,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "store/store.h"
 
 int main(int argc, char** argv) {
+  concordat::store::PrepareSqlite();  // first, before anything opens SQLite (store.h)
   CLI::App app{
       "Concordat: Information Sharing Protocols held as structured documents, checked and "
       "enforced.\nRun 'concordat COMMAND --help' for the options of a command."};

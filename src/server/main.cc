@@ -10,11 +10,13 @@
 #include "server/log_lines.h"
 #include "server/service.h"
 #include "server/tls_identity.h"
+#include "store/store.h"
 
 using namespace concordat;
 using namespace concordat::server;
 
 int main(int argc, char** argv) {
+  store::PrepareSqlite();  // first, before anything opens SQLite (store.h)
   CLI::App app{
       "concordatd: decides every share against the protocol in force, records it in the audit "
       "log, and serves partners over HTTPS.\nExit codes: 0 stopped cleanly (with --check: "

@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <sqlite3.h>
+
 #include "base/redact.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -36,6 +38,10 @@ Status Store::UserUnchanged(const std::string& id,
   return Status::InvalidArgument("user " + id + " was revoked at " + **revoked_at +
                                  "; a revoked user gets no new token (add a new user); nothing "
                                  "was changed");
+}
+
+bool PrepareSqlite() {
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create) {

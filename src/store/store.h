@@ -141,6 +141,13 @@ class Store : public audit::LogBackend {
                                        const std::string& hash, const std::string& canonical) = 0;
 };
 
+// Call once at the start of a program, before anything opens a store or a SQLite source: turns
+// off SQLite's memory statistics, which nothing here reads and which put one process-wide mutex
+// around every SQLite allocation and free (the log's writer and each look-up's source query,
+// on different threads, took it in turn). Returns false, changing nothing, when SQLite is in use
+// already; everything works either way.
+bool PrepareSqlite();
+
 // Opens (creating and migrating when `create`) the store at `url`.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, bool create);
 
