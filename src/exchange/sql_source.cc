@@ -17,6 +17,27 @@ std::string SqlSource::FieldOf(const std::string& category, const std::string& c
 
 namespace {
 
+// A reader with no shared snapshot: each look-up on its own.
+class EachOnItsOwn : public SqlSource::Reader {
+ public:
+  explicit EachOnItsOwn(SqlSource* source) : source_(source) {}
+  Result<std::optional<Record>> Fetch(const std::string& category,
+                                      const std::string& subject) override {
+    return source_->Fetch(category, subject);
+  }
+
+ private:
+  SqlSource* source_;
+};
+
+}  // namespace
+
+std::unique_ptr<SqlSource::Reader> SqlSource::Read() {
+  return std::make_unique<EachOnItsOwn>(this);
+}
+
+namespace {
+
 // Each look-up borrows a connection of its own from a small pool, so that look-ups on
 // different threads never wait for each other (SQLite connections are not shared between
 // threads at once). Connections are opened as concurrency needs them and kept.
@@ -49,7 +70,47 @@ class SqliteSource : public SqlSource {
 
   bool MayBlock() const override { return !wal_; }
 
+  std::unique_ptr<Reader> Read() override { return std::make_unique<SharedRead>(this); }
+
  private:
+  struct Connection;
+
+  // One connection and one read transaction for all its look-ups: BEGIN (which takes no lock)
+  // when made, the snapshot at the first query, COMMIT (which lets the locks go) when
+  // destroyed. If BEGIN fails, each look-up reads on its own, as Fetch() does.
+  class SharedRead : public Reader {
+   public:
+    explicit SharedRead(SqliteSource* source) : source_(source) {}
+    ~SharedRead() override {
+      if (!c_) return;
+      if (in_transaction_) sqlite3_exec(c_->db, "COMMIT", nullptr, nullptr, nullptr);
+      if (!sqlite3_get_autocommit(c_->db))
+        sqlite3_exec(c_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (sqlite3_get_autocommit(c_->db)) {
+        source_->Return(std::move(c_));
+      } else {
+        Close(c_.get());  // a read that would not end: not given to another look-up
+      }
+    }
+    Result<std::optional<Record>> Fetch(const std::string& category,
+                                        const std::string& subject) override {
+      if (!source_->Serves(category))
+        return Status::NotFound(source_->provider_ + " has no look-up for " + category);
+      if (!c_) {
+        auto borrowed = source_->Borrow();
+        if (!borrowed.ok()) return borrowed.status();
+        c_ = std::move(*borrowed);
+        in_transaction_ = sqlite3_exec(c_->db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
+      }
+      return source_->FetchWith(c_.get(), category, subject);
+    }
+
+   private:
+    SqliteSource* source_;
+    std::unique_ptr<Connection> c_;
+    bool in_transaction_ = false;
+  };
+
   // A category's prepared query and the field each of its columns becomes (worked out once,
   // when it is prepared, not per look-up).
   struct Prepared {

@@ -40,6 +40,19 @@ class SqlSource {
   // one row is an error: a look-up is about one person.
   virtual Result<std::optional<Record>> Fetch(const std::string& category,
                                               const std::string& subject) = 0;
+  // Several look-ups in one read of the source. Every Fetch through the reader sees one
+  // snapshot, taken at its first Fetch (not when Read() is called), and the read ends when the
+  // reader is destroyed. A SQLite source then takes its locks once for all of them instead of
+  // once a look-up. A look-up sees everything the source committed before the snapshot, so
+  // callers must only read through one reader the look-ups that had all arrived before its
+  // first Fetch. Sources without shared reads (PostgreSQL) fetch each on its own.
+  class Reader {
+   public:
+    virtual ~Reader() = default;
+    virtual Result<std::optional<Record>> Fetch(const std::string& category,
+                                                const std::string& subject) = 0;
+  };
+  virtual std::unique_ptr<Reader> Read();
   // Whether Fetch() may wait: on the network (PostgreSQL), or on the source's own writers (a
   // SQLite file not in WAL mode, whose readers wait while a writer holds it). The server
   // runs such look-ups on its worker threads, never on a network thread.

@@ -191,6 +191,73 @@ TEST_P(SqlSourceTest, ALookUpSeesWhatTheSourceCommittedSinceTheLastOne) {
   EXPECT_EQ((**after)[0].second, "closed") << "a kept connection must not keep an old snapshot";
 }
 
+// Several look-ups through one reader. On SQLite (in WAL mode, as a source read from a network
+// thread is) they share one snapshot, taken at the first look-up: a change committed after the
+// reader is made but before its first look-up is seen, one committed between its look-ups is
+// not, and the next reader sees it. While the reader holds its snapshot the source cannot
+// checkpoint past it; once the reader is gone it can. PostgreSQL reads each on its own.
+TEST_P(SqlSourceTest, LookUpsThroughOneReaderShareTheSnapshotOfTheFirst) {
+  auto source =
+      SqlSource::Open("essex-cc", Config("SELECT case_status FROM cases WHERE ref = " + param_));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  sqlite3* writer = nullptr;
+  auto change = [&](const std::string& status, const std::string& ref) {
+    const std::string sql =
+        "UPDATE cases SET case_status = '" + status + "' WHERE ref = '" + ref + "'";
+    if (GetParam() == "sqlite") {
+      ASSERT_EQ(sqlite3_exec(writer, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+          << sqlite3_errmsg(writer);
+    } else {
+      auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db_, sql));
+      ASSERT_EQ(r.code, 0) << r.out;
+    }
+  };
+  auto status = [](const Result<std::optional<Record>>& r) {
+    return r.ok() && r->has_value() && !(*r)->empty() ? (**r)[0].second : std::string("?");
+  };
+  if (GetParam() == "sqlite") {
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &writer), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(writer, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    source = SqlSource::Open("essex-cc",  // opened again, now that the file is in WAL mode
+                             Config("SELECT case_status FROM cases WHERE ref = " + param_));
+    ASSERT_TRUE(source.ok()) << source.status().ToString();
+    ASSERT_FALSE((*source)->MayBlock());
+  }
+  {
+    auto reader = (*source)->Read();
+    change("closed", "MOS-1");  // before the reader's first look-up: seen
+    EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-1")), "closed");
+    change("reopened", "MOS-1");
+    change("closed", "MOS-2");
+    if (GetParam() == "sqlite") {
+      // After the first look-up: not seen by this reader, whichever record it asks for.
+      EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-1")), "closed");
+      EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-2")), "not open");
+      int log = 0, copied = 0;
+      ASSERT_EQ(sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                          &copied),
+                SQLITE_OK);
+      EXPECT_LT(copied, log) << "the reader's snapshot must hold the checkpoint back";
+    } else {
+      EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-1")), "reopened");
+      EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-2")), "closed");
+    }
+    auto unknown = reader->Fetch("no-such-category", "MOS-1");
+    EXPECT_FALSE(unknown.ok());
+  }
+  EXPECT_EQ(status((*source)->Read()->Fetch("cf-case-status", "MOS-1")), "reopened");
+  EXPECT_EQ(status((*source)->Fetch("cf-case-status", "MOS-2")), "closed");
+  if (GetParam() == "sqlite") {
+    int log = 0, copied = 0;
+    ASSERT_EQ(
+        sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied),
+        SQLITE_OK);
+    EXPECT_EQ(copied, log) << "once the readers are gone, nothing holds the checkpoint back";
+    sqlite3_close(writer);
+  }
+}
+
 // Field names are worked out when a query is prepared. When the source's table changes under a
 // query that names no columns, SQLite prepares it again and a look-up must name the columns as
 // they are now, not as they were. (PostgreSQL refuses to run the old plan instead: then the
