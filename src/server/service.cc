@@ -742,13 +742,26 @@ Result<store::ListQuery> ListQueryOf(const HttpRequest& r, const store::User& us
 
 }  // namespace
 
-Service::Plan Service::LookupPlan(const InForce& in_force, const HttpRequest& r,
-                                  const store::User& user, const std::string& rest) {
+namespace {
+
+// What a permitted look-up with nothing to disclose answers once its decision is logged.
+std::function<HttpResponse(const Result<uint64_t>&)> AfterDecision(HttpResponse problem) {
+  return [problem = std::move(problem)](const Result<uint64_t>& index) {
+    if (!index.ok()) return Problem(503, "AUDIT_UNAVAILABLE", "the decision could not be recorded");
+    return problem;
+  };
+}
+
+}  // namespace
+
+Service::LookupStart Service::StartLookup(const InForce& in_force, const HttpRequest& r,
+                                          const store::User& user, const std::string& rest) {
   const decide::CompiledRegistry& reg = *in_force.registry;
-  Plan plan;
-  auto now = [&plan](HttpResponse resp) {
-    plan.now = std::move(resp);
-    return std::move(plan);
+  LookupStart start;
+  Plan& plan = start.plan;
+  auto now = [&start](HttpResponse resp) {
+    start.plan.now = std::move(resp);
+    return std::move(start);
   };
   const size_t slash = rest.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == rest.size() ||
@@ -763,7 +776,7 @@ Service::Plan Service::LookupPlan(const InForce& in_force, const HttpRequest& r,
     auto it = params->find(k);
     return it == params->end() ? std::string() : it->second;
   };
-  decide::Request request;
+  decide::Request& request = start.request;
   request.subject = get("subject");
   if (!decide::IsGiven(request.subject))
     return now(Problem(400, "INVALID_REQUEST", "subject: required: the reference of the person"));
@@ -777,8 +790,8 @@ Service::Plan Service::LookupPlan(const InForce& in_force, const HttpRequest& r,
   request.data = {category};
   request.format = model::Format::kSelfService;
   request.action = decide::Action::kRead;
-  decide::Decision decision;
-  std::string subject_tag;
+  decide::Decision& decision = start.decision;
+  std::string& subject_tag = start.subject_tag;
   audit::LogEntry decision_entry = DecideNow(in_force, r, user, &request, &decision, &subject_tag);
   auto rendered = std::make_shared<std::string>();
   decide::RenderJson(reg, request, decision, rendered.get());
@@ -790,24 +803,48 @@ Service::Plan Service::LookupPlan(const InForce& in_force, const HttpRequest& r,
                        "the decision could not be recorded in the audit log, so it is not given");
       return Denied("look-up", *index, *rendered);
     };
-    return plan;
+    return start;
   }
+  auto source = in_force.sources.find(provider);
+  if (source == in_force.sources.end() || !source->second->Serves(category)) {
+    // Permitted, but nothing to disclose: the decision is still logged.
+    plan.finish = AfterDecision(Problem(
+        501, "NO_CONNECTOR",
+        provider + " has no system of record connected for " + category +
+            "; ask its information governance officer, or use a request"));
+    return start;
+  }
+  start.fetch = true;
+  start.source = source->second;
+  start.provider = provider;
+  start.category = category;
+  start.rendered = std::move(rendered);
+  return start;
+}
+
+Service::Plan Service::LookupPlan(const InForce& in_force, const HttpRequest& r,
+                                  const store::User& user, const std::string& rest) {
+  LookupStart start = StartLookup(in_force, r, user, rest);
+  if (!start.fetch) return std::move(start.plan);
+  auto record = start.source->Fetch(start.category, start.request.subject);
+  return FinishLookup(in_force, user, std::move(start), std::move(record));
+}
+
+Service::Plan Service::FinishLookup(const InForce& in_force, const store::User& user,
+                                    LookupStart start,
+                                    Result<std::optional<exchange::Record>> record) {
+  const decide::CompiledRegistry& reg = *in_force.registry;
+  Plan plan = std::move(start.plan);
+  const std::string &provider = start.provider, &category = start.category;
+  const decide::Request& request = start.request;
+  const decide::Decision& decision = start.decision;
+  const std::string& subject_tag = start.subject_tag;
+  const std::shared_ptr<std::string> rendered = std::move(start.rendered);
   // Permitted, but nothing to disclose: the decision is still logged.
   auto after_decision = [&plan](HttpResponse problem) {
-    plan.finish = [problem](const Result<uint64_t>& index) {
-      if (!index.ok())
-        return Problem(503, "AUDIT_UNAVAILABLE", "the decision could not be recorded");
-      return problem;
-    };
+    plan.finish = AfterDecision(std::move(problem));
     return std::move(plan);
   };
-  auto source = in_force.sources.find(provider);
-  if (source == in_force.sources.end() || !source->second->Serves(category))
-    return after_decision(Problem(501, "NO_CONNECTOR",
-                                  provider + " has no system of record connected for " + category +
-                                      "; ask its information governance officer, or use a "
-                                      "request"));
-  auto record = source->second->Fetch(category, request.subject);
   if (!record.ok()) {
     log_->Write(
         Level::kError, "look-up failed",

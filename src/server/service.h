@@ -113,8 +113,26 @@ class Service {
     std::function<HttpResponse(const Result<uint64_t>&)> finish;  // the last entry's index
   };
   Plan DecidePlan(const InForce& in_force, const HttpRequest& r, const store::User& user);
+  // A look-up: LookupPlan() does it all, blocking on the source; on a network thread it is done
+  // in two halves. StartLookup() decides it, and when the decision permits it and a source is
+  // connected, sets `fetch`: then the record is read from `source` and FinishLookup() makes the
+  // rest of the plan with it. Otherwise `plan` is complete.
+  struct LookupStart {
+    Plan plan;  // the decision's entry, and `now` or `finish` when nothing is to be fetched
+    bool fetch = false;
+    std::shared_ptr<exchange::SqlSource> source;
+    std::string provider, category;
+    decide::Request request;
+    decide::Decision decision;
+    std::string subject_tag;
+    std::shared_ptr<std::string> rendered;  // the decision as JSON
+  };
   Plan LookupPlan(const InForce& in_force, const HttpRequest& r, const store::User& user,
                   const std::string& rest);
+  LookupStart StartLookup(const InForce& in_force, const HttpRequest& r, const store::User& user,
+                          const std::string& rest);
+  Plan FinishLookup(const InForce& in_force, const store::User& user, LookupStart start,
+                    Result<std::optional<exchange::Record>> record);
   HttpResponse Run(Plan plan);  // blocking
   HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
   HttpResponse CreateRequest(const InForce& in_force, const HttpRequest& r,
