@@ -481,25 +481,72 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
   }
   auto user = Authenticate(r);
   if (!user.ok()) return false;  // the blocking path answers (and logs) it
-  Plan plan =
-      decide ? DecidePlan(*in_force, r, *user) : LookupPlan(*in_force, r, *user, path.substr(11));
-  const std::string uid = user->id, org = user->organisation;
-  auto tag = [uid, org](HttpResponse resp) {
+  std::function<void(HttpResponse)> tagged = [done = std::move(done), uid = user->id,
+                                              org = user->organisation](HttpResponse resp) {
     resp.log_user = uid;
     resp.log_org = org;
-    return resp;
+    done(std::move(resp));
   };
-  if (plan.now) {
-    done(tag(std::move(*plan.now)));
+  if (!lookup) {
+    SubmitPlan(DecidePlan(*in_force, r, *user), resume, std::move(tagged));
     return true;
   }
-  committer_->SubmitAsync(std::move(plan.entries), std::move(plan.hooks),
-                          [resume, finish = std::move(plan.finish), done = std::move(done),
-                           tag](const Result<uint64_t>& i) mutable {
-                            resume([finish = std::move(finish), done = std::move(done),
-                                    tag = std::move(tag), i]() { done(tag(finish(i))); });
-                          });
+  LookupStart start = StartLookup(*in_force, r, *user, path.substr(11));
+  if (!start.fetch) {
+    SubmitPlan(std::move(start.plan), resume, std::move(tagged));
+    return true;
+  }
+  std::vector<PendingLookup>& pending = PendingLookups();
+  pending.push_back({this, in_force, *user, std::move(start), resume, std::move(tagged)});
+  if (pending.size() == 1) resume([] { FlushLookups(); });  // behind what is queued now
   return true;
+}
+
+void Service::SubmitPlan(Plan plan, const Resume& resume,
+                         std::function<void(HttpResponse)> done) {
+  if (plan.now) {
+    done(std::move(*plan.now));
+    return;
+  }
+  committer_->SubmitAsync(
+      std::move(plan.entries), std::move(plan.hooks),
+      [resume, finish = std::move(plan.finish),
+       done = std::move(done)](const Result<uint64_t>& i) mutable {
+        resume([finish = std::move(finish), done = std::move(done), i]() { done(finish(i)); });
+      });
+}
+
+std::vector<Service::PendingLookup>& Service::PendingLookups() {
+  thread_local std::vector<PendingLookup> pending;
+  return pending;
+}
+
+void Service::FlushLookups() {
+  std::vector<PendingLookup> batch;
+  batch.swap(PendingLookups());  // look-ups arriving from here on wait for the next pass
+  std::vector<Result<std::optional<exchange::Record>>> records;
+  records.reserve(batch.size());
+  {
+    // One read of each source for all of them: every one had arrived before it begins.
+    std::vector<std::pair<exchange::SqlSource*, std::unique_ptr<exchange::SqlSource::Reader>>>
+        readers;
+    for (PendingLookup& p : batch) {
+      exchange::SqlSource* source = p.start.source.get();
+      auto it = std::find_if(readers.begin(), readers.end(),
+                             [source](const auto& reader) { return reader.first == source; });
+      if (it == readers.end()) {
+        readers.emplace_back(source, source->Read());
+        it = std::prev(readers.end());
+      }
+      records.push_back(it->second->Fetch(p.start.category, p.start.request.subject));
+    }
+  }  // the reads end here, before anything is sealed or logged
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingLookup& p = batch[i];
+    Plan plan = p.service->FinishLookup(*p.in_force, p.user, std::move(p.start),
+                                        std::move(records[i]));
+    p.service->SubmitPlan(std::move(plan), p.resume, std::move(p.done));
+  }
 }
 
 HttpResponse Service::Handle(const HttpRequest& r) {

@@ -133,6 +133,24 @@ class Service {
                           const std::string& rest);
   Plan FinishLookup(const InForce& in_force, const store::User& user, LookupStart start,
                     Result<std::optional<exchange::Record>> record);
+  // A look-up on a network thread waiting for its record. It waits only until the thread's
+  // queue has run what was in it when the look-up came (FlushLookups, posted through
+  // `resume`): then every look-up waiting on that thread is read from its source, one read of
+  // each source for all of them, and each goes on to the log. All of them had arrived before
+  // the read began, so each sees everything the source had committed when it arrived.
+  struct PendingLookup {
+    Service* service;
+    std::shared_ptr<const InForce> in_force;
+    store::User user;
+    LookupStart start;
+    Resume resume;
+    std::function<void(HttpResponse)> done;
+  };
+  static std::vector<PendingLookup>& PendingLookups();  // this thread's
+  static void FlushLookups();
+  // Hands a plan's entries to the log's writer and, once they are durable (or have failed),
+  // the response to `done` on the thread `resume` names; a plan answered now, to `done` now.
+  void SubmitPlan(Plan plan, const Resume& resume, std::function<void(HttpResponse)> done);
   HttpResponse Run(Plan plan);  // blocking
   HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
   HttpResponse CreateRequest(const InForce& in_force, const HttpRequest& r,
