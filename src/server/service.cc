@@ -502,8 +502,7 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
   return true;
 }
 
-void Service::SubmitPlan(Plan plan, const Resume& resume,
-                         std::function<void(HttpResponse)> done) {
+void Service::SubmitPlan(Plan plan, const Resume& resume, std::function<void(HttpResponse)> done) {
   if (plan.now) {
     done(std::move(*plan.now));
     return;
@@ -543,8 +542,8 @@ void Service::FlushLookups() {
   }  // the reads end here, before anything is sealed or logged
   for (size_t i = 0; i < batch.size(); ++i) {
     PendingLookup& p = batch[i];
-    Plan plan = p.service->FinishLookup(*p.in_force, p.user, std::move(p.start),
-                                        std::move(records[i]));
+    Plan plan =
+        p.service->FinishLookup(*p.in_force, p.user, std::move(p.start), std::move(records[i]));
     p.service->SubmitPlan(std::move(plan), p.resume, std::move(p.done));
   }
 }
@@ -855,10 +854,10 @@ Service::LookupStart Service::StartLookup(const InForce& in_force, const HttpReq
   auto source = in_force.sources.find(provider);
   if (source == in_force.sources.end() || !source->second->Serves(category)) {
     // Permitted, but nothing to disclose: the decision is still logged.
-    plan.finish = AfterDecision(Problem(
-        501, "NO_CONNECTOR",
-        provider + " has no system of record connected for " + category +
-            "; ask its information governance officer, or use a request"));
+    plan.finish =
+        AfterDecision(Problem(501, "NO_CONNECTOR",
+                              provider + " has no system of record connected for " + category +
+                                  "; ask its information governance officer, or use a request"));
     return start;
   }
   start.fetch = true;

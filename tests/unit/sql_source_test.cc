@@ -235,9 +235,9 @@ TEST_P(SqlSourceTest, LookUpsThroughOneReaderShareTheSnapshotOfTheFirst) {
       EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-1")), "closed");
       EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-2")), "not open");
       int log = 0, copied = 0;
-      ASSERT_EQ(sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
-                                          &copied),
-                SQLITE_OK);
+      ASSERT_EQ(
+          sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied),
+          SQLITE_OK);
       EXPECT_LT(copied, log) << "the reader's snapshot must hold the checkpoint back";
     } else {
       EXPECT_EQ(status(reader->Fetch("cf-case-status", "MOS-1")), "reopened");
@@ -250,9 +250,8 @@ TEST_P(SqlSourceTest, LookUpsThroughOneReaderShareTheSnapshotOfTheFirst) {
   EXPECT_EQ(status((*source)->Fetch("cf-case-status", "MOS-2")), "closed");
   if (GetParam() == "sqlite") {
     int log = 0, copied = 0;
-    ASSERT_EQ(
-        sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied),
-        SQLITE_OK);
+    ASSERT_EQ(sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied),
+              SQLITE_OK);
     EXPECT_EQ(copied, log) << "once the readers are gone, nothing holds the checkpoint back";
     sqlite3_close(writer);
   }
