@@ -497,7 +497,8 @@ bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,
     return true;
   }
   std::vector<PendingLookup>& pending = PendingLookups();
-  pending.push_back({this, in_force, *user, std::move(start), resume, std::move(tagged)});
+  pending.push_back(
+      {this, in_force, std::move(*user), std::move(start), resume, std::move(tagged)});
   if (pending.size() == 1) resume([] { FlushLookups(); });  // behind what is queued now
   return true;
 }
@@ -546,6 +547,8 @@ void Service::FlushLookups() {
         p.service->FinishLookup(*p.in_force, p.user, std::move(p.start), std::move(records[i]));
     p.service->SubmitPlan(std::move(plan), p.resume, std::move(p.done));
   }
+  batch.clear();  // its room is kept for the next pass, so the list does not grow again
+  if (PendingLookups().empty()) PendingLookups().swap(batch);
 }
 
 HttpResponse Service::Handle(const HttpRequest& r) {
