@@ -12,9 +12,11 @@
 #include <thread>
 
 #include "support/daemon.h"
+#include "support/free_port.h"
 #include "support/https_client.h"
 #include "support/postgres_server.h"
 #include "support/shell.h"
+#include "support/suite_setup.h"
 
 namespace concordat {
 namespace {
@@ -28,6 +30,10 @@ using testing_support::ShellRun;
 class TwoNodes : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    SetUpSuite();
+    testing_support::EndTheRunIfSetUpFailed("TwoNodes");
+  }
+  static void SetUpSuite() {
     dir_ = fs::temp_directory_path() / ("concordat-nodes-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -41,7 +47,9 @@ class TwoNodes : public ::testing::Test {
     fs::copy_file(std::string(CONCORDAT_SOURCE_DIR) + "/tests/fixtures/clean.yaml",
                   dir_ / "shared-registry/clean-2.1.yaml");
     for (int n = 0; n < 2; ++n) {
-      ports_[n] = 20000 + (::getpid() + 7919 * (n + 1)) % 30000;
+      do {
+        ports_[n] = testing_support::FreeLoopbackPort();
+      } while (n == 1 && ports_[1] == ports_[0]);
       std::ofstream(dir_ / ("node" + std::to_string(n) + ".yaml"))
           << "store: \"" << url_ << "\"\n"
           << "registry: [" << CONCORDAT_SOURCE_DIR << "/protocols, " << CONCORDAT_SOURCE_DIR

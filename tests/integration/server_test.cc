@@ -22,8 +22,10 @@
 #include <thread>
 
 #include "support/daemon.h"
+#include "support/free_port.h"
 #include "support/https_client.h"
 #include "support/shell.h"
+#include "support/suite_setup.h"
 
 namespace concordat {
 namespace {
@@ -39,10 +41,14 @@ using testing_support::Reply;
 class Server : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    SetUpSuite();
+    testing_support::EndTheRunIfSetUpFailed("Server");
+  }
+  static void SetUpSuite() {
     dir_ = fs::temp_directory_path() / ("concordat-server-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    port_ = 20000 + ::getpid() % 30000;
+    port_ = testing_support::FreeLoopbackPort();
     // Two client certificates: the issued laptop (pinned) and a personal one (not).
     for (const char* name : {"laptop", "personal"}) {
       ShellRun r = Sh("cd '" + dir_.string() +
