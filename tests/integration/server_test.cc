@@ -1741,9 +1741,14 @@ TEST_F(Server, SigtermAnswersWhatIsInFlightLosesNothingAndExitsCleanly) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
   for (int t = 0; t < 8; ++t)
-    clients.emplace_back([&] {
+    clients.emplace_back([&, t] {
       while (!stop) {
-        Reply r = Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-TERM\"")));
+        // Half decide, half look up (a look-up waits on its thread's queue for its record).
+        Reply r = t % 2 == 0 ? Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-TERM\"")))
+                             : Https({.path = std::string(kLookup) + "MOS-100001",
+                                      .token = officer_,
+                                      .from = "127.0.0.2",
+                                      .cert = "laptop"});
         if (r.status == 200 && r.Json().contains("audit_index")) {
           ++answered;
         } else if (r.status != 0) {
