@@ -38,9 +38,12 @@ class SqliteStmt {
   void BindBlob(int i, const void* p, size_t n) {
     sqlite3_bind_blob(s_, i, p, static_cast<int>(n), SQLITE_TRANSIENT);
   }
-  // The caller keeps p..p+n unchanged until Step() and Reset() are done.
+  // The caller keeps p..p+n (v) unchanged until Step() and Reset() are done.
   void BindStaticBlob(int i, const void* p, size_t n) {
     sqlite3_bind_blob(s_, i, p, static_cast<int>(n), SQLITE_STATIC);
+  }
+  void BindStaticText(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   }
   int Step() { return sqlite3_step(s_); }
   void Reset() {
@@ -959,25 +962,28 @@ Status SqliteStore::CloseRequest(const std::string& id, const std::string& statu
 }
 
 Status SqliteStore::PutDisclosure(const Disclosure& d) {
+  const std::string fields = JoinList(d.fields);
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Stmt s = Cached(
       "INSERT INTO disclosures (id, at_ms, from_org, to_org, to_user, protocol, version, "
       "subject_tag, fields, retain_until, nonce, ciphertext, wrapped_key, audit_index) VALUES "
       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!s.ok()) return Error("preparing");
-  s.BindText(1, d.id);
+  // Bound without copies: `d` and `fields` outlive the statement's step and its reset (when `s`
+  // goes, first). The log's writer stores one of these per look-up.
+  s.BindStaticText(1, d.id);
   s.BindInt(2, d.at_ms);
-  s.BindText(3, d.from_org);
-  s.BindText(4, d.to_org);
-  s.BindText(5, d.to_user);
-  s.BindText(6, d.protocol);
-  s.BindText(7, d.version);
-  s.BindText(8, d.subject_tag);
-  s.BindText(9, JoinList(d.fields));
-  s.BindText(10, d.retain_until);
-  s.BindBlob(11, d.nonce.data(), d.nonce.size());
-  s.BindBlob(12, d.ciphertext.data(), d.ciphertext.size());
-  s.BindBlob(13, d.wrapped_key.data(), d.wrapped_key.size());
+  s.BindStaticText(3, d.from_org);
+  s.BindStaticText(4, d.to_org);
+  s.BindStaticText(5, d.to_user);
+  s.BindStaticText(6, d.protocol);
+  s.BindStaticText(7, d.version);
+  s.BindStaticText(8, d.subject_tag);
+  s.BindStaticText(9, fields);
+  s.BindStaticText(10, d.retain_until);
+  s.BindStaticBlob(11, d.nonce.data(), d.nonce.size());
+  s.BindStaticBlob(12, d.ciphertext.data(), d.ciphertext.size());
+  s.BindStaticBlob(13, d.wrapped_key.data(), d.wrapped_key.size());
   s.BindInt(14, static_cast<int64_t>(d.audit_index));
   int rc = s.Step();
   if (rc == SQLITE_CONSTRAINT)
