@@ -119,7 +119,7 @@ class SqliteSource : public SqlSource {
   };
   struct Connection {
     sqlite3* db = nullptr;
-    std::map<std::string, Prepared, std::less<>> statements;  // by category
+    std::map<std::string, Prepared> statements;  // by category
   };
 
   static void Close(Connection* c) {
@@ -220,10 +220,10 @@ class SqliteSource : public SqlSource {
     for (int i = 0; i < columns; ++i) {
       if (sqlite3_column_type(s, i) == SQLITE_NULL) continue;
       const unsigned char* t = sqlite3_column_text(s, i);
-      r.emplace_back(same ? p.fields[static_cast<size_t>(i)]
-                          : FieldOf(std::string(category), sqlite3_column_name(s, i)),
-                     std::string(reinterpret_cast<const char*>(t),
-                                 static_cast<size_t>(sqlite3_column_bytes(s, i))));
+      r.emplace_back(
+          same ? p.fields[static_cast<size_t>(i)] : FieldOf(category, sqlite3_column_name(s, i)),
+          std::string(reinterpret_cast<const char*>(t),
+                      static_cast<size_t>(sqlite3_column_bytes(s, i))));
     }
     rc = sqlite3_step(s);
     sqlite3_reset(s);  // ends the read: the source's own writers and checkpoints go on

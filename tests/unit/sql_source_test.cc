@@ -73,6 +73,20 @@ class SqlSourceTest : public ::testing::TestWithParam<std::string> {
         testing::PostgresServer::Shared().Psql(db_, "SELECT COUNT(*) FROM cases"));
     return std::stoi(r.out);
   }
+  // Runs `sql` on the source as its own system would, on a connection of its own.
+  void Change(const std::string& sql) {
+    if (GetParam() == "sqlite") {
+      sqlite3* db = nullptr;
+      ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+      const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+      const std::string why = sqlite3_errmsg(db);
+      sqlite3_close(db);
+      ASSERT_EQ(rc, SQLITE_OK) << why;
+    } else {
+      auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db_, sql));
+      ASSERT_EQ(r.code, 0) << r.out;
+    }
+  }
   static inline int n_ = 0;
   std::string path_, url_, db_, param_;
 };
@@ -176,16 +190,7 @@ TEST_P(SqlSourceTest, ALookUpSeesWhatTheSourceCommittedSinceTheLastOne) {
   auto before = (*source)->Fetch("cf-case-status", "MOS-1");
   ASSERT_TRUE(before.ok() && before->has_value());
   EXPECT_EQ((**before)[0].second, "open");
-  const std::string update = "UPDATE cases SET case_status = 'closed' WHERE ref = 'MOS-1'";
-  if (GetParam() == "sqlite") {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, update.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  } else {
-    auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db_, update));
-    ASSERT_EQ(r.code, 0) << r.out;
-  }
+  ASSERT_NO_FATAL_FAILURE(Change("UPDATE cases SET case_status = 'closed' WHERE ref = 'MOS-1'"));
   auto after = (*source)->Fetch("cf-case-status", "MOS-1");
   ASSERT_TRUE(after.ok() && after->has_value());
   EXPECT_EQ((**after)[0].second, "closed") << "a kept connection must not keep an old snapshot";
@@ -202,15 +207,7 @@ TEST_P(SqlSourceTest, LookUpsThroughOneReaderShareTheSnapshotOfTheFirst) {
   ASSERT_TRUE(source.ok()) << source.status().ToString();
   sqlite3* writer = nullptr;
   auto change = [&](const std::string& status, const std::string& ref) {
-    const std::string sql =
-        "UPDATE cases SET case_status = '" + status + "' WHERE ref = '" + ref + "'";
-    if (GetParam() == "sqlite") {
-      ASSERT_EQ(sqlite3_exec(writer, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
-          << sqlite3_errmsg(writer);
-    } else {
-      auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db_, sql));
-      ASSERT_EQ(r.code, 0) << r.out;
-    }
+    Change("UPDATE cases SET case_status = '" + status + "' WHERE ref = '" + ref + "'");
   };
   auto status = [](const Result<std::optional<Record>>& r) {
     return r.ok() && r->has_value() && !(*r)->empty() ? (**r)[0].second : std::string("?");
@@ -272,19 +269,10 @@ TEST_P(SqlSourceTest, AfterTheSourcesColumnsChangeALookUpNamesThemAsTheyAreNow) 
   auto before = (*source)->Fetch("cf-case-status", "MOS-1");
   ASSERT_TRUE(before.ok() && before->has_value());
   EXPECT_EQ(names(**before), (std::vector<std::string>{"ref", "name", "case_status"}));
-  const std::string change =
-      "ALTER TABLE cases RENAME COLUMN case_status TO status;"
-      "ALTER TABLE cases ADD COLUMN worker TEXT;"
-      "UPDATE cases SET worker = 'Sam Worker' WHERE ref = 'MOS-1';";
-  if (GetParam() == "sqlite") {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, change.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  } else {
-    auto r = testing_support::Sh(testing::PostgresServer::Shared().Psql(db_, change));
-    ASSERT_EQ(r.code, 0) << r.out;
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      Change("ALTER TABLE cases RENAME COLUMN case_status TO status;"
+             "ALTER TABLE cases ADD COLUMN worker TEXT;"
+             "UPDATE cases SET worker = 'Sam Worker' WHERE ref = 'MOS-1';"));
   auto after = (*source)->Fetch("cf-case-status", "MOS-1");
   if (GetParam() == "postgres" && !after.ok()) {
     EXPECT_NE(after.status().message().find("essex-cc"), std::string::npos)
