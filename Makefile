@@ -2,7 +2,7 @@
 #   make run    install what is missing, build, and run the main job on the example registry
 #   make test   install what is missing, build, and run every test
 # Also: make bench (benchmarks), make asan (tests under ASan+UBSan), make format, make clean.
-.PHONY: all deps build build-release run test bench asan fuzz format clean
+.PHONY: all deps build build-release build-programs run test bench asan fuzz format clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 REGISTRY ?= protocols
@@ -20,9 +20,15 @@ build-release: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
 
+# Only the programs `make run` starts (concordat, concordatd, concordat-verify), in the release
+# build: about half of build-release's work, none of the tests or benchmarks.
+build-programs: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target concordat concordatd concordat-verify
+
 # The main job: concordatd on https://127.0.0.1:8443 with the example registry, demo users, a
 # demo laptop certificate and a synthetic Mosaic (scripts/run-demo.sh prints curl lines to try).
-run: build-release
+run: build-programs
 	@./build/release/concordat lint $(REGISTRY) >/dev/null; rc=$$?; \
 	  if [ $$rc -eq 2 ]; then ./build/release/concordat lint $(REGISTRY); echo "make run: the registry could not be read"; exit 2; fi; \
 	  echo "make run: the registry in $(REGISTRY)/ loads (lint exit $$rc: the seed documents' real findings; run 'concordat lint $(REGISTRY)' to read them)"
