@@ -62,8 +62,10 @@ class SqliteStore : public Store {
   std::unique_ptr<ReadScope> OpenReadScope() const override;
 
   sqlite3* db() const { return db_; }
-  // Checkpoints the background thread has completed (wal_checkpointer.h).
+  // Checkpoints the background thread has completed, and the frames it copied
+  // (wal_checkpointer.h).
   int checkpoints_run_in_background() const { return checkpointer_->completed(); }
+  long long frames_checkpointed_in_background() const { return checkpointer_->frames_copied(); }
 
  protected:
   Status InsertProtocolVersion(const std::string& id, const std::string& version,

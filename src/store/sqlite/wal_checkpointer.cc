@@ -42,6 +42,11 @@ int WalCheckpointer::completed() const {
   return completed_;
 }
 
+long long WalCheckpointer::frames_copied() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return frames_copied_;
+}
+
 void WalCheckpointer::Run() {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs_) !=
@@ -50,6 +55,14 @@ void WalCheckpointer::Run() {
     db = nullptr;
   }
   if (db) sqlite3_busy_timeout(db, 1000);
+  // A connection learns that the database is in WAL mode only when it first reads it. Until
+  // then a checkpoint on it is a no-op that reports success with -1 frames, and every pass
+  // would have left the whole copy to the writer. Read the schema once, now.
+  if (db && sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) !=
+                SQLITE_OK) {
+    sqlite3_close(db);  // as above: the writer copies the WAL itself
+    db = nullptr;
+  }
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -59,11 +72,16 @@ void WalCheckpointer::Run() {
     }
     if (!db) continue;
     // PASSIVE: copies what no reader still needs, never waits for readers or the writer.
+    int in_wal = -1;
+    int copied = -1;
     const int rc =
-        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &in_wal, &copied);
     std::lock_guard<std::mutex> lock(mu_);
     requested_ = false;  // asked again during the pass: the writer finishes it instead
-    if (rc == SQLITE_OK) {
+    if (rc == SQLITE_OK && copied > 0) frames_copied_ += copied;
+    // Caught up only when the pass copied every frame it saw: a reader's snapshot can hold
+    // part of the WAL back, and then the writer's copy would be held back just the same.
+    if (rc == SQLITE_OK && in_wal >= 0 && copied == in_wal) {
       ++completed_;
       caught_up_ = true;
     }

@@ -37,8 +37,10 @@ class WalCheckpointer {
   // committed while that pass ran, which the writer can copy itself in moments, so that its
   // next transaction restarts the WAL from the beginning.
   bool TakeCaughtUp();
-  // Checkpoints run so far (for tests).
+  // Passes that copied the whole WAL as it stood when they began, and the frames all passes
+  // copied (for tests and diagnostics).
   int completed() const;
+  long long frames_copied() const;
 
  private:
   void Run();
@@ -50,6 +52,7 @@ class WalCheckpointer {
   bool requested_ = false;
   bool stop_ = false;
   int completed_ = 0;
+  long long frames_copied_ = 0;
   bool caught_up_ = false;
   std::thread thread_;  // started by the first Request()
 };
