@@ -58,6 +58,9 @@ class Inbox {
 };
 
 struct HttpsServer::Impl {
+  // Connections open now. First, so that it outlives the io_contexts whose destruction ends
+  // the last sessions.
+  std::atomic<int> sessions{0};
   ServerConfig config;
   Service* service;
   LogLines* log;
@@ -100,6 +103,9 @@ struct HttpsServer::Impl {
     for (auto& i : iocs) i->stop();
   }
   void Accept();
+  void AcceptLater(beast::error_code ec);  // after a failed accept (out of descriptors)
+  uint64_t accept_failures = 0;            // since the last accept that worked (ioc's thread)
+  net::steady_timer accept_timer{ioc};
   void BeginDrain();
   void PollDrain();  // until nothing is in flight (or 30 s have passed), then stop
   net::steady_timer drain_timer{ioc};
@@ -114,7 +120,12 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, HttpsServer::Impl* server, Inbox* inbox)
-      : stream_(std::move(socket), server->tls), server_(server), inbox_(inbox) {}
+      : stream_(std::move(socket), server->tls), server_(server), inbox_(inbox) {
+    ++server_->sessions;
+  }
+  ~Session() { --server_->sessions; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Handshake(); });
@@ -296,11 +307,33 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpsServer::Impl::Accept() {
   const size_t k = next++ % iocs.size();
   acceptor.async_accept(*iocs[k], [this, k](beast::error_code ec, tcp::socket socket) {
-    if (ec) return;  // closed: draining
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;  // draining
+      return AcceptLater(ec);
+    }
+    if (accept_failures > 0) {
+      log->Write(Level::kInfo, "accepting connections again",
+                 {{"#failed_attempts", std::to_string(accept_failures)}});
+      accept_failures = 0;
+    }
     // Answers go out when written, not held back to coalesce with later ones (Nagle).
     socket.set_option(tcp::no_delay(true), ec);
     std::make_shared<Session>(std::move(socket), this, inboxes[k].get())->Start();
     Accept();
+  });
+}
+
+// Out of file descriptors (or memory) for a new connection: the connection waits in the
+// listen backlog, and accepting again at once would fail again at once. Logged once when it
+// begins (and once when it ends, above), then tried again every 100 ms: connections ending,
+// or idle ones timing out, make room, and the server goes on without a restart.
+void HttpsServer::Impl::AcceptLater(beast::error_code ec) {
+  if (accept_failures++ == 0)
+    log->Write(Level::kWarn, "cannot accept a connection; trying again every 100 ms",
+               {{"error", ec.message()}, {"#connections_open", std::to_string(sessions.load())}});
+  accept_timer.expires_after(std::chrono::milliseconds(100));
+  accept_timer.async_wait([this](beast::error_code e) {
+    if (!e && !draining) Accept();
   });
 }
 

@@ -8,6 +8,7 @@
 #include "server/config_check.h"
 #include "server/https_server.h"
 #include "server/log_lines.h"
+#include "server/open_files.h"
 #include "server/service.h"
 #include "server/tls_identity.h"
 #include "store/store.h"
@@ -74,17 +75,20 @@ int main(int argc, char** argv) {
               created ? "created a self-signed certificate" : "using the self-signed certificate",
               {{"certificate", config.tls.certificate}, {"fingerprint", *fp}});
   }
+  const uint64_t max_open_files = RaiseOpenFileLimit();  // a descriptor per connection
   HttpsServer server(config, service->get(), &log);
   if (Status s = server.Listen(); !s.ok()) return fail(3, s.message());
   log.Write(Level::kInfo, "listening",
             {{"url", "https://" + config.listen},
              {"version", CONCORDAT_VERSION},
              {"store", RedactPassword(config.store)},
-             {"registry", [&] {
+             {"registry",
+              [&] {
                 std::string all;
                 for (const auto& d : config.registry) all += (all.empty() ? "" : ", ") + d;
                 return all;
-              }()}});
+              }()},
+             {"#max_open_files", std::to_string(max_open_files)}});
   server.Run();
   // In this order: handlers still on the worker pool finish, then the service (and its log
   // writer, which drains what was submitted), then the network side.

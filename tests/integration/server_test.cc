@@ -2030,6 +2030,83 @@ TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {
 
 // A service that cannot start says why on its log (one JSON line, as every other), exits with
 // the code its --help gives (2 bad configuration, 3 could not start), and creates nothing.
+// Out of file descriptors: a flood of connections (here: more than the 128 files it may
+// open) must not end the service. concordatd raises its soft limit to the hard one at start
+// and says so; when the limit is reached it logs that once, keeps what it has, and accepts
+// again as soon as connections close, without a restart.
+TEST(ConcordatdConnections, OutOfDescriptorsItSaysSoOnceAndServesAgainWithoutARestart) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("concordat-files-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const int port = testing_support::FreeLoopbackPort();
+  ASSERT_EQ(Sh(std::string("'") + CONCORDAT_BINARY +
+               "' init --store sqlite:" + (dir / "var/concordat.db").string())
+                .code,
+            0);
+  std::ofstream(dir / "c.yaml") << "store: sqlite:" << (dir / "var/concordat.db").string()
+                                << "\nregistry: [" << CONCORDAT_SOURCE_DIR
+                                << "/protocols]\nlisten: 127.0.0.1:" << port
+                                << "\nrequest_timeout_seconds: 60\n";
+  const fs::path log = dir / "concordatd.log";
+  auto health = [&] {
+    return testing_support::HttpsCall(port, (dir / "var/tls/server.crt").string(), dir.string(),
+                                      {.path = "/healthz"});
+  };
+  auto lines_with = [&log](const std::string& text) {
+    std::ifstream f(log);
+    std::vector<json> found;
+    for (std::string line; std::getline(f, line);)
+      if (line.find(text) != std::string::npos) found.push_back(json::parse(line));
+    return found;
+  };
+  const rlimit files{.rlim_cur = 64, .rlim_max = 128};
+  bool started = false;
+  pid_t pid = testing_support::StartDaemon(
+      CONCORDATD_BINARY, (dir / "c.yaml").string(), dir.string(), log.string(),
+      [&] { return fs::exists(dir / "var/tls/server.crt") && health().status == 200; }, &started,
+      &files);
+  ASSERT_TRUE(started) << Sh("cat '" + log.string() + "'").out;
+  auto listening = lines_with("\"msg\":\"listening\"");
+  ASSERT_EQ(listening.size(), 1u);
+  EXPECT_EQ(listening[0]["max_open_files"], 128) << "the soft limit was not raised to the hard";
+
+  // 200 connections that never speak: the server runs out of descriptors part way.
+  std::vector<int> idle;
+  for (int i = 0; i < 200; ++i) {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(s, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(s, reinterpret_cast<sockaddr*>(&to), sizeof to), 0) << i;
+    idle.push_back(s);
+  }
+  for (int i = 0; i < 100 && lines_with("cannot accept a connection").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto refused = lines_with("cannot accept a connection");
+  ASSERT_EQ(refused.size(), 1u) << Sh("tail -5 '" + log.string() + "'").out;
+  EXPECT_EQ(refused[0]["level"], "warn");
+  EXPECT_EQ(refused[0]["error"], "Too many open files");
+  EXPECT_GT(refused[0].value("connections_open", 0), 50);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several retries, still full
+  EXPECT_EQ(lines_with("cannot accept a connection").size(), 1u) << "logged on every retry";
+
+  for (int s : idle) ::close(s);
+  testing_support::Reply after = health();
+  EXPECT_EQ(after.status, 200) << "not serving again after the connections closed";
+  auto again = lines_with("accepting connections again");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_GT(again[0].value("failed_attempts", 0), 1);
+  EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), 0) << "the server is gone";
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+  fs::remove_all(dir);
+}
+
 TEST(ConcordatdStart, ARefusalToStartIsALogLineWithItsExitCodeAndCreatesNothing) {
   const fs::path dir =
       fs::temp_directory_path() / ("concordat-start-" + std::to_string(::getpid()));

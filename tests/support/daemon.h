@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,10 +19,12 @@ namespace concordat::testing_support {
 // then waits up to 10 s for ready(). The child's pid; *started says whether ready() came true.
 // The server goes with the test: if the test process dies (a crash, a sanitizer's abort), the
 // server gets SIGTERM, and it holds none of the test's output open, so ctest is not left
-// waiting for its timeout.
+// waiting for its timeout. `open_files`, when given, is the server's limit on open files
+// (soft and hard) from its start.
 inline pid_t StartDaemon(const std::string& binary, const std::string& config,
                          const std::string& dir, const std::string& log,
-                         const std::function<bool()>& ready, bool* started) {
+                         const std::function<bool()>& ready, bool* started,
+                         const rlimit* open_files = nullptr) {
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -32,6 +35,7 @@ inline pid_t StartDaemon(const std::string& binary, const std::string& config,
     (void)f;
     (void)o;
     if (::chdir(dir.c_str()) != 0) ::_exit(126);
+    if (open_files && ::setrlimit(RLIMIT_NOFILE, open_files) != 0) ::_exit(124);
     ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);
