@@ -117,6 +117,21 @@ namespace {
 // The most a request's start line and headers may take together.
 constexpr uint32_t kHeaderLimit = 16 * 1024;
 
+// A request target in absolute form ("https://host:port/path?query", which RFC 9112 section
+// 3.2.2 says a server must accept) as the origin form the service routes on ("/path?query").
+// Any other target is kept as it came (the service answers what it does not know with 404).
+std::string OriginForm(std::string_view target) {
+  if (target.empty() || target.front() == '/') return std::string(target);
+  const size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(target);
+  const std::string_view scheme = target.substr(0, scheme_end);
+  if (!beast::iequals(scheme, "https") && !beast::iequals(scheme, "http"))
+    return std::string(target);
+  const size_t path = target.find_first_of("/?", scheme_end + 3);
+  if (path == std::string_view::npos) return "/";
+  return (target[path] == '?' ? "/" : "") + std::string(target.substr(path));
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, HttpsServer::Impl* server, Inbox* inbox)
@@ -209,7 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto req = parser_->release();
     HttpRequest r;
     r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
+    r.target = OriginForm(req.target());
     r.authorization = std::string(req[http::field::authorization]);
     r.content_type = std::string(req[http::field::content_type]);
     r.body = std::move(req.body());

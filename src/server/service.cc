@@ -608,6 +608,10 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     if (!read) return NotAllowed("GET, HEAD", "protocols take GET");
     const std::string rest = path.substr(14);
     const size_t slash = rest.find('/');
+    if (rest.empty() || slash == 0)
+      return Problem(404, "NOT_FOUND",
+                     "no protocol id: a protocol is /v1/protocols/{id}, and the list of them "
+                     "/v1/protocols");
     if (slash == std::string::npos)
       out = Protocol(*in_force, r, rest, who);
     else if (rest.substr(slash) == "/findings")

@@ -1668,6 +1668,33 @@ TEST_F(Server, BadInputIsRefusedNamingTheFieldAndWritesNothing) {
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
+// A target in absolute form (as a proxy sends it; RFC 9112 says a server must accept it) is
+// served as its path; a protocol address without an id says what the addresses are.
+TEST_F(Server, AnAbsoluteFormTargetIsServedAsItsPathAndAMissingProtocolIdIsNamed) {
+  const std::string origin = "https://127.0.0.1:" + std::to_string(port_);
+  Reply listed = Https({.path = "/v1/protocols"});
+  ASSERT_EQ(listed.status, 200);
+  Reply absolute = Https({.path = "/v1/protocols", .request_target = origin + "/v1/protocols"});
+  EXPECT_EQ(absolute.status, 200) << absolute.body;
+  EXPECT_EQ(absolute.body, listed.body);
+  Reply upper = Https({.path = "/v1/audit/sth",
+                       .token = officer_,
+                       .request_target = "HTTPS://127.0.0.1/v1/audit/sth?"});
+  EXPECT_EQ(upper.status, 200) << upper.body;
+  EXPECT_TRUE(upper.Json().contains("tree_size")) << upper.body;
+  Reply bare = Https({.path = "/", .token = officer_, .request_target = origin});
+  EXPECT_EQ(bare.status, 404) << bare.body;
+  EXPECT_NE(bare.body.find("no such endpoint: /\""), std::string::npos) << bare.body;
+  for (const std::string path : {"/v1/protocols/", "/v1/protocols//findings"}) {
+    Reply r = Https({.path = path});
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(r.Json().value("message", ""),
+              "no protocol id: a protocol is /v1/protocols/{id}, and the list of them "
+              "/v1/protocols")
+        << path;
+  }
+}
+
 TEST_F(Server, AWrongMethodIsToldWhichItMayUseAndHeadReadsOnlyWhatIsNotRecorded) {
   for (const auto& [method, path, allow] :
        std::vector<std::tuple<std::string, std::string, std::string>>{

@@ -30,6 +30,9 @@ struct Call {
   // Sends "Expect: 100-continue" and waits (up to the call's 20 s) for the server's go-ahead
   // before sending the body.
   bool expect_continue = false;
+  // Sent as the request line's target instead of `path` (which still makes the URL), e.g. the
+  // absolute form "https://127.0.0.1:8443/v1/protocols" a proxy would send.
+  std::string request_target;
 };
 
 inline size_t CollectInto(char* p, size_t size, size_t n, void* out) {
@@ -47,6 +50,8 @@ inline Reply HttpsCall(int port, const std::string& ca, const std::string& cert_
   curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());  // the server's certificate is checked
   curl_easy_setopt(h, CURLOPT_INTERFACE, c.from.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c.method.c_str());
+  if (!c.request_target.empty())
+    curl_easy_setopt(h, CURLOPT_REQUEST_TARGET, c.request_target.c_str());
   if (c.method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);  // no body will follow
   if (c.method == "POST") {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, c.body.c_str());
