@@ -47,13 +47,20 @@ bench: build-release
 	  for b in build/release/bench/*_bench; do $$b; done; \
 	else echo "make bench: no benchmarks yet"; fi
 
-# Coverage-guided fuzzing of the request parser with libFuzzer (clang), FUZZ_SECONDS long.
+# Coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS for each target: `request`
+# (the decision request parser, JSON) and `protocol` (the protocol file loader, YAML, through
+# lint, canonical form and a decision). FUZZ_TARGETS=protocol runs one.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= request protocol
 fuzz: deps
 	cmake --preset fuzz >/dev/null
-	cmake --build --preset fuzz -j $(JOBS) --target request_fuzz
-	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
-	./build/fuzz/tests/request_fuzz -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus
+	cmake --build --preset fuzz -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	mkdir -p build/fuzz/corpus/request build/fuzz/corpus/protocol
+	cp tests/fuzz/corpus/* build/fuzz/corpus/request/
+	cp protocols/*.yaml examples/demo/registry/*.yaml tests/fixtures/*.yaml build/fuzz/corpus/protocol/
+	for t in $(FUZZ_TARGETS); do \
+	  ./build/fuzz/tests/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$t || exit 1; \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

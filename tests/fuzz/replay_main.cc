@@ -1,5 +1,8 @@
-// Replays the fuzz corpus and deterministic mutations of it through the fuzz target, so
+// Replays a fuzz target's corpus and deterministic mutations of it through the target, so
 // that every ctest run checks the target's invariants without libFuzzer.
+//   replay MUTATIONS_PER_INPUT PATH...   (each PATH a corpus file, or a directory of them)
+// The target names the characters its mutations insert (ConcordatFuzzAlphabet): JSON's for a
+// request, YAML's for a protocol file.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -12,27 +15,40 @@
 #include "../support/mutate.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+std::string ConcordatFuzzAlphabet();
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: request_fuzz_replay CORPUS_DIR [MUTATIONS_PER_FILE]\n";
+  if (argc < 3) {
+    std::cerr << "usage: " << argv[0] << " MUTATIONS_PER_INPUT PATH...\n";
     return 2;
   }
-  int mutations = argc > 2 ? std::atoi(argv[2]) : 2000;
+  const int mutations = std::atoi(argv[1]);
   std::vector<std::string> inputs;
-  for (const auto& e : std::filesystem::directory_iterator(argv[1])) {
-    std::ifstream in(e.path(), std::ios::binary);
+  auto read = [&inputs](const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();
     inputs.push_back(s.str());
+  };
+  for (int i = 2; i < argc; ++i) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(argv[i], ec)) {
+      for (const auto& e : std::filesystem::directory_iterator(argv[i]))
+        if (e.is_regular_file()) read(e.path());
+    } else if (std::filesystem::is_regular_file(argv[i], ec)) {
+      read(argv[i]);
+    } else {
+      std::cerr << argv[i] << ": no such corpus file or directory\n";
+      return 2;
+    }
   }
   if (inputs.empty()) {
-    std::cerr << "no corpus files in " << argv[1] << "\n";
+    std::cerr << "no corpus files\n";
     return 2;
   }
   std::mt19937_64 rng(12345);
   size_t runs = 0;
-  const std::string alphabet = "{}[]\":,\\ntrufalse0123456789-.eE \x00\xff\xc3\xa9";
+  const std::string alphabet = ConcordatFuzzAlphabet();
   for (const auto& input : inputs) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
     ++runs;

@@ -51,3 +51,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (out.empty() || out.front() != '{' || out.back() != '}') std::abort();
   return 0;
 }
+
+// What the replay's mutations insert: JSON's punctuation and literals, and bytes that are not
+// valid UTF-8 on their own.
+std::string ConcordatFuzzAlphabet() {
+  static const char kAlphabet[] = "{}[]\":,\\ntrufalse0123456789-.eE \x00\xff\xc3\xa9";
+  return std::string(kAlphabet, sizeof kAlphabet - 1);  // the NUL inside too
+}
