@@ -4,6 +4,8 @@
 // it does not sync: it puts every file back as it was at its last sync (so every write not yet
 // synced is lost) and fails that and every later I/O call, as a machine that lost power
 // would. Reopening the database with the ordinary VFS then shows what survived.
+// It can also fill the disk for a while (FillDiskAtWrite): writes fail with SQLITE_FULL and
+// the machine runs on.
 #pragma once
 
 #include <sqlite3.h>
@@ -36,7 +38,18 @@ class CrashVfs {
     syncs_left_ = -1;
     crashed_ = false;
     files_.clear();
+    full_from_ = full_for_ = 0;
   }
+  // A full disk, for a while: the `from`th write from now (1 = the next), and the `count` - 1
+  // after it, to any file, write nothing and fail with SQLITE_FULL; later writes work again,
+  // as when space is freed. The machine keeps running: nothing else fails.
+  void FillDiskAtWrite(int from, int count) {
+    std::lock_guard<std::mutex> lock(mu_);
+    full_from_ = from;
+    full_for_ = count;
+  }
+  // Writes refused with SQLITE_FULL since the start.
+  int refused_writes() const { return refused_writes_; }
   bool crashed() const { return crashed_; }
   // Write calls that reached this VFS for WAL files (names ending "-wal"), since the start.
   int wal_writes() const { return wal_writes_; }
@@ -146,6 +159,11 @@ class CrashVfs {
     CrashVfs& self = Self();
     std::lock_guard<std::mutex> lock(self.mu_);
     if (self.crashed_) return SQLITE_IOERR_WRITE;
+    if (self.full_for_ > 0 && --self.full_from_ <= 0) {
+      --self.full_for_;
+      ++self.refused_writes_;
+      return SQLITE_FULL;
+    }
     const std::string& name = NameOf(f);
     if (name.size() > 4 && name.compare(name.size() - 4, 4, "-wal") == 0) ++self.wal_writes_;
     State& st = self.files_[name];
@@ -224,6 +242,8 @@ class CrashVfs {
   int syncs_left_ = -1;
   bool crashed_ = false;
   int wal_writes_ = 0;
+  int full_from_ = 0, full_for_ = 0;  // FillDiskAtWrite
+  int refused_writes_ = 0;
 };
 
 }  // namespace concordat::testing
