@@ -237,7 +237,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool head = r.method == "HEAD";
     auto respond = [self = shared_from_this(), keep, head, t0, method = r.method,
                     path = r.target.substr(0, r.target.find('?'))](HttpResponse resp) {
-      const Level level = resp.status >= 500 ? Level::kError : Level::kInfo;
+      // A request line is information, whatever its status, except an internal error (a
+      // fault here). A refusal because something it needs failed (503: the audit log cannot be
+      // written; 502: a source failed) is reported where it failed, with the cause (the audit
+      // log's failures at most once a second), not again as an error line per request.
+      const Level level = resp.status == 500 ? Level::kError : Level::kInfo;
       if (self->server_->log->Enabled(level)) {
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - t0)

@@ -1,4 +1,6 @@
 // concordatd: the HTTPS service where partners share. See docs/configuration.md.
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +20,9 @@ using namespace concordat::server;
 
 int main(int argc, char** argv) {
   store::PrepareSqlite();  // first, before anything opens SQLite (store.h)
+  // A file grown past the process's size limit (ulimit -f) is a failed write, answered and
+  // logged like a full disk, not a signal that ends the server (PostgreSQL does the same).
+  ::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "concordatd: decides every share against the protocol in force, records it in the audit "
       "log, and serves partners over HTTPS.\nExit codes: 0 stopped cleanly (with --check: "

@@ -234,6 +234,7 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->config_ = config;
   s->config_path_ = std::move(config_path);
   s->log_ = log;
+  s->audit_failures_ = std::make_unique<AuditFailures>(log);
   s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
   // Everything that can be refused before anything is created or written.
   auto in_force = Surroundings(config);
@@ -510,8 +511,9 @@ void Service::SubmitPlan(Plan plan, const Resume& resume, std::function<void(Htt
   }
   committer_->SubmitAsync(
       std::move(plan.entries), std::move(plan.hooks),
-      [resume, finish = std::move(plan.finish),
+      [this, resume, finish = std::move(plan.finish),
        done = std::move(done)](const Result<uint64_t>& i) mutable {
+        Noted(i);
         resume([finish = std::move(finish), done = std::move(done), i]() { done(finish(i)); });
       });
 }
@@ -641,8 +643,7 @@ HttpResponse Service::Handle(const HttpRequest& r) {
 
 Result<uint64_t> Service::Record(audit::LogEntry entry) {
   auto index = committer_->Submit(std::move(entry)).get();
-  if (!index.ok())
-    log_->Write(Level::kError, "audit append failed", {{"error", index.status().message()}});
+  Noted(index);
   return index;
 }
 
@@ -720,7 +721,9 @@ Service::Plan Service::DecidePlan(const InForce& in_force, const HttpRequest& r,
 HttpResponse Service::Run(Plan plan) {
   if (plan.now) return std::move(*plan.now);
   auto receipts = committer_->SubmitTogether(std::move(plan.entries), std::move(plan.hooks));
-  return plan.finish(receipts.back().get());
+  const Result<uint64_t> index = receipts.back().get();
+  Noted(index);
+  return plan.finish(index);
 }
 
 namespace {
@@ -998,11 +1001,8 @@ Service::Plan Service::FinishLookup(const InForce& in_force, const store::User& 
   a += ",\"decision\":";
   a += *rendered;
   a += ",\"audit_index\":";  // the index and the closing brace follow, once known
-  LogLines* log = log_;
-  plan.finish = [answer, log](const Result<uint64_t>& index) {
-    if (!index.ok()) {
-      log->Write(Level::kError, "recording a disclosure failed",
-                 {{"error", index.status().message()}});
+  plan.finish = [answer](const Result<uint64_t>& index) {
+    if (!index.ok()) {  // logged where it failed (Noted)
       return Problem(503, "AUDIT_UNAVAILABLE",
                      "the disclosure could not be recorded in the audit log, so it is not given");
     }
@@ -1399,6 +1399,7 @@ HttpResponse Service::Answer(const decide::CompiledRegistry& reg, const HttpRequ
                             return st->CloseRequest(q.id, "answered", d.at_ms, user.id, "", d.id);
                           })
                       .get();
+  Noted(recorded);
   if (recorded.status().code() == Status::Code::kAlreadyExists)
     return Problem(409, "NOT_OPEN",
                    "request " + q.id + " was answered or declined meanwhile; nothing was sent");
@@ -1433,10 +1434,9 @@ HttpResponse Service::Decline(const HttpRequest& r, const store::User& user,
                       .get();
   if (recorded.status().code() == Status::Code::kAlreadyExists)
     return Problem(409, "NOT_OPEN", "request " + q.id + " was answered or declined meanwhile");
-  if (!recorded.ok()) {
-    log_->Write(Level::kError, "audit append failed", {{"error", recorded.status().message()}});
+  Noted(recorded);
+  if (!recorded.ok())
     return Problem(503, "AUDIT_UNAVAILABLE", "the decline could not be recorded; try again");
-  }
   HttpResponse out = Json(
       200,
       json{{"id", q.id}, {"status", "declined"}, {"reason", reason}, {"audit_index", *recorded}}

@@ -25,6 +25,7 @@
 #include "exchange/disclosure_vault.h"
 #include "exchange/sql_source.h"
 #include "model/protocol.h"
+#include "server/audit_failures.h"
 #include "server/config.h"
 #include "server/lint_memo.h"
 #include "server/log_lines.h"
@@ -181,6 +182,14 @@ class Service {
                                    const store::User& user, decide::Request* request,
                                    decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
+  // Tells the operators' log that an entry could not be recorded, or was again after failures
+  // (AuditFailures). A precondition that left the entry out (kAlreadyExists) is neither.
+  void Noted(const Result<uint64_t>& index) {
+    if (index.ok())
+      audit_failures_->Recorded();
+    else if (index.status().code() != Status::Code::kAlreadyExists)
+      audit_failures_->Failed(index.status());
+  }
   // Each protocol version new to the store becomes a "lifecycle" entry of the log and its
   // canonical text in the store, together, before any decision can use it. How many were
   // recorded (one another node recorded meanwhile is left out).
@@ -196,6 +205,7 @@ class Service {
 
   ServerConfig config_;
   LogLines* log_ = nullptr;
+  std::unique_ptr<AuditFailures> audit_failures_;  // says when the log cannot be written
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<audit::Signer> signer_;
   std::unique_ptr<audit::Log> audit_log_;

@@ -7,12 +7,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -2131,6 +2133,106 @@ TEST(ConcordatdConnections, OutOfDescriptorsItSaysSoOnceAndServesAgainWithoutARe
   int st = 0;
   ::waitpid(pid, &st, 0);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+  fs::remove_all(dir);
+}
+
+// The audit log cannot be written (here: the server's file size limit, set while it runs,
+// which fails its writes as a full disk would; SIGXFSZ would otherwise end it): every decision
+// is refused with 503 and nothing of it kept, the operators are told once (not once per
+// request), and when writes work again the server goes on, without a restart, from where the
+// log was.
+TEST(ConcordatdStore, WhileTheLogCannotBeWrittenDecisionsAreRefusedSaidOnceAndItGoesOnAfter) {
+  const fs::path dir = fs::temp_directory_path() / ("concordat-full-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const int port = testing_support::FreeLoopbackPort();
+  const std::string store = "sqlite:" + (dir / "var/concordat.db").string();
+  ASSERT_EQ(Sh(std::string("'") + CONCORDAT_BINARY + "' init --store " + store).code, 0);
+  ShellRun added = Sh(std::string("'") + CONCORDAT_BINARY + "' user add --store " + store +
+                      " --id u-1 --org essex-police --roles intelligence-support-officer");
+  ASSERT_EQ(added.code, 0) << added.out;
+  const std::string token = added.out.substr(added.out.find("cct_"), 68);
+  std::ofstream(dir / "c.yaml") << "store: " << store << "\nregistry: [" << CONCORDAT_SOURCE_DIR
+                                << "/protocols]\nlisten: 127.0.0.1:" << port
+                                << "\nlog_level: warn\n";
+  const fs::path log = dir / "concordatd.log";
+  auto call = [&](const testing_support::Call& c) {
+    return testing_support::HttpsCall(port, (dir / "var/tls/server.crt").string(), dir.string(), c);
+  };
+  auto decide = [&] {
+    return call({.method = "POST",
+                 .path = "/v1/decide",
+                 .body =
+                     "{\"protocol\":\"essex-police-mosaic\",\"provider\":\"essex-cc\",\"data\":["
+                     "\"cf-case-status\"],\"purpose\":\"online-child-sexual-abuse\",\"format\":"
+                     "\"self_service\"}",
+                 .token = token});
+  };
+  auto tree_size = [&] {
+    return call({.path = "/v1/audit/sth", .token = token}).Json().value("tree_size", 0ull);
+  };
+  auto lines_with = [&log](const std::string& text) {
+    std::ifstream f(log);
+    std::vector<json> found;
+    for (std::string line; std::getline(f, line);)
+      if (line.find(text) != std::string::npos) found.push_back(json::parse(line));
+    return found;
+  };
+  bool started = false;
+  const pid_t pid = testing_support::StartDaemon(
+      CONCORDATD_BINARY, (dir / "c.yaml").string(), dir.string(), log.string(),
+      [&] {
+        return fs::exists(dir / "var/tls/server.crt") && call({.path = "/healthz"}).status == 200;
+      },
+      &started);
+  ASSERT_TRUE(started) << Sh("cat '" + log.string() + "'").out;
+  ASSERT_EQ(decide().status, 200);
+  const uint64_t before = tree_size();
+
+  // Files may not grow past a little more than the log file is now: the store's writes fail.
+  const rlimit small{.rlim_cur = static_cast<rlim_t>(fs::file_size(log)) + 48 * 1024,
+                     .rlim_max = RLIM_INFINITY};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, &small, nullptr), 0) << std::strerror(errno);
+  uint64_t answered = 0, refused = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 300 && refused < 40; ++i) {
+    testing_support::Reply r = decide();
+    if (r.status == 200) {
+      ASSERT_EQ(refused, 0u) << "a decision given between refusals: " << r.body;
+      ++answered;
+      continue;
+    }
+    ASSERT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(r.Json()["code"], "AUDIT_UNAVAILABLE") << r.body;
+    ++refused;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(refused, 40u) << "the store's writes never failed";
+  EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), 0) << "the server died of the file size limit";
+  auto first = lines_with("the audit log cannot be written");
+  ASSERT_EQ(first.size(), 1u) << Sh("tail -5 '" + log.string() + "'").out;
+  EXPECT_EQ(first[0]["level"], "error");
+  EXPECT_FALSE(first[0].value("error", "").empty());
+  EXPECT_LE(lines_with("still cannot be written").size(), static_cast<size_t>(seconds) + 1)
+      << "more than a line a second";
+  EXPECT_TRUE(lines_with("\"status\":503").empty()) << "request lines are info, not warn";
+
+  const rlimit unlimited{.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, &unlimited, nullptr), 0);
+  testing_support::Reply again = decide();
+  EXPECT_EQ(again.status, 200) << again.body;
+  auto back = lines_with("the audit log is written again");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0]["refused_in_all"], refused);
+  EXPECT_EQ(tree_size(), before + answered + 1) << "a refused decision was kept, or one lost";
+
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+  ShellRun verify = Sh(std::string("'") + CONCORDAT_BINARY + "' audit verify --store " + store);
+  EXPECT_EQ(verify.code, 0) << verify.out;
   fs::remove_all(dir);
 }
 
