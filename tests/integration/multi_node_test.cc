@@ -198,6 +198,38 @@ TEST_F(TwoNodes, AnswersRacingOnBothNodesCloseTheRequestOnceWithOneDisclosure) {
 
 // Both nodes told at once to load a new protocol version: both put it in force, and the shared
 // log records it once.
+// The PostgreSQL server restarts under both nodes (maintenance, a failover): each node's
+// connection is cut. The request that finds it cut is refused (never answered as if done),
+// the next reconnects, and both nodes serve again without a restart of their own, on one log
+// that still verifies.
+TEST_F(TwoNodes, BothNodesServeAgainAfterThePostgresqlServerRestarts) {
+  auto decide = [](int n) {
+    return On(n, {.method = "POST",
+                  .path = "/v1/decide",
+                  .body = "{\"protocol\":\"essex-police-mosaic\",\"provider\":\"essex-cc\","
+                          "\"data\":[\"cf-case-status\"],\"purpose\":\"online-child-sexual-"
+                          "abuse\",\"format\":\"self_service\"}",
+                  .token = officer_});
+  };
+  for (int n = 0; n < 2; ++n) ASSERT_EQ(decide(n).status, 200) << "node " << n;
+  testing::PostgresServer::Shared().Restart();
+  for (int n = 0; n < 2; ++n) {
+    int refused = 0;
+    Reply r;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      r = decide(n);
+      if (r.status == 200) break;
+      EXPECT_TRUE(r.status == 503 || r.status == 500) << "node " << n << ": " << r.body;
+      ++refused;
+    }
+    EXPECT_EQ(r.status, 200) << "node " << n << " does not serve again: " << r.body;
+    EXPECT_LE(refused, 2) << "node " << n;
+    EXPECT_EQ(On(n, {.path = "/readyz"}).status, 200) << "node " << n;
+  }
+  ShellRun verify = Sh(Cli("audit verify"));
+  EXPECT_EQ(verify.code, 0) << verify.out;
+}
+
 TEST_F(TwoNodes, ANewVersionLoadedOnBothNodesAtOnceIsRecordedOnce) {
   auto reloads = [](int n) {
     std::ifstream f(dir_ / ("node" + std::to_string(n) + ".log"));

@@ -38,6 +38,13 @@ class PostgresServer {
            " -U postgres -d " + url_db + " -c \"" + sql + "\"";
   }
   const std::string& bin() const { return bin_; }
+  // Stops the server (fast: every client's connection is cut) and starts it again, as a
+  // maintenance restart or a failover does; returns once it accepts connections.
+  void Restart() {
+    Run(As() + bin_ + "/pg_ctl -D '" + dir_ + "/data' -m fast -w restart -l '" + dir_ +
+        "/server.log' -o \"-p " + std::to_string(port_) + " -k '" + dir_ +
+        "' -c listen_addresses=''\" >/dev/null");
+  }
 
   ~PostgresServer() {
     if (!started_) return;

@@ -197,7 +197,7 @@ void AppendCopyBytea(std::string* o, const void* p, size_t n) {
 
 class PgWriteTransaction : public audit::LogWriteTransaction {
  public:
-  explicit PgWriteTransaction(PostgresStore* s) : store_(s), lock_(s->mu_) {}
+  explicit PgWriteTransaction(PostgresStore* s) : store_(s), lock_(s->Lock()) {}
   ~PgWriteTransaction() override {
     if (open_) store_->Exec("ROLLBACK");
     store_->subtree_cache_.set_writing(false);
@@ -378,7 +378,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Connect(const std::string&
     return Status::IoError("cannot connect to the PostgreSQL store: " + msg);
   }
   std::unique_ptr<PostgresStore> s(new PostgresStore(conn, url));
-  s->Exec("SET client_min_messages = warning");
+  if (Status st = s->SetUpSession(); !st.ok()) return st;
   if (existing) {
     auto r = s->Query("SELECT to_regclass('schema_migrations') IS NOT NULL", {});
     if (!r.ok()) return r.status();
@@ -400,12 +400,30 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
 Result<std::unique_ptr<PostgresStore>> PostgresStore::OpenReadOnly(const std::string& url) {
   auto s = Connect(url, true);
   if (!s.ok()) return s.status();
-  if (Status st = (*s)->Exec("SET default_transaction_read_only = on"); !st.ok()) return st;
+  (*s)->read_only_ = true;
+  if (Status st = (*s)->SetUpSession(); !st.ok()) return st;
   return s;
 }
 
 PostgresStore::~PostgresStore() {
   PQfinish(conn_);
+}
+
+Status PostgresStore::SetUpSession() const {
+  if (Status s = Exec("SET client_min_messages = warning"); !s.ok()) return s;
+  if (read_only_) return Exec("SET default_transaction_read_only = on");
+  return Status::Ok();
+}
+
+std::unique_lock<std::recursive_mutex> PostgresStore::Lock() const {
+  std::unique_lock<std::recursive_mutex> lock(mu_);
+  // A reset that fails leaves the connection bad: this operation fails with libpq's reason,
+  // and the next one tries again.
+  if (PQstatus(conn_) == CONNECTION_BAD || !session_set_up_) {
+    if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
+    session_set_up_ = PQstatus(conn_) == CONNECTION_OK && SetUpSession().ok();
+  }
+  return lock;
 }
 
 Status PostgresStore::Error(const std::string& what) const {
@@ -435,7 +453,7 @@ Result<PGresult*> PostgresStore::Query(const char* sql,
 }
 
 Status PostgresStore::Migrate() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   if (Status s = Exec("BEGIN"); !s.ok()) return s;
   auto rollback = [&](Status s) {
     Exec("ROLLBACK");
@@ -504,7 +522,7 @@ ShareRequest ReadRequest(PGresult* r, int row) {
 }  // namespace
 
 Status PostgresStore::PutRequest(const ShareRequest& r) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const std::string at = std::to_string(r.at_ms), data = Join(r.data),
                     allowed = Join(r.allowed_fields), index = std::to_string(r.decision_index),
                     closed = std::to_string(r.closed_at_ms);
@@ -554,7 +572,7 @@ Status PostgresStore::PutRequest(const ShareRequest& r) {
 }
 
 Result<std::vector<ShareRequest>> PostgresStore::RequestsOf(const ListQuery& query) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const std::string sql = ListSql(query, ListTable::kRequests, SqlDialect::kPostgres);
   auto r = Query(sql.c_str(), ListParams(query, ListTable::kRequests));
   if (!r.ok()) return r.status();
@@ -565,7 +583,7 @@ Result<std::vector<ShareRequest>> PostgresStore::RequestsOf(const ListQuery& que
 }
 
 Result<std::optional<ShareRequest>> PostgresStore::RequestById(const std::string& id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   static const std::string sql =
       "SELECT " + std::string(kRequestColumns) + " FROM requests WHERE id = $1";
   auto r = Query(sql.c_str(), {id});
@@ -579,7 +597,7 @@ Status PostgresStore::CloseRequest(const std::string& id, const std::string& sta
                                    int64_t closed_at_ms, const std::string& closed_by,
                                    const std::string& decline_reason,
                                    const std::string& disclosure_id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const std::string at = std::to_string(closed_at_ms);
   const char* values[6] = {status.c_str(),        at.c_str(),
                            closed_by.c_str(),     decline_reason.c_str(),
@@ -595,7 +613,7 @@ Status PostgresStore::CloseRequest(const std::string& id, const std::string& sta
 }
 
 Status PostgresStore::PutDisclosure(const Disclosure& d) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const std::string fields = Join(d.fields);
   const std::string at = std::to_string(d.at_ms), index = std::to_string(d.audit_index);
   const std::string* text[] = {
@@ -651,7 +669,7 @@ Disclosure ReadDisclosure(PGresult* r, int row, bool content) {
 }  // namespace
 
 Result<std::vector<Disclosure>> PostgresStore::DisclosuresOf(const ListQuery& query) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const std::string sql = ListSql(query, ListTable::kDisclosures, SqlDialect::kPostgres);
   auto r = Query(sql.c_str(), ListParams(query, ListTable::kDisclosures));
   if (!r.ok()) return r.status();
@@ -662,7 +680,7 @@ Result<std::vector<Disclosure>> PostgresStore::DisclosuresOf(const ListQuery& qu
 }
 
 Result<std::optional<Disclosure>> PostgresStore::DisclosureById(const std::string& id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r = Query(
       "SELECT id, at_ms, from_org, to_org, to_user, protocol, version, subject_tag, fields, "
       "retain_until, audit_index, nonce, ciphertext, wrapped_key FROM disclosures WHERE id = $1",
@@ -674,7 +692,7 @@ Result<std::optional<Disclosure>> PostgresStore::DisclosureById(const std::strin
 }
 
 Status PostgresStore::AddUser(const User& user) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const std::string roles = Join(user.roles);
   const char* values[6] = {user.id.c_str(), user.organisation.c_str(), user.name.c_str(),
                            roles.c_str(),   user.token_hash.c_str(),   user.certificate.c_str()};
@@ -719,7 +737,7 @@ User ReadUser(PGresult* r, int row) {
 }  // namespace
 
 Result<std::optional<User>> PostgresStore::UserByTokenHash(const std::string& token_hash) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r = Query((std::string(kUserColumns) + "WHERE token_hash = $1").c_str(), {token_hash});
   if (!r.ok()) return r.status();
   Res res(*r);
@@ -728,7 +746,7 @@ Result<std::optional<User>> PostgresStore::UserByTokenHash(const std::string& to
 }
 
 Result<std::optional<User>> PostgresStore::UserByCertificate(const std::string& fingerprint) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r =
       Query((std::string(kUserColumns) + "WHERE cert_fingerprint = $1").c_str(), {fingerprint});
   if (!r.ok()) return r.status();
@@ -738,7 +756,7 @@ Result<std::optional<User>> PostgresStore::UserByCertificate(const std::string& 
 }
 
 Result<std::vector<User>> PostgresStore::Users() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r = Query((std::string(kUserColumns) + "ORDER BY organisation, id").c_str(), {});
   if (!r.ok()) return r.status();
   Res res(*r);
@@ -748,7 +766,7 @@ Result<std::vector<User>> PostgresStore::Users() {
 }
 
 Status PostgresStore::RevokeUser(const std::string& id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const char* values[1] = {id.c_str()};
   {
     Res res(PQexecParams(conn_,
@@ -761,7 +779,7 @@ Status PostgresStore::RevokeUser(const std::string& id) {
 }
 
 Status PostgresStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const char* values[2] = {token_hash.c_str(), id.c_str()};
   {
     Res res(PQexecParams(conn_,
@@ -787,7 +805,7 @@ int PostgresStore::LatestSchemaVersion() const {
 }
 
 Result<int> PostgresStore::SchemaVersion() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r = Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
   if (!r.ok()) return r.status();
   Res res(*r);
@@ -796,7 +814,7 @@ Result<int> PostgresStore::SchemaVersion() {
 
 Status PostgresStore::InsertProtocolVersion(const std::string& id, const std::string& version,
                                             const std::string& hash, const std::string& canonical) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   const char* values[4] = {id.c_str(), version.c_str(), hash.c_str(), canonical.c_str()};
   Res r(PQexecParams(
       conn_,
@@ -810,7 +828,7 @@ Status PostgresStore::InsertProtocolVersion(const std::string& id, const std::st
 
 Result<std::optional<std::string>> PostgresStore::ProtocolVersionHash(const std::string& id,
                                                                       const std::string& version) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r =
       Query("SELECT hash FROM protocol_versions WHERE id = $1 AND version = $2", {id, version});
   if (!r.ok()) return r.status();
@@ -827,7 +845,7 @@ Result<std::unique_ptr<audit::LogWriteTransaction>> PostgresStore::BeginWrite() 
 }
 
 Result<uint64_t> PostgresStore::Size() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r = Query("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", {});
   if (!r.ok()) return r.status();
   Res res(*r);
@@ -835,7 +853,7 @@ Result<uint64_t> PostgresStore::Size() {
 }
 
 Result<audit::StoredEntry> PostgresStore::Entry(uint64_t index) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r = Query("SELECT entry, leaf FROM log_entries WHERE idx = $1", {std::to_string(index)});
   if (!r.ok()) return r.status();
   Res res(*r);
@@ -858,7 +876,7 @@ Result<std::unique_ptr<audit::NodeCursor>> PostgresStore::Nodes() {
 }
 
 Result<audit::Hash> PostgresStore::Node(int level, uint64_t index) const {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   if (auto cached = subtree_cache_.Find(level, index)) return *cached;
   auto r = Query("SELECT hash FROM log_nodes WHERE last_leaf = $1 AND level = $2",
                  {std::to_string(LastLeaf(level, index)), std::to_string(level)});
@@ -880,7 +898,7 @@ Result<std::optional<audit::SignedTreeHead>> PostgresStore::LatestSth() {
 }
 
 Result<std::vector<audit::SignedTreeHead>> PostgresStore::Sths() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const auto lock = Lock();
   auto r =
       Query("SELECT tree_size, timestamp, root, signature FROM log_sth ORDER BY tree_size", {});
   if (!r.ok()) return r.status();

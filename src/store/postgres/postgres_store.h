@@ -65,6 +65,14 @@ class PostgresStore : public Store {
   PostgresStore(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
   static Result<std::unique_ptr<PostgresStore>> Connect(const std::string& url, bool existing);
   Status Exec(const std::string& sql) const;
+  // The store's lock, with the connection made again first if the server dropped it (a
+  // restart, a failover, a network cut). libpq marks a connection bad when a call on it fails
+  // that way; that call's operation has failed and said so, and the next one reconnects here,
+  // with the session's settings again. Nothing is retried: a write whose connection went may
+  // or may not have committed, so it is reported failed, never done twice.
+  std::unique_lock<std::recursive_mutex> Lock() const;
+  // The settings every session of this store runs with (after connecting, and reconnecting).
+  Status SetUpSession() const;
   Status Error(const std::string& what) const;
   // When user `id` was revoked ("" while active), or nullopt for no such user; for saying why
   // a change to their access did nothing.
@@ -75,6 +83,8 @@ class PostgresStore : public Store {
 
   PGconn* conn_;
   std::string url_;
+  bool read_only_ = false;              // OpenReadOnly: every transaction read-only
+  mutable bool session_set_up_ = true;  // false after a reconnect whose SetUpSession failed
   mutable std::recursive_mutex mu_;
   mutable SubtreeCache subtree_cache_;  // committed upper-level hashes (subtree_cache.h)
 };
