@@ -2,6 +2,10 @@
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
 
 #include "base/one_line.h"
 #include "base/read_file.h"
@@ -53,6 +57,8 @@ class SqliteSource : public SqlSource {
     path_ = config.url.substr(7);
     auto first = Connect(/*check=*/true);
     if (!first.ok()) return first.status();
+    file_seen_ = (*first)->file;
+    looked_at_ = std::chrono::steady_clock::now();
     idle_.push_back(std::move(*first));
     return Status::Ok();
   }
@@ -68,7 +74,7 @@ class SqliteSource : public SqlSource {
     return r;
   }
 
-  bool MayBlock() const override { return !wal_; }
+  bool MayBlock() const override { return !wal_.load(std::memory_order_relaxed); }
 
   std::unique_ptr<Reader> Read() override { return std::make_unique<SharedRead>(this); }
 
@@ -117,9 +123,21 @@ class SqliteSource : public SqlSource {
     sqlite3_stmt* stmt = nullptr;
     std::vector<std::string> columns, fields;  // by column: its name, and the field it becomes
   };
+  // Which file a path names: a file moved into the source's place is another file.
+  struct FileId {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    bool operator==(const FileId&) const = default;
+  };
+  static std::optional<FileId> IdOf(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    return FileId{st.st_dev, st.st_ino};
+  }
   struct Connection {
     sqlite3* db = nullptr;
     std::map<std::string, Prepared> statements;  // by category
+    FileId file;                                 // the file it has open
   };
 
   static void Close(Connection* c) {
@@ -137,14 +155,33 @@ class SqliteSource : public SqlSource {
     };
     if (std::string why = WhyUnreadable(path_); !why.empty())
       return fail(Status::IoError("connectors." + provider_ + ".source: " + why));
-    if (sqlite3_open_v2(path_.c_str(), &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK)
-      return fail(
-          Status::IoError("connectors." + provider_ + ".source: cannot open " + path_ +
-                          " read-only: " + (c->db ? sqlite3_errmsg(c->db) : "out of memory")));
+    // The file it opens is the one the path named both before and after (one moved into
+    // place meanwhile is opened again).
+    for (int attempt = 0;; ++attempt) {
+      const std::optional<FileId> before = IdOf(path_);
+      if (sqlite3_open_v2(path_.c_str(), &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                          nullptr) != SQLITE_OK)
+        return fail(
+            Status::IoError("connectors." + provider_ + ".source: cannot open " + path_ +
+                            " read-only: " + (c->db ? sqlite3_errmsg(c->db) : "out of memory")));
+      const std::optional<FileId> after = IdOf(path_);
+      if ((before && after && *before == *after) || attempt == 3) {
+        c->file = after.value_or(FileId{});
+        break;
+      }
+      sqlite3_close(c->db);
+      c->db = nullptr;
+    }
     sqlite3_exec(c->db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
     sqlite3_busy_timeout(c->db, 5000);
-    if (check) {
+    // Whether readers never wait for the source's writers (WAL mode): asked of the first
+    // connection, and again of each file moved into the source's place.
+    bool replaced;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      replaced = !(c->file == file_seen_);
+    }
+    if (check || replaced) {
       sqlite3_stmt* mode = nullptr;
       if (sqlite3_prepare_v2(c->db, "PRAGMA journal_mode", -1, &mode, nullptr) == SQLITE_OK &&
           sqlite3_step(mode) == SQLITE_ROW) {
@@ -175,21 +212,43 @@ class SqliteSource : public SqlSource {
     return c;
   }
 
+  // A pooled connection on the file the path names now. At most every quarter of a second,
+  // the path is looked at again: when another file has been moved into its place (a fresh
+  // extract), connections on the old one are closed as they come back, and new ones open the
+  // new file.
   Result<std::unique_ptr<Connection>> Borrow() {
+    std::vector<std::unique_ptr<Connection>> stale;
+    std::unique_ptr<Connection> found;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!idle_.empty()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - looked_at_ >= std::chrono::milliseconds(250)) {
+        looked_at_ = now;
+        if (std::optional<FileId> id = IdOf(path_)) file_seen_ = *id;
+      }
+      while (!idle_.empty() && !found) {
         std::unique_ptr<Connection> c = std::move(idle_.back());
         idle_.pop_back();
-        return c;
+        if (c->file == file_seen_)
+          found = std::move(c);
+        else
+          stale.push_back(std::move(c));
       }
     }
+    for (auto& c : stale) Close(c.get());
+    if (found) return found;
     return Connect(/*check=*/false);  // every pooled connection is busy: one more
   }
 
   void Return(std::unique_ptr<Connection> c) {
-    std::lock_guard<std::mutex> lock(mu_);
-    idle_.push_back(std::move(c));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (c->file == file_seen_) {
+        idle_.push_back(std::move(c));
+        return;
+      }
+    }
+    Close(c.get());  // on a file since replaced
   }
 
   Result<std::optional<Record>> FetchWith(Connection* c, const std::string& category,
@@ -235,8 +294,10 @@ class SqliteSource : public SqlSource {
   }
 
   std::string path_;
-  bool wal_ = false;                               // in WAL mode, readers never wait for writers
+  std::atomic<bool> wal_{false};                   // in WAL mode, readers never wait for writers
   std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
+  FileId file_seen_;  // the file path_ named when last looked at; guarded by mu_
+  std::chrono::steady_clock::time_point looked_at_{};  // guarded by mu_
 };
 
 class PostgresSource : public SqlSource {
@@ -250,22 +311,25 @@ class PostgresSource : public SqlSource {
     if (PQstatus(conn_) != CONNECTION_OK)
       return Status::IoError("connectors." + provider +
                              ".source: " + OneLine(PQerrorMessage(conn_)));
-    PQclear(PQexec(conn_, "SET default_transaction_read_only = on"));
-    for (const auto& [category, q] : config.categories) {
-      PGresult* r = PQprepare(conn_, category.c_str(), q.query.c_str(), 1, nullptr);
-      const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-      PQclear(r);
-      if (!ok)
-        return Status::InvalidArgument("connectors." + provider + ".categories." + category +
-                                       ".query: " + OneLine(PQerrorMessage(conn_)));
-    }
-    return Status::Ok();
+    return SetUpSession();
   }
 
   Result<std::optional<Record>> Fetch(const std::string& category,
                                       const std::string& subject) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!Serves(category)) return Status::NotFound(provider_ + " has no look-up for " + category);
+    // The provider's server dropped the connection (a restart, a failover): the look-up that
+    // found it dropped failed, naming the provider; this one connects again, read-only, with
+    // its queries prepared again.
+    if (PQstatus(conn_) == CONNECTION_BAD || !session_set_up_) {
+      if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
+      Status set_up = PQstatus(conn_) == CONNECTION_OK
+                          ? SetUpSession()
+                          : Status::IoError(OneLine(PQerrorMessage(conn_)));
+      session_set_up_ = set_up.ok();
+      if (!set_up.ok())
+        return Status::IoError(provider_ + "'s system did not answer: " + set_up.message());
+    }
     const char* values[1] = {subject.c_str()};
     PGresult* r = PQexecPrepared(conn_, category.c_str(), 1, values, nullptr, nullptr, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -297,7 +361,28 @@ class PostgresSource : public SqlSource {
   bool MayBlock() const override { return true; }
 
  private:
+  // Every session: read-only, and each category's query prepared (named by the category).
+  Status SetUpSession() {
+    PGresult* ro = PQexec(conn_, "SET default_transaction_read_only = on");
+    const bool read_only = PQresultStatus(ro) == PGRES_COMMAND_OK;
+    PQclear(ro);
+    if (!read_only)
+      return Status::IoError(
+          "connectors." + provider_ +
+          ".source: cannot make the session read-only: " + OneLine(PQerrorMessage(conn_)));
+    for (const auto& [category, q] : config_.categories) {
+      PGresult* r = PQprepare(conn_, category.c_str(), q.query.c_str(), 1, nullptr);
+      const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+      if (!ok)
+        return Status::InvalidArgument("connectors." + provider_ + ".categories." + category +
+                                       ".query: " + OneLine(PQerrorMessage(conn_)));
+    }
+    return Status::Ok();
+  }
+
   PGconn* conn_ = nullptr;
+  bool session_set_up_ = true;  // false after a reconnect whose SetUpSession failed
 };
 
 }  // namespace

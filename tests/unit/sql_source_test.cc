@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -283,6 +284,54 @@ TEST_P(SqlSourceTest, AfterTheSourcesColumnsChangeALookUpNamesThemAsTheyAreNow) 
   EXPECT_EQ(names(**after), (std::vector<std::string>{"ref", "name", "status", "worker"}));
   EXPECT_EQ((**after)[2].second, "open");
   EXPECT_EQ((**after)[3].second, "Sam Worker");
+}
+
+// The source goes away and comes back under the look-ups: a PostgreSQL server restarts (its
+// connections are cut), or a SQLite extract is replaced by a new file moved into its place (as
+// a nightly export does). At most one look-up fails, naming the provider, and then look-ups
+// read the source as it is now, without restarting anything.
+TEST_P(SqlSourceTest, AfterTheSourceRestartsOrIsReplacedLookUpsReadItAsItIsNow) {
+  auto source = SqlSource::Open(
+      "essex-cc", Config("SELECT full_name, case_status FROM cases WHERE ref = " + param_));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto status_of_alex = [&]() -> Result<std::string> {
+    auto rec = (*source)->Fetch("cf-case-status", "MOS-1");
+    if (!rec.ok()) return rec.status();
+    if (!rec->has_value()) return std::string("(none)");
+    return (**rec)[1].second;
+  };
+  ASSERT_EQ(*status_of_alex(), "open");
+  if (GetParam() == "sqlite") {
+    const std::string fresh = path_ + ".new";
+    fs::remove(fresh);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(fresh.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, kRows, nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE cases SET case_status = 'closed' WHERE ref = 'MOS-1'",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    fs::rename(fresh, path_);
+  } else {
+    ASSERT_NO_FATAL_FAILURE(Change("UPDATE cases SET case_status = 'closed' WHERE ref = 'MOS-1'"));
+    testing::PostgresServer::Shared().Restart();
+  }
+  int failed = 0;
+  Result<std::string> now = Status::Internal("not asked");
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    now = status_of_alex();
+    if (now.ok() && *now == "closed") break;
+    if (!now.ok()) {
+      ++failed;
+      EXPECT_NE(now.status().message().find("essex-cc"), std::string::npos)
+          << now.status().ToString();
+    }
+    // A replaced file is noticed within a quarter of a second.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  EXPECT_EQ(*now, "closed") << "still reading the source as it was";
+  EXPECT_LE(failed, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sources, SqlSourceTest, ::testing::Values("sqlite", "postgres"),
