@@ -2063,7 +2063,20 @@ TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {
 // open) must not end the service. concordatd raises its soft limit to the hard one at start
 // and says so; when the limit is reached it logs that once, keeps what it has, and accepts
 // again as soon as connections close, without a restart.
+#if defined(__SANITIZE_ADDRESS__)
+#define CONCORDAT_UNDER_SANITIZERS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONCORDAT_UNDER_SANITIZERS 1
+#endif
+#endif
 TEST(ConcordatdConnections, OutOfDescriptorsItSaysSoOnceAndServesAgainWithoutARestart) {
+#ifdef CONCORDAT_UNDER_SANITIZERS
+  // The sanitizers' own checks need descriptors: UBSan makes a pipe to test that an object's
+  // memory is readable before it reads the object's type, and with none to be had it reports
+  // the object invalid and stops the process. So this runs in the ordinary build (make test).
+  GTEST_SKIP() << "a process out of file descriptors fails the sanitizers' own checks";
+#endif
   const fs::path dir =
       fs::temp_directory_path() / ("concordat-files-" + std::to_string(::getpid()));
   fs::remove_all(dir);
