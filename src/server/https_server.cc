@@ -71,7 +71,15 @@ struct HttpsServer::Impl {
   std::vector<std::unique_ptr<Inbox>> inboxes;  // one per io_context
   size_t next = 0;
   net::io_context& ioc;  // the first: acceptor, signals, draining
-  ssl::context tls{ssl::context::tls_server};
+  // The TLS context new connections take: made at Listen(), made again from the same files at
+  // each SIGHUP (a renewed certificate). A connection keeps the one it began with.
+  std::shared_ptr<ssl::context> tls;  // guarded by tls_mu
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> CurrentTls() {
+    std::lock_guard<std::mutex> lock(tls_mu);
+    return tls;
+  }
+  void ReloadTls();  // on the worker pool
   tcp::acceptor acceptor{ioc};
   net::thread_pool workers;
   net::signal_set signals{ioc, SIGINT, SIGTERM};
@@ -134,8 +142,9 @@ std::string OriginForm(std::string_view target) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpsServer::Impl* server, Inbox* inbox)
-      : stream_(std::move(socket), server->tls), server_(server), inbox_(inbox) {
+  Session(tcp::socket&& socket, HttpsServer::Impl* server, Inbox* inbox,
+          std::shared_ptr<ssl::context> tls)
+      : tls_(std::move(tls)), stream_(std::move(socket), *tls_), server_(server), inbox_(inbox) {
     ++server_->sessions;
   }
   ~Session() { --server_->sessions; }
@@ -312,6 +321,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
   }
 
+  std::shared_ptr<ssl::context> tls_;  // first: it outlives the stream made with it
   beast::ssl_stream<beast::tcp_stream> stream_;
   HttpsServer::Impl* server_;
   Inbox* inbox_;  // of the io_context this connection runs on
@@ -337,7 +347,7 @@ void HttpsServer::Impl::Accept() {
     }
     // Answers go out when written, not held back to coalesce with later ones (Nagle).
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<Session>(std::move(socket), this, inboxes[k].get())->Start();
+    std::make_shared<Session>(std::move(socket), this, inboxes[k].get(), CurrentTls())->Start();
     Accept();
   });
 }
@@ -371,7 +381,10 @@ void HttpsServer::Impl::WaitForReload() {
     if (ec || draining.load()) return;
     log->Write(Level::kInfo, "reloading the configuration and the registry (SIGHUP)");
     // It reads files and writes to the store: on the worker pool, never a network thread.
-    net::post(workers, [this] { (void)service->Reload(); });
+    net::post(workers, [this] {
+      (void)service->Reload();
+      ReloadTls();
+    });
     WaitForReload();
   });
 }
@@ -386,6 +399,46 @@ void HttpsServer::Impl::PollDrain() {
   drain_timer.async_wait([this](beast::error_code) { PollDrain(); });
 }
 
+namespace {
+
+// TLS 1.2 and 1.3 with the configured certificate and key. Every client is asked for a
+// certificate and any is accepted: devices are recognised by pinned fingerprint, and TLS
+// itself proves the client holds the certificate's key.
+Result<std::shared_ptr<ssl::context>> MakeTlsContext(const ServerConfig& config) {
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  if (Status id =
+          UseServerIdentity(tls->native_handle(), config.tls.certificate, config.tls.private_key);
+      !id.ok())
+    return id;
+  tls->set_verify_mode(ssl::verify_peer);
+  tls->set_verify_callback([](bool, ssl::verify_context&) { return true; });
+  return tls;
+}
+
+}  // namespace
+
+// The same files read again: a certificate renewed in place is served to new connections
+// from now on, without a restart. Files that do not load (a key that does not match, a
+// half-written file) change nothing: the certificate in force stays, and the line says why.
+void HttpsServer::Impl::ReloadTls() {
+  auto fresh = MakeTlsContext(config);
+  if (!fresh.ok()) {
+    log->Write(Level::kWarn, "TLS certificate not reloaded; the one in force still is",
+               {{"error", fresh.status().message()}});
+    return;
+  }
+  auto fingerprint = FingerprintOfFile(config.tls.certificate);
+  {
+    std::lock_guard<std::mutex> lock(tls_mu);
+    tls = std::move(*fresh);
+  }
+  log->Write(Level::kInfo, "TLS certificate reloaded",
+             {{"certificate", config.tls.certificate},
+              {"fingerprint", fingerprint.ok() ? *fingerprint : std::string("?")}});
+}
+
 HttpsServer::HttpsServer(const ServerConfig& config, Service* service, LogLines* log)
     : impl_(std::make_unique<Impl>(config, service, log)) {}
 
@@ -396,16 +449,9 @@ HttpsServer::~HttpsServer() {
 Status HttpsServer::Listen() {
   Impl& s = *impl_;
   beast::error_code ec;
-  s.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  if (Status id = UseServerIdentity(s.tls.native_handle(), s.config.tls.certificate,
-                                    s.config.tls.private_key);
-      !id.ok())
-    return id;
-  // Ask for a client certificate; accept any: devices are recognised by pinned fingerprint,
-  // and TLS itself proves the client holds the certificate's key.
-  s.tls.set_verify_mode(ssl::verify_peer);
-  s.tls.set_verify_callback([](bool, ssl::verify_context&) { return true; });
+  auto tls = MakeTlsContext(s.config);
+  if (!tls.ok()) return tls.status();
+  s.tls = std::move(*tls);
   auto address = net::ip::make_address(s.config.host(), ec);
   if (ec) return Status::InvalidArgument("listen: '" + s.config.host() + "' is not an address");
   tcp::endpoint ep(address, s.config.port());

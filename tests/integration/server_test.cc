@@ -2249,6 +2249,98 @@ TEST(ConcordatdStore, WhileTheLogCannotBeWrittenDecisionsAreRefusedSaidOnceAndIt
   fs::remove_all(dir);
 }
 
+// A certificate renewed in place (as ACME clients and IT teams do, before it expires) is
+// served to new connections after SIGHUP, without a restart; a renewal that does not load (a
+// key that is not the certificate's) changes nothing, and the log says why.
+TEST(ConcordatdTls, SighupServesARenewedCertificateAndKeepsTheOldOneIfTheNewDoesNotLoad) {
+  const fs::path dir = fs::temp_directory_path() / ("concordat-tls-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const int port = testing_support::FreeLoopbackPort();
+  auto make_pair = [&dir](const std::string& name) {
+    ShellRun r = Sh("cd '" + dir.string() +
+                    "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                    "-keyout " +
+                    name + ".key -out " + name +
+                    ".crt -days 30 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1");
+    EXPECT_EQ(r.code, 0) << r.out;
+  };
+  auto fingerprint_of = [](const std::string& command) {
+    ShellRun r = Sh(command + " | openssl x509 -noout -fingerprint -sha256");
+    return r.out.substr(r.out.find('=') + 1);
+  };
+  for (const char* name : {"a", "b", "c"}) make_pair(name);
+  const std::string a = fingerprint_of("cat '" + (dir / "a.crt").string() + "'");
+  const std::string b = fingerprint_of("cat '" + (dir / "b.crt").string() + "'");
+  ASSERT_NE(a, b);
+  auto install = [&dir](const std::string& cert, const std::string& key) {
+    fs::copy_file(dir / cert, dir / "new.crt", fs::copy_options::overwrite_existing);
+    fs::copy_file(dir / key, dir / "new.key", fs::copy_options::overwrite_existing);
+    fs::rename(dir / "new.crt", dir / "server.crt");
+    fs::rename(dir / "new.key", dir / "server.key");
+  };
+  install("a.crt", "a.key");
+  ASSERT_EQ(Sh(std::string("'") + CONCORDAT_BINARY +
+               "' init --store sqlite:" + (dir / "var/concordat.db").string())
+                .code,
+            0);
+  std::ofstream(dir / "c.yaml") << "store: sqlite:" << (dir / "var/concordat.db").string()
+                                << "\nregistry: [" << CONCORDAT_SOURCE_DIR
+                                << "/protocols]\nlisten: 127.0.0.1:" << port
+                                << "\ntls:\n  certificate: " << (dir / "server.crt").string()
+                                << "\n  private_key: " << (dir / "server.key").string() << "\n";
+  const fs::path log = dir / "concordatd.log";
+  auto served = [&] {
+    return fingerprint_of("openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                          " </dev/null 2>/dev/null");
+  };
+  auto health = [&] {
+    return testing_support::HttpsCall(port, (dir / "server.crt").string(), dir.string(),
+                                      {.path = "/healthz"})
+        .status;
+  };
+  auto count = [&log](const std::string& text) {
+    std::ifstream f(log);
+    int n = 0;
+    for (std::string line; std::getline(f, line);) n += line.find(text) != std::string::npos;
+    return n;
+  };
+  bool started = false;
+  const pid_t pid = testing_support::StartDaemon(
+      CONCORDATD_BINARY, (dir / "c.yaml").string(), dir.string(), log.string(),
+      [&] { return health() == 200; }, &started);
+  ASSERT_TRUE(started) << Sh("cat '" + log.string() + "'").out;
+  EXPECT_EQ(served(), a);
+  auto hup_and_wait = [&](const std::string& text) {
+    const int before = count(text);
+    ::kill(pid, SIGHUP);
+    for (int i = 0; i < 200 && count(text) == before; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return count(text) > before;
+  };
+
+  install("b.crt", "b.key");  // renewed
+  ASSERT_TRUE(hup_and_wait("\"msg\":\"TLS certificate reloaded\""))
+      << Sh("tail -3 '" + log.string() + "'").out;
+  EXPECT_EQ(served(), b) << "the renewed certificate is not served";
+  EXPECT_EQ(health(), 200);
+
+  install("a.crt", "c.key");  // a key that is not the certificate's
+  ASSERT_TRUE(hup_and_wait("TLS certificate not reloaded"))
+      << Sh("tail -3 '" + log.string() + "'").out;
+  EXPECT_EQ(served(), b) << "a renewal that did not load replaced the certificate in force";
+  EXPECT_EQ(
+      Sh("grep 'TLS certificate not reloaded' '" + log.string() + "' | grep -c server.key").out,
+      "1\n")
+      << "the line names the file";
+
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+  fs::remove_all(dir);
+}
+
 TEST(ConcordatdStart, ARefusalToStartIsALogLineWithItsExitCodeAndCreatesNothing) {
   const fs::path dir =
       fs::temp_directory_path() / ("concordat-start-" + std::to_string(::getpid()));
