@@ -231,6 +231,15 @@ class Session : public std::enable_shared_from_this<Session> {
       return;  // the connection failed
     }
     auto req = parser_->release();
+    // A URL is printable ASCII (RFC 3986); anything else is percent-encoded. The parser lets
+    // other bytes through, and a path segment (a provider, a category) goes into the decision
+    // and the audit log, which are JSON, so UTF-8: refused here, before anything is decided.
+    for (const char c : req.target())
+      if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+        return Answer(Problem(400, "MALFORMED_HTTP",
+                              "the request target holds a byte a URL may not (a space, a "
+                              "control character or one above ASCII); percent-encode it"),
+                      false, false);
     HttpRequest r;
     r.method = std::string(req.method_string());
     r.target = OriginForm(req.target());

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "base/json_string.h"
+#include "base/utf8.h"
 
 namespace concordat::server {
 
@@ -33,7 +34,9 @@ void LogLines::Write(Level level, const std::string& message, const Fields& fiel
   line += "\",\"level\":\"";
   line += kNames[static_cast<int>(level)];
   line += "\",\"msg\":";
-  AppendJsonString(message, &line);
+  // A log line is JSON, so UTF-8: a value from a request (a path, an error naming what came)
+  // may not be, and is shown with U+FFFD for its stray bytes.
+  AppendJsonString(IsValidUtf8(message) ? std::string_view(message) : ToValidUtf8(message), &line);
   for (const auto& [k, v] : fields) {
     line += ',';
     if (!k.empty() && k[0] == '#') {
@@ -43,7 +46,7 @@ void LogLines::Write(Level level, const std::string& message, const Fields& fiel
     } else {
       AppendJsonString(k, &line);
       line += ':';
-      AppendJsonString(v, &line);
+      AppendJsonString(IsValidUtf8(v) ? std::string_view(v) : ToValidUtf8(v), &line);
     }
   }
   line += "}\n";

@@ -13,6 +13,7 @@
 #include "base/json_check.h"
 #include "base/json_string.h"
 #include "base/sha256.h"
+#include "base/utf8.h"
 #include "decide/engine.h"
 #include "decide/render.h"
 #include "decide/request_json.h"
@@ -126,7 +127,9 @@ HttpResponse Problem(int status, const std::string& code, const std::string& mes
   r.body = "{\"status\":" + std::to_string(status) + ",\"code\":";
   AppendJsonString(code, &r.body);
   r.body += ",\"message\":";
-  AppendJsonString(message, &r.body);
+  // A message may quote what came (a parameter's name, a path) and JSON must be UTF-8.
+  AppendJsonString(IsValidUtf8(message) ? std::string_view(message) : ToValidUtf8(message),
+                   &r.body);
   r.body += "}";
   r.log_outcome = code;
   return r;
@@ -763,6 +766,10 @@ Result<std::map<std::string, std::string>> QueryParams(const std::string& target
         value += raw[i];
       }
     }
+    // Text goes into decisions, the audit log and answers, all JSON: it must be UTF-8.
+    if (!IsValidUtf8(key) || !IsValidUtf8(value))
+      return Status::InvalidArgument(ToValidUtf8(key) +
+                                     ": not UTF-8 text (percent-encode text as UTF-8)");
     if (!out.emplace(key, value).second)
       return Status::InvalidArgument(key + ": given more than once");
   }

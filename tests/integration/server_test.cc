@@ -20,6 +20,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -28,6 +29,8 @@
 #include "support/daemon.h"
 #include "support/free_port.h"
 #include "support/https_client.h"
+#include "support/mutate.h"
+#include "support/raw_https.h"
 #include "support/shell.h"
 #include "support/suite_setup.h"
 
@@ -1886,6 +1889,115 @@ TEST_F(Server, KilledMidLoadEveryAnsweredLookUpIsOnRecordAfterRestartAndNoneIsHa
     EXPECT_EQ(r.Json()["fields"]["name"], name) << id;
     EXPECT_EQ(names.at(r.Json()["subject"].get<std::string>()), name) << id;
   }
+}
+
+// Whatever bytes arrive, the server answers with a status it means, never an internal error
+// (500), never as if its store had failed (502, 503), a problem document that is JSON naming
+// its own status, and it stays up with its log whole. Valid requests of every kind, as a
+// partner's system would send them, each mutated (bytes replaced, dropped, inserted, the
+// request cut short) 400 times, sent over real TLS.
+TEST_F(Server, MutatedRequestsOfEveryKindAreAnsweredWithoutAnInternalErrorAndTheLogStaysWhole) {
+  const std::string auth = "Authorization: Bearer " + officer_ + "\r\n";
+  auto post = [&](const std::string& path, const std::string& body) {
+    return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+           "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+  };
+  auto get = [&](const std::string& target) {
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+           "Connection: close\r\n\r\n";
+  };
+  const std::vector<std::string> seeds = {
+      post("/v1/decide", MosaicCheck(",\"audit_reference\":\"AR-FUZZ\"")),
+      get(std::string(kLookup) + "MOS-100001"),
+      post("/v1/requests",
+           "{\"provider\":\"essex-cc\",\"data\":[\"cf-case-status\"],\"purpose\":\"child-"
+           "protection\",\"subject\":\"MOS-100002\",\"justification\":\"strategy meeting\","
+           "\"audit_reference\":\"AR-FUZZ\"}"),
+      get("/v1/disclosures?direction=received&limit=2"),
+      get("/v1/protocols/essex-police-mosaic?version=1.0"),
+      get("/v1/audit/proof/0"),
+  };
+  const int errors_before = CountLogLines("\"level\":\"error\"");
+  std::mt19937_64 rng(2511);
+  const std::string alphabet =
+      std::string("\r\n :/?&=%{}[]\",.-_0123456789aAzZ\t\x7f\xff", 37) + std::string(1, '\0');
+  const std::regex status_line(R"(^HTTP/1\.1 (\d{3}) )");
+  std::map<int, int> statuses;
+  int answered = 0, closed = 0;
+  for (const std::string& seed : seeds) {
+    for (int m = 0; m < 400; ++m) {
+      const std::string sent = m == 0 ? seed : testing_support::Mutate(seed, alphabet, rng);
+      const std::string got = testing_support::RawHttps(port_, sent);
+      if (got.empty()) {
+        ++closed;  // closed without an answer: a connection it could not read as HTTP
+        continue;
+      }
+      std::smatch sm;
+      ASSERT_TRUE(std::regex_search(got, sm, status_line)) << "not an HTTP answer: " << got;
+      const int status = std::stoi(sm[1]);
+      ++statuses[status];
+      ++answered;
+      EXPECT_TRUE(status != 500 && status != 502 && status != 503) << status << " for:\n"
+                                                                   << sent << "\n---\n"
+                                                                   << got;
+      // The first answer's body (a mutation may leave more than one request, answered in turn).
+      const size_t head_end = got.find("\r\n\r\n");
+      const size_t length_at = got.find("Content-Length: ");
+      ASSERT_TRUE(head_end != std::string::npos && length_at < head_end) << got;
+      const std::string body = got.substr(head_end + 4, std::stoul(got.substr(length_at + 16)));
+      // Every answer is JSON (so UTF-8), whatever it quotes of what came; a problem document
+      // names its own status and says what is wrong.
+      const std::string head = got.substr(0, head_end);
+      if (head.find("Content-Type: application/yaml") != std::string::npos) continue;  // a protocol
+      const json answer = json::parse(body, nullptr, false);
+      ASSERT_FALSE(answer.is_discarded()) << "not JSON:\n" << got;
+      if (head.find("Content-Type: application/problem+json") != std::string::npos) {
+        EXPECT_EQ(answer.value("status", 0), status) << got;
+        EXPECT_FALSE(answer.value("message", "").empty()) << got;
+      }
+    }
+  }
+  EXPECT_GT(answered, 2000) << "most mutated requests must be answered";
+  EXPECT_GT(statuses[400], 100) << "malformed requests must be refused as such";
+  EXPECT_GT(statuses[200] + statuses[201], 0) << "some mutations are still valid requests";
+  EXPECT_EQ(CountLogLines("\"level\":\"error\""), errors_before)
+      << Sh("grep '\"level\":\"error\"' '" + (dir_ / "concordatd.log").string() + "' | tail -3")
+             .out;
+  EXPECT_EQ(Https({.path = "/healthz"}).status, 200);
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+  std::string seen;
+  for (const auto& [status, n] : statuses)
+    seen += std::to_string(status) + ":" + std::to_string(n) + " ";
+  RecordProperty("statuses", seen);
+  RecordProperty("closed_without_answer", closed);
+}
+
+// Text that is not UTF-8 never reaches a decision or the audit log (both JSON): a byte a URL
+// may not hold is refused before anything is decided, and a percent-encoded parameter that is
+// not UTF-8 is refused naming the parameter. Nothing is recorded for either.
+TEST_F(Server, ARequestWhoseTextIsNotUtf8IsRefusedAndNothingIsRecorded) {
+  const uint64_t before = TreeSize();
+  const std::string auth = "Authorization: Bearer " + officer_ + "\r\n";
+  const std::string raw =
+      testing_support::RawHttps(port_,
+                                "GET /v1/lookup/essex\xff"
+                                "cc/cf-case-status?subject=MOS-100001&purpose=x HTTP/1.1\r\n"
+                                "Host: 127.0.0.1\r\n" +
+                                    auth + "Connection: close\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 400 ", 0), 0u) << raw;
+  EXPECT_NE(raw.find("\"code\":\"MALFORMED_HTTP\""), std::string::npos) << raw;
+  Reply encoded = Https({.path = std::string(kLookup) + "MOS-100001&x=%FF", .token = officer_});
+  EXPECT_EQ(encoded.status, 400);
+  Reply value = Https({.path = "/v1/lookup/essex-cc/cf-case-status?subject=MOS-100001&purpose=x%C3",
+                       .token = officer_});
+  EXPECT_EQ(value.status, 400);
+  EXPECT_EQ(value.Json().value("message", ""),
+            "purpose: not UTF-8 text (percent-encode text as UTF-8)");
+  Reply name = Https({.path = "/v1/disclosures?limit%FE=1", .token = officer_});
+  EXPECT_EQ(name.status, 400);
+  EXPECT_FALSE(json::parse(name.body, nullptr, false).is_discarded()) << "not JSON: " << name.body;
+  EXPECT_EQ(TreeSize(), before) << "something was decided or recorded";
 }
 
 // The demo Mosaic in rollback-journal mode (so its look-ups run on the worker pool), with a
