@@ -1894,15 +1894,27 @@ TEST_F(Server, KilledMidLoadEveryAnsweredLookUpIsOnRecordAfterRestartAndNoneIsHa
 // Whatever bytes arrive, the server answers with a status it means, never an internal error
 // (500), never as if its store had failed (502, 503), a problem document that is JSON naming
 // its own status, and it stays up with its log whole. Valid requests of every kind, as a
-// partner's system would send them, each mutated (bytes replaced, dropped, inserted, the
-// request cut short) 400 times, sent over real TLS.
+// partner's system would send them (a decision, a look-up, a request, a listing, a protocol,
+// a proof, an answer, a decline), each mutated (bytes replaced, dropped, inserted, the request
+// cut short) 400 times, sent over real TLS.
 TEST_F(Server, MutatedRequestsOfEveryKindAreAnsweredWithoutAnInternalErrorAndTheLogStaysWhole) {
   const std::string auth = "Authorization: Bearer " + officer_ + "\r\n";
-  auto post = [&](const std::string& path, const std::string& body) {
-    return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
-           "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+  auto post = [&](const std::string& path, const std::string& body,
+                  const std::string& token = officer_) {
+    return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\nConnection: close\r\n\r\n" + body;
   };
+  // Two requests to Essex County Council, for its answer and its decline to be mutated.
+  std::string to_answer, to_decline;
+  for (std::string* id : {&to_answer, &to_decline}) {
+    Reply made = Https({.method = "POST",
+                        .path = "/v1/requests",
+                        .body = NewRequest("MOS-100002"),
+                        .token = officer_});
+    ASSERT_EQ(made.status, 201) << made.body;
+    *id = made.Json()["id"].get<std::string>();
+  }
   auto get = [&](const std::string& target) {
     return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
            "Connection: close\r\n\r\n";
@@ -1917,6 +1929,9 @@ TEST_F(Server, MutatedRequestsOfEveryKindAreAnsweredWithoutAnInternalErrorAndThe
       get("/v1/disclosures?direction=received&limit=2"),
       get("/v1/protocols/essex-police-mosaic?version=1.0"),
       get("/v1/audit/proof/0"),
+      post("/v1/requests/" + to_answer + "/answer",
+           "{\"fields\":{\"name\":\"Bailey Sample\",\"case_status\":\"not open\"}}", ecc_),
+      post("/v1/requests/" + to_decline + "/decline", "{\"reason\":\"no record held\"}", ecc_),
   };
   const int errors_before = CountLogLines("\"level\":\"error\"");
   std::mt19937_64 rng(2511);
@@ -1958,7 +1973,7 @@ TEST_F(Server, MutatedRequestsOfEveryKindAreAnsweredWithoutAnInternalErrorAndThe
       }
     }
   }
-  EXPECT_GT(answered, 2000) << "most mutated requests must be answered";
+  EXPECT_GT(answered, 2800) << "most mutated requests must be answered";
   EXPECT_GT(statuses[400], 100) << "malformed requests must be refused as such";
   EXPECT_GT(statuses[200] + statuses[201], 0) << "some mutations are still valid requests";
   EXPECT_EQ(CountLogLines("\"level\":\"error\""), errors_before)
