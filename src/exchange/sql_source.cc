@@ -214,8 +214,8 @@ class SqliteSource : public SqlSource {
 
   // A pooled connection on the file the path names now. At most every quarter of a second,
   // the path is looked at again: when another file has been moved into its place (a fresh
-  // extract), connections on the old one are closed as they come back, and new ones open the
-  // new file.
+  // extract), or the file is gone, connections on the old one are closed as they come back,
+  // and new ones open whatever is there now.
   Result<std::unique_ptr<Connection>> Borrow() {
     std::vector<std::unique_ptr<Connection>> stale;
     std::unique_ptr<Connection> found;
@@ -224,7 +224,9 @@ class SqliteSource : public SqlSource {
       const auto now = std::chrono::steady_clock::now();
       if (now - looked_at_ >= std::chrono::milliseconds(250)) {
         looked_at_ = now;
-        if (std::optional<FileId> id = IdOf(path_)) file_seen_ = *id;
+        // Gone (the provider withdrew the extract): no file, so no pooled connection serves
+        // the one it had open, and look-ups fail naming the source until one is back.
+        file_seen_ = IdOf(path_).value_or(FileId{});
       }
       while (!idle_.empty() && !found) {
         std::unique_ptr<Connection> c = std::move(idle_.back());

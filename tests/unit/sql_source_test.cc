@@ -288,8 +288,9 @@ TEST_P(SqlSourceTest, AfterTheSourcesColumnsChangeALookUpNamesThemAsTheyAreNow) 
 
 // The source goes away and comes back under the look-ups: a PostgreSQL server restarts (its
 // connections are cut), or a SQLite extract is replaced by a new file moved into its place (as
-// a nightly export does). At most one look-up fails, naming the provider, and then look-ups
-// read the source as it is now, without restarting anything.
+// a nightly export does), or removed. At most one look-up fails after a restart or a
+// replacement, naming the provider, and then look-ups read the source as it is now; while a
+// file is removed, look-ups fail naming it; nothing needs restarting.
 TEST_P(SqlSourceTest, AfterTheSourceRestartsOrIsReplacedLookUpsReadItAsItIsNow) {
   auto source = SqlSource::Open(
       "essex-cc", Config("SELECT full_name, case_status FROM cases WHERE ref = " + param_));
@@ -332,6 +333,23 @@ TEST_P(SqlSourceTest, AfterTheSourceRestartsOrIsReplacedLookUpsReadItAsItIsNow) 
   ASSERT_TRUE(now.ok()) << now.status().ToString();
   EXPECT_EQ(*now, "closed") << "still reading the source as it was";
   EXPECT_LE(failed, 1);
+  if (GetParam() != "sqlite") return;
+  // The extract withdrawn: look-ups fail naming the source, rather than read the file that
+  // was removed; and read again once one is back.
+  const std::string kept = path_ + ".kept";
+  fs::rename(path_, kept);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto gone = status_of_alex();
+  EXPECT_FALSE(gone.ok()) << "a removed source was still read: " << *gone;
+  if (!gone.ok()) {
+    EXPECT_NE(gone.status().message().find("essex-cc"), std::string::npos)
+        << gone.status().ToString();
+  }
+  fs::rename(kept, path_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto back = status_of_alex();
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, "closed");
 }
 
 INSTANTIATE_TEST_SUITE_P(Sources, SqlSourceTest, ::testing::Values("sqlite", "postgres"),
