@@ -28,5 +28,6 @@ void RegisterDecide(CLI::App& app, int* exit_code);    // decide and explain
 void RegisterGenerate(CLI::App& app, int* exit_code);  // gen-registry and gen-requests
 void RegisterAudit(CLI::App& app, int* exit_code);     // init and audit ...
 void RegisterUser(CLI::App& app, int* exit_code);      // user add
+void RegisterBackup(CLI::App& app, int* exit_code);    // backup
 
 }  // namespace concordat::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   concordat::cli::RegisterGenerate(app, &exit_code);
   concordat::cli::RegisterAudit(app, &exit_code);
   concordat::cli::RegisterUser(app, &exit_code);
+  concordat::cli::RegisterBackup(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

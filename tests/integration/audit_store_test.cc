@@ -293,6 +293,56 @@ TEST_F(AuditStore, AcknowledgedEntriesSurviveSigkill) {
 namespace concordat {
 namespace {
 
+// concordat backup while another process appends: the copy is the log as it stood at one
+// moment (whole, verified, at least what was there before and no more than after), readable
+// by its owner only; a name already taken, a PostgreSQL store or a folder that does not exist
+// is refused with nothing written.
+TEST_F(AuditStore, ABackupTakenWhileEntriesAreAppendedIsWholeVerifiedAndPrivate) {
+  AppendEntries(3000, 100);
+  auto size_of = [this](const std::string& db) {
+    ShellRun r = Sh(std::string(CONCORDAT_BINARY) + " audit sth --store sqlite:" + db);
+    const size_t at = r.out.find("\"tree_size\":");
+    return at == std::string::npos ? 0ull : std::stoull(r.out.substr(at + 12));
+  };
+  const uint64_t before = size_of(db_);
+  ASSERT_EQ(before, 3000u);
+  std::ofstream more(dir_ / "more.jsonl");
+  for (int i = 0; i < 4000; ++i) more << "{\"kind\":\"decision\",\"actor\":\"u-more\"}\n";
+  more.close();
+  std::thread appender([this] {
+    EXPECT_EQ(C("audit append --batch 20 " + (dir_ / "more.jsonl").string()).code, 0);
+  });
+  const std::string copy = (dir_ / "copy.db").string();
+  ShellRun backup = C("backup --to " + copy);
+  appender.join();
+  ASSERT_EQ(backup.code, 0) << backup.out;
+  EXPECT_NE(backup.out.find("verified"), std::string::npos) << backup.out;
+  EXPECT_NE(backup.out.find(".master-key"), std::string::npos) << "the keys are not in it";
+  const uint64_t in_copy = size_of(copy), after = size_of(db_);
+  EXPECT_GE(in_copy, before);
+  EXPECT_LE(in_copy, after);
+  EXPECT_EQ(after, 7000u);
+  ShellRun verify = Sh(std::string(CONCORDAT_BINARY) + " audit verify --store sqlite:" + copy +
+                       " --public-key " + db_ + ".signing-key.pub");
+  EXPECT_EQ(verify.code, 0) << verify.out;
+  EXPECT_EQ(fs::status(copy).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_FALSE(fs::exists(copy + ".partial"));
+
+  const auto size = fs::file_size(copy);
+  ShellRun again = C("backup --to " + copy);
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.out.find("exists"), std::string::npos) << again.out;
+  EXPECT_EQ(fs::file_size(copy), size);
+  ShellRun pg = Sh(std::string(CONCORDAT_BINARY) + " backup --store postgresql:///x --to " +
+                   (dir_ / "pg.db").string());
+  EXPECT_EQ(pg.code, 2);
+  EXPECT_NE(pg.out.find("pg_dump"), std::string::npos) << pg.out;
+  ShellRun nowhere = C("backup --to " + (dir_ / "no/such/folder/b.db").string());
+  EXPECT_EQ(nowhere.code, 2) << nowhere.out;
+  EXPECT_FALSE(fs::exists(dir_ / "pg.db"));
+}
+
 TEST_F(AuditStore, UserAddPrintsATokenOnceAndStoresOnlyItsHash) {
   ShellRun added =
       C("user add --id u-4411 --org essex-police --roles "
