@@ -237,7 +237,11 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   s->config_ = config;
   s->config_path_ = std::move(config_path);
   s->log_ = log;
-  s->audit_failures_ = std::make_unique<AuditFailures>(log);
+  s->audit_failures_ = std::make_unique<RepeatedFailures>(
+      log, RepeatedFailures::Messages{
+               "the audit log cannot be written; requests that need it are refused",
+               "the audit log still cannot be written; requests that need it are refused",
+               "the audit log is written again"});
   s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
   // Everything that can be refused before anything is created or written.
   auto in_force = Surroundings(config);
@@ -644,6 +648,34 @@ HttpResponse Service::Handle(const HttpRequest& r) {
   return out;
 }
 
+void Service::SourceNoted(const std::string& provider, const Status* error) {
+  if (!error && sources_failing_.load(std::memory_order_relaxed) == 0) return;
+  RepeatedFailures* failures = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(source_failures_mu_);
+    auto it = source_failures_.find(provider);
+    if (it == source_failures_.end()) {
+      if (!error) return;
+      it = source_failures_
+               .emplace(provider,
+                        std::make_unique<RepeatedFailures>(
+                            log_,
+                            RepeatedFailures::Messages{
+                                "a provider's system cannot be read; its look-ups fail",
+                                "a provider's system still cannot be read; its look-ups fail",
+                                "a provider's system is read again"},
+                            LogLines::Fields{{"provider", provider}}))
+               .first;
+    }
+    failures = it->second.get();  // kept until the service goes
+  }
+  if (error) {
+    if (failures->Failed(*error)) ++sources_failing_;
+  } else if (failures->Succeeded()) {
+    --sources_failing_;
+  }
+}
+
 Result<uint64_t> Service::Record(audit::LogEntry entry) {
   auto index = committer_->Submit(std::move(entry)).get();
   Noted(index);
@@ -909,11 +941,10 @@ Service::Plan Service::FinishLookup(const InForce& in_force, const store::User& 
     return std::move(plan);
   };
   if (!record.ok()) {
-    log_->Write(
-        Level::kError, "look-up failed",
-        {{"provider", provider}, {"category", category}, {"error", record.status().message()}});
+    SourceNoted(provider, &record.status());
     return after_decision(Problem(502, "SOURCE_FAILED", record.status().message()));
   }
+  SourceNoted(provider, nullptr);
   if (!record->has_value())
     return after_decision(
         Problem(404, "NO_RECORD", provider + " holds no " + category + " record for that subject"));

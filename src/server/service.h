@@ -25,11 +25,11 @@
 #include "exchange/disclosure_vault.h"
 #include "exchange/sql_source.h"
 #include "model/protocol.h"
-#include "server/audit_failures.h"
 #include "server/config.h"
 #include "server/lint_memo.h"
 #include "server/log_lines.h"
 #include "server/registry_dirs.h"
+#include "server/repeated_failures.h"
 #include "server/site_networks.h"
 #include "store/store.h"
 
@@ -183,13 +183,16 @@ class Service {
                                    decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
   // Tells the operators' log that an entry could not be recorded, or was again after failures
-  // (AuditFailures). A precondition that left the entry out (kAlreadyExists) is neither.
+  // (RepeatedFailures). A precondition that left the entry out (kAlreadyExists) is neither.
   void Noted(const Result<uint64_t>& index) {
     if (index.ok())
-      audit_failures_->Recorded();
+      audit_failures_->Succeeded();
     else if (index.status().code() != Status::Code::kAlreadyExists)
       audit_failures_->Failed(index.status());
   }
+  // The same for a provider's system of record: `error` when a look-up could not read it,
+  // nullptr when one did. Costs one atomic load while no source is failing.
+  void SourceNoted(const std::string& provider, const Status* error);
   // Each protocol version new to the store becomes a "lifecycle" entry of the log and its
   // canonical text in the store, together, before any decision can use it. How many were
   // recorded (one another node recorded meanwhile is left out).
@@ -205,7 +208,11 @@ class Service {
 
   ServerConfig config_;
   LogLines* log_ = nullptr;
-  std::unique_ptr<AuditFailures> audit_failures_;  // says when the log cannot be written
+  std::unique_ptr<RepeatedFailures> audit_failures_;  // says when the log cannot be written
+  // Says when a provider's system cannot be read, per provider; made at its first failure.
+  std::atomic<int> sources_failing_{0};
+  std::mutex source_failures_mu_;
+  std::map<std::string, std::unique_ptr<RepeatedFailures>> source_failures_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<audit::Signer> signer_;
   std::unique_ptr<audit::Log> audit_log_;

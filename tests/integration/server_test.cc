@@ -2015,6 +2015,47 @@ TEST_F(Server, ARequestWhoseTextIsNotUtf8IsRefusedAndNothingIsRecorded) {
   EXPECT_EQ(TreeSize(), before) << "something was decided or recorded";
 }
 
+// A provider's system of record that cannot be read (here: the demo Mosaic's file removed for
+// a while) fails each look-up with 502 SOURCE_FAILED naming the provider, is reported to the
+// operators once (not once per look-up), and is read again, and said to be, when it is back.
+TEST_F(Server, ASourceThatCannotBeReadFailsItsLookUpsIsReportedOnceAndIsReadAgainWhenBack) {
+  const fs::path mosaic = dir_ / "mosaic.db", away = dir_ / "mosaic.db.away";
+  auto look_up = [] {
+    return Https({.path = std::string(kLookup) + "MOS-100001",
+                  .token = officer_,
+                  .from = "127.0.0.2",
+                  .cert = "laptop"});
+  };
+  ASSERT_EQ(look_up().status, 200);
+  const int begun = CountLogLines("a provider's system cannot be read");
+  const int ended = CountLogLines("a provider's system is read again");
+  fs::rename(mosaic, away);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // noticed within 250 ms
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    Reply r = look_up();
+    EXPECT_EQ(r.status, 502) << r.body;
+    EXPECT_EQ(r.Json().value("code", ""), "SOURCE_FAILED") << r.body;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fs::rename(away, mosaic);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Reply back = look_up();
+  EXPECT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(CountLogLines("a provider's system cannot be read"), begun + 1);
+  EXPECT_LE(CountLogLines("a provider's system still cannot be read"),
+            static_cast<int>(seconds) + 1);
+  ASSERT_EQ(CountLogLines("a provider's system is read again"), ended + 1);
+  ShellRun line = Sh("grep \"a provider's system is read again\" '" +
+                     (dir_ / "concordatd.log").string() + "' | tail -1");
+  const json j = json::parse(line.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << line.out;
+  EXPECT_EQ(j["provider"], "essex-cc");
+  EXPECT_EQ(j["refused_in_all"], 20);
+  EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
+}
+
 // The demo Mosaic in rollback-journal mode (so its look-ups run on the worker pool), with a
 // writer of its own holding it for two seconds from construction, whatever the test does.
 class HeldSource {
