@@ -1935,8 +1935,8 @@ TEST_F(Server, MutatedRequestsOfEveryKindAreAnsweredWithoutAnInternalErrorAndThe
   };
   const int errors_before = CountLogLines("\"level\":\"error\"");
   std::mt19937_64 rng(2511);
-  const std::string alphabet =
-      std::string("\r\n :/?&=%{}[]\",.-_0123456789aAzZ\t\x7f\xff", 37) + std::string(1, '\0');
+  static const char kAlphabet[] = "\r\n :/?&=%{}[]\",.-_0123456789aAzZ\t\x7f\xff";
+  const std::string alphabet(kAlphabet, sizeof kAlphabet);  // its closing NUL too
   const std::regex status_line(R"(^HTTP/1\.1 (\d{3}) )");
   std::map<int, int> statuses;
   int answered = 0, closed = 0;
