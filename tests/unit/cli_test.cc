@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 #include "../support/postgres_server.h"
 #include "model/canonical.h"
@@ -173,10 +174,19 @@ TEST(Cli, HelpAndUsageErrors) {
 namespace concordat {
 namespace {
 
+// A file under the temporary directory, removed when the test program ends.
 std::string WriteTemp(const std::string& name, const std::string& text) {
+  static struct Written {
+    std::vector<std::filesystem::path> paths;
+    ~Written() {
+      std::error_code ec;
+      for (const auto& p : paths) std::filesystem::remove(p, ec);
+    }
+  } written;
   auto path = std::filesystem::temp_directory_path() /
               ("concordat-cli-" + std::to_string(::getpid()) + "-" + name);
   std::ofstream(path) << text;
+  written.paths.push_back(path);
   return path.string();
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <vector>
 
 #include "../support/mutate.h"
 #include "server/config.h"
@@ -16,11 +17,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A configuration file under the temporary directory, removed when the test program ends.
 std::string Write(const std::string& text) {
-  static int n = 0;
-  fs::path p = fs::temp_directory_path() /
-               ("concordatd-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".yaml");
+  static struct Written {
+    std::vector<fs::path> paths;
+    ~Written() {
+      std::error_code ec;
+      for (const fs::path& p : paths) fs::remove(p, ec);
+    }
+  } written;
+  fs::path p = fs::temp_directory_path() / ("concordatd-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(written.paths.size()) + ".yaml");
   std::ofstream(p) << text;
+  written.paths.push_back(p);
   return p.string();
 }
 

@@ -50,7 +50,8 @@ class SqlSourceTest : public ::testing::TestWithParam<std::string> {
     }
   }
   void TearDown() override {
-    if (!path_.empty()) fs::remove(path_);
+    if (path_.empty()) return;
+    for (const char* suffix : {"", "-wal", "-shm", ".new", ".kept"}) fs::remove(path_ + suffix);
   }
   SourceConfig Config(const std::string& query) {
     SourceConfig c;
