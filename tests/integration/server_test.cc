@@ -2231,6 +2231,36 @@ TEST_F(Server, LogLinesAreJsonAndCarryNoTokenOrPersonalData) {
 // open) must not end the service. concordatd raises its soft limit to the hard one at start
 // and says so; when the limit is reached it logs that once, keeps what it has, and accepts
 // again as soon as connections close, without a restart.
+// For the tests below that start a concordatd of their own: a fresh folder under the
+// temporary directory, a store made in it, the lines of the server's log that hold some text,
+// and a stop that must be clean.
+fs::path FreshDir(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("concordat-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+bool InitStore(const std::string& store_url) {
+  return Sh(std::string("'") + CONCORDAT_BINARY + "' init --store " + store_url).code == 0;
+}
+
+std::vector<json> LogLinesWith(const fs::path& log, const std::string& text) {
+  std::ifstream f(log);
+  std::vector<json> found;
+  for (std::string line; std::getline(f, line);)
+    if (line.find(text) != std::string::npos) found.push_back(json::parse(line));
+  return found;
+}
+
+void ExpectStopsCleanly(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define CONCORDAT_UNDER_SANITIZERS 1
 #elif defined(__has_feature)
@@ -2245,15 +2275,9 @@ TEST(ConcordatdConnections, OutOfDescriptorsItSaysSoOnceAndServesAgainWithoutARe
   // the object invalid and stops the process. So this runs in the ordinary build (make test).
   GTEST_SKIP() << "a process out of file descriptors fails the sanitizers' own checks";
 #endif
-  const fs::path dir =
-      fs::temp_directory_path() / ("concordat-files-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = FreshDir("files");
   const int port = testing_support::FreeLoopbackPort();
-  ASSERT_EQ(Sh(std::string("'") + CONCORDAT_BINARY +
-               "' init --store sqlite:" + (dir / "var/concordat.db").string())
-                .code,
-            0);
+  ASSERT_TRUE(InitStore("sqlite:" + (dir / "var/concordat.db").string()));
   std::ofstream(dir / "c.yaml") << "store: sqlite:" << (dir / "var/concordat.db").string()
                                 << "\nregistry: [" << CONCORDAT_SOURCE_DIR
                                 << "/protocols]\nlisten: 127.0.0.1:" << port
@@ -2263,13 +2287,7 @@ TEST(ConcordatdConnections, OutOfDescriptorsItSaysSoOnceAndServesAgainWithoutARe
     return testing_support::HttpsCall(port, (dir / "var/tls/server.crt").string(), dir.string(),
                                       {.path = "/healthz"});
   };
-  auto lines_with = [&log](const std::string& text) {
-    std::ifstream f(log);
-    std::vector<json> found;
-    for (std::string line; std::getline(f, line);)
-      if (line.find(text) != std::string::npos) found.push_back(json::parse(line));
-    return found;
-  };
+  auto lines_with = [&log](const std::string& text) { return LogLinesWith(log, text); };
   const rlimit files{.rlim_cur = 64, .rlim_max = 128};
   bool started = false;
   pid_t pid = testing_support::StartDaemon(
@@ -2310,10 +2328,7 @@ TEST(ConcordatdConnections, OutOfDescriptorsItSaysSoOnceAndServesAgainWithoutARe
   ASSERT_EQ(again.size(), 1u);
   EXPECT_GT(again[0].value("failed_attempts", 0), 1);
   EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), 0) << "the server is gone";
-  ::kill(pid, SIGTERM);
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+  ExpectStopsCleanly(pid);
   fs::remove_all(dir);
 }
 
@@ -2323,12 +2338,10 @@ TEST(ConcordatdConnections, OutOfDescriptorsItSaysSoOnceAndServesAgainWithoutARe
 // request), and when writes work again the server goes on, without a restart, from where the
 // log was.
 TEST(ConcordatdStore, WhileTheLogCannotBeWrittenDecisionsAreRefusedSaidOnceAndItGoesOnAfter) {
-  const fs::path dir = fs::temp_directory_path() / ("concordat-full-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = FreshDir("full");
   const int port = testing_support::FreeLoopbackPort();
   const std::string store = "sqlite:" + (dir / "var/concordat.db").string();
-  ASSERT_EQ(Sh(std::string("'") + CONCORDAT_BINARY + "' init --store " + store).code, 0);
+  ASSERT_TRUE(InitStore(store));
   ShellRun added = Sh(std::string("'") + CONCORDAT_BINARY + "' user add --store " + store +
                       " --id u-1 --org essex-police --roles intelligence-support-officer");
   ASSERT_EQ(added.code, 0) << added.out;
@@ -2352,13 +2365,7 @@ TEST(ConcordatdStore, WhileTheLogCannotBeWrittenDecisionsAreRefusedSaidOnceAndIt
   auto tree_size = [&] {
     return call({.path = "/v1/audit/sth", .token = token}).Json().value("tree_size", 0ull);
   };
-  auto lines_with = [&log](const std::string& text) {
-    std::ifstream f(log);
-    std::vector<json> found;
-    for (std::string line; std::getline(f, line);)
-      if (line.find(text) != std::string::npos) found.push_back(json::parse(line));
-    return found;
-  };
+  auto lines_with = [&log](const std::string& text) { return LogLinesWith(log, text); };
   bool started = false;
   const pid_t pid = testing_support::StartDaemon(
       CONCORDATD_BINARY, (dir / "c.yaml").string(), dir.string(), log.string(),
@@ -2408,10 +2415,7 @@ TEST(ConcordatdStore, WhileTheLogCannotBeWrittenDecisionsAreRefusedSaidOnceAndIt
   EXPECT_EQ(back[0]["refused_in_all"], refused);
   EXPECT_EQ(tree_size(), before + answered + 1) << "a refused decision was kept, or one lost";
 
-  ::kill(pid, SIGTERM);
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+  ExpectStopsCleanly(pid);
   ShellRun verify = Sh(std::string("'") + CONCORDAT_BINARY + "' audit verify --store " + store);
   EXPECT_EQ(verify.code, 0) << verify.out;
   fs::remove_all(dir);
@@ -2421,9 +2425,7 @@ TEST(ConcordatdStore, WhileTheLogCannotBeWrittenDecisionsAreRefusedSaidOnceAndIt
 // served to new connections after SIGHUP, without a restart; a renewal that does not load (a
 // key that is not the certificate's) changes nothing, and the log says why.
 TEST(ConcordatdTls, SighupServesARenewedCertificateAndKeepsTheOldOneIfTheNewDoesNotLoad) {
-  const fs::path dir = fs::temp_directory_path() / ("concordat-tls-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = FreshDir("tls");
   const int port = testing_support::FreeLoopbackPort();
   auto make_pair = [&dir](const std::string& name) {
     ShellRun r = Sh("cd '" + dir.string() +
@@ -2448,10 +2450,7 @@ TEST(ConcordatdTls, SighupServesARenewedCertificateAndKeepsTheOldOneIfTheNewDoes
     fs::rename(dir / "new.key", dir / "server.key");
   };
   install("a.crt", "a.key");
-  ASSERT_EQ(Sh(std::string("'") + CONCORDAT_BINARY +
-               "' init --store sqlite:" + (dir / "var/concordat.db").string())
-                .code,
-            0);
+  ASSERT_TRUE(InitStore("sqlite:" + (dir / "var/concordat.db").string()));
   std::ofstream(dir / "c.yaml") << "store: sqlite:" << (dir / "var/concordat.db").string()
                                 << "\nregistry: [" << CONCORDAT_SOURCE_DIR
                                 << "/protocols]\nlisten: 127.0.0.1:" << port
@@ -2467,12 +2466,7 @@ TEST(ConcordatdTls, SighupServesARenewedCertificateAndKeepsTheOldOneIfTheNewDoes
                                       {.path = "/healthz"})
         .status;
   };
-  auto count = [&log](const std::string& text) {
-    std::ifstream f(log);
-    int n = 0;
-    for (std::string line; std::getline(f, line);) n += line.find(text) != std::string::npos;
-    return n;
-  };
+  auto count = [&log](const std::string& text) { return LogLinesWith(log, text).size(); };
   bool started = false;
   const pid_t pid = testing_support::StartDaemon(
       CONCORDATD_BINARY, (dir / "c.yaml").string(), dir.string(), log.string(),
@@ -2480,7 +2474,7 @@ TEST(ConcordatdTls, SighupServesARenewedCertificateAndKeepsTheOldOneIfTheNewDoes
   ASSERT_TRUE(started) << Sh("cat '" + log.string() + "'").out;
   EXPECT_EQ(served(), a);
   auto hup_and_wait = [&](const std::string& text) {
-    const int before = count(text);
+    const size_t before = count(text);
     ::kill(pid, SIGHUP);
     for (int i = 0; i < 200 && count(text) == before; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -2502,10 +2496,7 @@ TEST(ConcordatdTls, SighupServesARenewedCertificateAndKeepsTheOldOneIfTheNewDoes
       "1\n")
       << "the line names the file";
 
-  ::kill(pid, SIGTERM);
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+  ExpectStopsCleanly(pid);
   fs::remove_all(dir);
 }
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "../support/crash_vfs.h"
+#include "../support/log_round.h"
 #include "audit/log.h"
 #include "audit/verify.h"
 #include "store/sqlite/sqlite_store.h"
@@ -19,13 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Entries large enough to fill pages and make checkpoints.
 audit::LogEntry Entry(uint64_t i) {
-  audit::LogEntry e;
-  e.kind = "decision";
-  e.at = Instant{1732406400 + static_cast<int64_t>(i)};
-  e.actor = "u-" + std::to_string(i);
-  e.request = std::string(300, 'y');  // large enough to fill pages and make checkpoints
-  return e;
+  return testing::BulkyEntry(i, 300, 'y');
 }
 
 TEST(DiskFull, ABatchThatCannotBeWrittenFailsWholeAndTheLogGoesOnWhenSpaceReturns) {
@@ -37,11 +34,10 @@ TEST(DiskFull, ABatchThatCannotBeWrittenFailsWholeAndTheLogGoesOnWhenSpaceReturn
   const int refused_before = vfs.refused_writes();
   for (int round = 0; round < 30; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
     const std::string path = (dir / "log.db").string();
-    ASSERT_TRUE(audit::Signer::CreateKeyFiles((dir / "k").string(), (dir / "k.pub").string()).ok());
-    auto signer = *audit::Signer::Load((dir / "k").string());
+    auto keys = testing::FreshLogFolder(dir);
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    const audit::Signer& signer = *keys;
     vfs.Disarm();
     uint64_t acked = 0;
     {

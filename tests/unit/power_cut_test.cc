@@ -7,6 +7,7 @@
 #include <random>
 
 #include "../support/crash_vfs.h"
+#include "../support/log_round.h"
 #include "audit/log.h"
 #include "audit/verify.h"
 #include "store/sqlite/sqlite_store.h"
@@ -16,13 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Entries large enough to fill pages and trigger checkpoints.
 audit::LogEntry Entry(uint64_t i) {
-  audit::LogEntry e;
-  e.kind = "decision";
-  e.at = Instant{1732406400 + static_cast<int64_t>(i)};
-  e.actor = "u-" + std::to_string(i);
-  e.request = std::string(200, 'x');  // entries large enough to fill pages and trigger checkpoints
-  return e;
+  return testing::BulkyEntry(i, 200, 'x');
 }
 
 TEST(PowerCut, UnsyncedWritesAreLostAcknowledgedEntriesAreNot) {
@@ -33,11 +30,10 @@ TEST(PowerCut, UnsyncedWritesAreLostAcknowledgedEntriesAreNot) {
   int crashes = 0;
   uint64_t total_acked = 0;
   for (int round = 0; round < 25; ++round) {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
     const std::string path = (dir / "log.db").string();
-    ASSERT_TRUE(audit::Signer::CreateKeyFiles((dir / "k").string(), (dir / "k.pub").string()).ok());
-    auto signer = *audit::Signer::Load((dir / "k").string());
+    auto keys = testing::FreshLogFolder(dir);
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    const audit::Signer& signer = *keys;
     vfs.Disarm();
     uint64_t acked = 0;
     {
@@ -91,10 +87,9 @@ TEST(WalWriteBuffer, ACommitReachesTheFileInAFewWritesAndReadsBackWhole) {
   vfs.Disarm();
   const fs::path dir =
       fs::temp_directory_path() / ("concordat-walbuffer-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  ASSERT_TRUE(audit::Signer::CreateKeyFiles((dir / "k").string(), (dir / "k.pub").string()).ok());
-  auto signer = *audit::Signer::Load((dir / "k").string());
+  auto keys = testing::FreshLogFolder(dir);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  const audit::Signer& signer = *keys;
   {
     auto st = store::SqliteStore::Open((dir / "log.db").string(), true, testing::CrashVfs::kName);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
