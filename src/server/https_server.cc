@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/request_ids.h"
 #include "server/tls_identity.h"
 
 namespace concordat::server {
@@ -87,6 +88,7 @@ struct HttpsServer::Impl {
   void WaitForReload();  // each SIGHUP reloads the registry, until draining begins
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
+  RequestIds request_ids;  // each answer's X-Request-Id
 
   static std::vector<std::unique_ptr<net::io_context>> MakeContexts() {
     std::vector<std::unique_ptr<net::io_context>> v;
@@ -212,22 +214,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return Close();
     if (ec == http::error::body_limit)
-      return Answer(
-          Problem(413, "PAYLOAD_TOO_LARGE",
-                  "the body is larger than " + std::to_string(server_->config.max_body_bytes) +
-                      " bytes; nothing was done"),
-          false, false);
+      return Refuse(Problem(413, "PAYLOAD_TOO_LARGE",
+                            "the body is larger than " +
+                                std::to_string(server_->config.max_body_bytes) +
+                                " bytes; nothing was done"));
     if (ec == http::error::header_limit)
-      return Answer(
-          Problem(431, "HEADER_TOO_LARGE",
-                  "the request line and headers are larger than " + std::to_string(kHeaderLimit) +
-                      " bytes (a long URL, or many headers); nothing was done"),
-          false, false);
+      return Refuse(Problem(431, "HEADER_TOO_LARGE",
+                            "the request line and headers are larger than " +
+                                std::to_string(kHeaderLimit) +
+                                " bytes (a long URL, or many headers); nothing was done"));
     if (ec == beast::error::timeout) return Close();
     if (ec) {
       if (ec.category() == http::make_error_code(http::error::bad_target).category())
-        return Answer(Problem(400, "MALFORMED_HTTP", "malformed HTTP request: " + ec.message()),
-                      false, false);
+        return Refuse(Problem(400, "MALFORMED_HTTP", "malformed HTTP request: " + ec.message()));
       return;  // the connection failed
     }
     auto req = parser_->release();
@@ -236,10 +235,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // and the audit log, which are JSON, so UTF-8: refused here, before anything is decided.
     for (const char c : req.target())
       if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-        return Answer(Problem(400, "MALFORMED_HTTP",
+        return Refuse(Problem(400, "MALFORMED_HTTP",
                               "the request target holds a byte a URL may not (a space, a "
-                              "control character or one above ASCII); percent-encode it"),
-                      false, false);
+                              "control character or one above ASCII); percent-encode it"));
     HttpRequest r;
     r.method = std::string(req.method_string());
     r.target = OriginForm(req.target());
@@ -249,12 +247,18 @@ class Session : public std::enable_shared_from_this<Session> {
     r.peer_address = peer_;
     r.client_fingerprint = fingerprint_;
     const bool keep = req.keep_alive() && !server_->draining;
+    std::string client_id;
+    if (const auto it = req.find("X-Request-Id");
+        it != req.end() && RequestIds::AcceptableFromClient(it->value()))
+      client_id = std::string(it->value());
     ++server_->in_flight;
     const auto t0 = std::chrono::steady_clock::now();
     // Runs on this connection's thread: the request's log line, then the answer.
     const bool head = r.method == "HEAD";
     auto respond = [self = shared_from_this(), keep, head, t0, method = r.method,
-                    path = r.target.substr(0, r.target.find('?'))](HttpResponse resp) {
+                    path = r.target.substr(0, r.target.find('?')),
+                    client_id = std::move(client_id)](HttpResponse resp) {
+      std::string id = self->server_->request_ids.Next();
       // A request line is information, whatever its status, except an internal error (a
       // fault here). A refusal because something it needs failed (503: the audit log cannot be
       // written; 502: a source failed) is reported where it failed, with the cause (the audit
@@ -264,7 +268,8 @@ class Session : public std::enable_shared_from_this<Session> {
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                             std::chrono::steady_clock::now() - t0)
                             .count();
-        LogLines::Fields f = {{"method", method},
+        LogLines::Fields f = {{"request_id", id},
+                              {"method", method},
                               {"path", path},
                               {"#status", std::to_string(resp.status)},
                               {"#ms", std::to_string(us / 1000.0)}};
@@ -272,9 +277,10 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!resp.log_org.empty()) f.emplace_back("org", resp.log_org);
         if (!resp.log_outcome.empty()) f.emplace_back("outcome", resp.log_outcome);
         if (!self->fingerprint_.empty()) f.emplace_back("client_cert", self->fingerprint_);
+        if (!client_id.empty()) f.emplace_back("client_request_id", client_id);
         self->server_->log->Write(level, "request", f);
       }
-      self->Answer(std::move(resp), keep, true, head);
+      self->Answer(std::move(resp), id, keep, true, head);
     };
     // Decisions and look-ups wait for the audit log without holding a thread, and come back
     // through this thread's inbox; the rest run on the worker pool, where waiting is allowed.
@@ -290,10 +296,29 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // A request refused before it could be handled (too large, not HTTP): its log line, with
+  // what of its start line was read, then the answer, and the connection closes (what follows
+  // on it cannot be trusted to be the next request).
+  void Refuse(HttpResponse resp) {
+    std::string id = server_->request_ids.Next();
+    if (server_->log->Enabled(Level::kInfo)) {
+      LogLines::Fields f = {{"request_id", id}};
+      const auto& header = parser_->get();
+      if (header.method() != http::verb::unknown)
+        f.emplace_back("method", std::string(header.method_string()));
+      f.emplace_back("#status", std::to_string(resp.status));
+      f.emplace_back("outcome", resp.log_outcome);
+      server_->log->Write(Level::kInfo, "request", f);
+    }
+    Answer(std::move(resp), id, false, false);
+  }
+
   // The response is written as one buffer made here: status line, the fixed headers, the
   // body's length and type, then the body (one TLS record, one send for small answers). The
-  // answer to HEAD is the same without its body.
-  void Answer(HttpResponse resp, bool keep, bool counted, bool head = false) {
+  // answer to HEAD is the same without its body. A problem document also carries the request
+  // id, as its last member.
+  void Answer(HttpResponse resp, const std::string& id, bool keep, bool counted,
+              bool head = false) {
     std::string& out = out_;
     out.clear();
     out.reserve(256 + resp.body.size());
@@ -311,6 +336,15 @@ class Session : public std::enable_shared_from_this<Session> {
       out += resp.allow;
     }
     if (!keep) out += "\r\nConnection: close";
+    out += "\r\nX-Request-Id: ";
+    out += id;
+    if (resp.content_type == "application/problem+json" && !resp.body.empty() &&
+        resp.body.back() == '}') {
+      resp.body.pop_back();
+      resp.body += ",\"request_id\":\"";
+      resp.body += id;  // letters, digits and '-': nothing to escape
+      resp.body += "\"}";
+    }
     out += "\r\nContent-Length: ";
     out += std::to_string(resp.body.size());
     out += "\r\n\r\n";

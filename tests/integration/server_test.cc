@@ -2261,6 +2261,57 @@ void ExpectStopsCleanly(pid_t pid) {
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
 }
 
+// Every answer names its request (X-Request-Id), a problem document says the same id, and the
+// request's log line carries it: a person who was refused can quote it and an operator finds
+// the line. A proxy's own id is logged beside it when it is a plausible id, never instead.
+TEST_F(Server, EachAnswerNamesItsRequestAndItsLogLineCarriesTheSameId) {
+  struct Case {
+    Call call;
+    long status;
+  };
+  const std::string huge = MosaicCheck(",\"subject\":\"" + std::string(8000, 'x') + "\"");
+  Call from_proxy = Decide(MosaicCheck(",\"audit_reference\":\"AR-ID\""));
+  from_proxy.headers = {"X-Request-Id: proxy-7f.3:a_b"};
+  Call odd_id = {.path = "/v1/protocols", .headers = {"X-Request-Id: not an id {\"level\":1}"}};
+  const std::vector<Case> cases = {
+      {from_proxy, 200},
+      {{.path = "/v1/disclosures"}, 401},
+      {{.path = "/v1/nothing-here", .token = officer_}, 404},
+      {Decide(huge), 413},
+      {Decide("{\"protocol\":"), 400},
+      {odd_id, 200},
+  };
+  std::vector<std::string> ids;
+  const std::regex shape("[0-9a-f]{8}-[0-9]+");
+  for (const Case& c : cases) {
+    Reply r = Https(c.call);
+    ASSERT_EQ(r.status, c.status) << c.call.path << " " << r.body;
+    const std::string id = r.Header("X-Request-Id");
+    EXPECT_TRUE(std::regex_match(id, shape)) << "'" << id << "'";
+    if (r.status >= 400) {
+      EXPECT_EQ(r.Json().value("request_id", ""), id) << r.body;
+    }
+    ids.push_back(id);
+  }
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size()) << "ids repeat";
+  for (const std::string& id : ids)
+    EXPECT_EQ(id.substr(0, 9), ids[0].substr(0, 9)) << "one process, one prefix";
+
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::vector<json> lines = LogLinesWith(dir_ / "concordatd.log", "\"" + ids[i] + "\"");
+    ASSERT_EQ(lines.size(), 1u) << "the log line of " << ids[i];
+    EXPECT_EQ(lines[0]["msg"], "request");
+    EXPECT_EQ(lines[0]["request_id"], ids[i]);
+    EXPECT_EQ(lines[0]["status"], cases[i].status);
+  }
+  EXPECT_EQ(LogLinesWith(dir_ / "concordatd.log", "\"" + ids[0] + "\"")[0]["client_request_id"],
+            "proxy-7f.3:a_b");
+  EXPECT_FALSE(
+      LogLinesWith(dir_ / "concordatd.log", "\"" + ids[5] + "\"")[0].contains("client_request_id"));
+  EXPECT_TRUE(LogLinesWith(dir_ / "concordatd.log", "not an id").empty())
+      << "what a client sends as an id that is not one is not logged";
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define CONCORDAT_UNDER_SANITIZERS 1
 #elif defined(__has_feature)

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -17,6 +18,30 @@ struct Reply {
   std::string body;
   std::string headers;  // as received, lines joined
   nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
+  // The value of the last header of that name (matched without regard to case), or "".
+  std::string Header(const std::string& name) const {
+    std::string value, lower_name;
+    for (char ch : name)
+      lower_name += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    size_t at = 0;
+    while (at < headers.size()) {
+      size_t end = headers.find("\r\n", at);
+      if (end == std::string::npos) end = headers.size();
+      const std::string line = headers.substr(at, end - at);
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::string key;
+        for (char ch : line.substr(0, colon))
+          key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (key == lower_name) {
+          value = line.substr(colon + 1);
+          value.erase(0, value.find_first_not_of(' '));
+        }
+      }
+      at = end + 2;
+    }
+    return value;
+  }
 };
 
 struct Call {
@@ -33,6 +58,7 @@ struct Call {
   // Sent as the request line's target instead of `path` (which still makes the URL), e.g. the
   // absolute form "https://127.0.0.1:8443/v1/protocols" a proxy would send.
   std::string request_target;
+  std::vector<std::string> headers;  // more header lines, as "Name: value"
 };
 
 inline size_t CollectInto(char* p, size_t size, size_t n, void* out) {
@@ -69,6 +95,7 @@ inline Reply HttpsCall(int port, const std::string& ca, const std::string& cert_
   if (!c.token.empty()) headers = curl_slist_append(headers, auth.c_str());
   std::string type = "Content-Type: " + c.content_type;
   headers = curl_slist_append(headers, type.c_str());
+  for (const std::string& line : c.headers) headers = curl_slist_append(headers, line.c_str());
   if (c.expect_continue) {
     headers = curl_slist_append(headers, "Expect: 100-continue");
     curl_easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 30000L);
