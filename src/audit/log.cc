@@ -75,7 +75,8 @@ Result<Hash> Log::RootFor(uint64_t tree_size) {
   return RootHash(*backend_, tree_size);
 }
 
-GroupCommitter::GroupCommitter(Log* log, size_t max_batch) : log_(log), max_batch_(max_batch) {
+GroupCommitter::GroupCommitter(Log* log, size_t max_batch, OnBatch on_batch)
+    : log_(log), max_batch_(max_batch), on_batch_(std::move(on_batch)) {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "log-writer");  // seen in top -H, perf, gdb
     Run();
@@ -184,6 +185,15 @@ Result<uint64_t> GroupCommitter::Receipt::get() const {
   return batch_->entries[position_].index;
 }
 
+GroupCommitter::Stats GroupCommitter::stats() const {
+  Stats s;
+  s.batches = batches_.load(std::memory_order_relaxed);
+  s.entries = entries_.load(std::memory_order_relaxed);
+  s.failed_batches = failed_batches_.load(std::memory_order_relaxed);
+  s.tree_size = tree_size_.load(std::memory_order_relaxed);
+  return s;
+}
+
 void GroupCommitter::Run() {
   for (;;) {
     std::shared_ptr<Batch> batch;
@@ -194,10 +204,23 @@ void GroupCommitter::Run() {
       batch = std::move(queue_.front());
       queue_.pop_front();  // closed: later submissions start a new batch
     }
+    const auto began = std::chrono::steady_clock::now();
     auto sth = log_->Append(&batch->entries, NowMillis(),
                             batch->with_entry.empty() ? nullptr : &batch->with_entry, &batch->tails,
                             batch->preconditions.empty() ? nullptr : &batch->preconditions,
                             batch->preconditions.empty() ? nullptr : &batch->refused);
+    if (sth.ok()) {
+      batches_.fetch_add(1, std::memory_order_relaxed);
+      uint64_t appended = 0;
+      for (const LogEntry& e : batch->entries) appended += e.index != Log::kNotAppended;
+      entries_.fetch_add(appended, std::memory_order_relaxed);
+      tree_size_.store(sth->tree_size, std::memory_order_relaxed);
+    } else {
+      failed_batches_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (on_batch_)
+      on_batch_(std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - began));
     {
       std::lock_guard<std::mutex> lock(batch->mu);
       batch->status = sth.ok() ? Status::Ok() : sth.status();

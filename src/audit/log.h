@@ -6,6 +6,8 @@
 // commit: many threads call Submit() and each waits for the batch that carries its entry.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -79,8 +81,18 @@ class GroupCommitter {
     size_t position_ = 0;
   };
 
-  GroupCommitter(Log* log, size_t max_batch = 4096);
+  // `on_batch`, when given, runs on the writer thread after each batch with the time its
+  // append took (written and synced, or failed): for the server's metrics. It must be quick.
+  using OnBatch = std::function<void(std::chrono::microseconds)>;
+  GroupCommitter(Log* log, size_t max_batch = 4096, OnBatch on_batch = {});
   ~GroupCommitter();  // drains what was submitted
+
+  // What the writer has done since it started; each figure read on its own, from any thread.
+  struct Stats {
+    uint64_t batches = 0, entries = 0, failed_batches = 0;
+    uint64_t tree_size = 0;  // after the last batch it committed (0 before the first)
+  };
+  Stats stats() const;
 
   // With a precondition (see Log::Append), the receipt reports its kAlreadyExists when it
   // left the entry out.
@@ -114,6 +126,8 @@ class GroupCommitter {
   void Run();
   Log* log_;
   size_t max_batch_;
+  OnBatch on_batch_;
+  std::atomic<uint64_t> batches_{0}, entries_{0}, failed_batches_{0}, tree_size_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Batch>> queue_;  // the back one is open for more entries

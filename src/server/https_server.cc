@@ -115,6 +115,7 @@ struct HttpsServer::Impl {
   void Accept();
   void AcceptLater(beast::error_code ec);  // after a failed accept (out of descriptors)
   uint64_t accept_failures = 0;            // since the last accept that worked (ioc's thread)
+  std::atomic<uint64_t> accept_failures_ever{0};  // for /metrics
   net::steady_timer accept_timer{ioc};
   void BeginDrain();
   void PollDrain();  // until nothing is in flight (or 30 s have passed), then stop
@@ -264,10 +265,11 @@ class Session : public std::enable_shared_from_this<Session> {
       // written; 502: a source failed) is reported where it failed, with the cause (the audit
       // log's failures at most once a second), not again as an error line per request.
       const Level level = resp.status == 500 ? Level::kError : Level::kInfo;
+      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t0);
+      self->server_->service->metrics()->Answered(resp.status, took);
       if (self->server_->log->Enabled(level)) {
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+        const auto us = took.count();
         LogLines::Fields f = {{"request_id", id},
                               {"method", method},
                               {"path", path},
@@ -301,6 +303,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // on it cannot be trusted to be the next request).
   void Refuse(HttpResponse resp) {
     std::string id = server_->request_ids.Next();
+    server_->service->metrics()->Answered(resp.status, std::nullopt);
     if (server_->log->Enabled(Level::kInfo)) {
       LogLines::Fields f = {{"request_id", id}};
       const auto& header = parser_->get();
@@ -400,6 +403,7 @@ void HttpsServer::Impl::Accept() {
 // begins (and once when it ends, above), then tried again every 100 ms: connections ending,
 // or idle ones timing out, make room, and the server goes on without a restart.
 void HttpsServer::Impl::AcceptLater(beast::error_code ec) {
+  accept_failures_ever.fetch_add(1, std::memory_order_relaxed);
   if (accept_failures++ == 0)
     log->Write(Level::kWarn, "cannot accept a connection; trying again every 100 ms",
                {{"error", ec.message()}, {"#connections_open", std::to_string(sessions.load())}});
@@ -483,7 +487,16 @@ void HttpsServer::Impl::ReloadTls() {
 }
 
 HttpsServer::HttpsServer(const ServerConfig& config, Service* service, LogLines* log)
-    : impl_(std::make_unique<Impl>(config, service, log)) {}
+    : impl_(std::make_unique<Impl>(config, service, log)) {
+  service->metrics()->SetTransport([s = impl_.get()] {
+    TransportGauges g;
+    g.connections_open = s->sessions.load(std::memory_order_relaxed);
+    g.requests_in_flight = s->in_flight.load(std::memory_order_relaxed);
+    g.accept_failures = s->accept_failures_ever.load(std::memory_order_relaxed);
+    g.draining = s->draining.load(std::memory_order_relaxed);
+    return g;
+  });
+}
 
 HttpsServer::~HttpsServer() {
   impl_->workers.join();

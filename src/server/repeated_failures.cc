@@ -6,6 +6,7 @@ bool RepeatedFailures::Failed(const Status& error) {
   std::lock_guard<std::mutex> lock(mu_);
   ++unlogged_;
   ++total_;
+  ever_.fetch_add(1, std::memory_order_relaxed);
   const bool began = !failing_;
   const auto now = std::chrono::steady_clock::now();
   if (!began && now - last_line_ < std::chrono::seconds(1)) return false;

@@ -31,6 +31,8 @@ class RepeatedFailures {
   // A success: ends a run of failures (cheap when there was none); true when it ended one.
   bool Succeeded();
   bool failing() const { return failing_.load(std::memory_order_relaxed); }
+  // Refusals since this was made, over every run (for the server's metrics).
+  uint64_t refused_ever() const { return ever_.load(std::memory_order_relaxed); }
 
  private:
   LogLines* log_;
@@ -38,8 +40,9 @@ class RepeatedFailures {
   const LogLines::Fields context_;
   std::mutex mu_;
   std::atomic<bool> failing_{false};  // read without the lock on every success
-  uint64_t unlogged_ = 0;             // refused since the last line
-  uint64_t total_ = 0;                // refused since the run began
+  std::atomic<uint64_t> ever_{0};
+  uint64_t unlogged_ = 0;  // refused since the last line
+  uint64_t total_ = 0;     // refused since the run began
   std::chrono::steady_clock::time_point last_line_{};
 };
 

@@ -265,7 +265,11 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
   if (!vault.ok()) return vault.status();
   s->vault_.emplace(std::move(*vault));
   s->audit_log_ = std::make_unique<audit::Log>(s->store_.get(), s->signer_.get());
-  s->committer_ = std::make_unique<audit::GroupCommitter>(s->audit_log_.get());
+  s->committer_ = std::make_unique<audit::GroupCommitter>(
+      s->audit_log_.get(), 4096,
+      [durations = &s->commit_durations_](std::chrono::microseconds took) {
+        durations->Observe(took);
+      });
   auto recorded = s->RecordNewVersions(*fresh);
   if (!recorded.ok()) return recorded.status();
   PutRegistry(std::move(*registry), std::move(hashes), in_force->get());
@@ -638,6 +642,9 @@ HttpResponse Service::Handle(const HttpRequest& r) {
   } else if (path == "/v1/audit/consistency") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/audit/consistency takes GET");
     out = Consistency(r);
+  } else if (path == "/metrics") {
+    if (!read) return NotAllowed("GET, HEAD", "/metrics takes GET");
+    out = Metrics(r, *who);
   } else {
     out = Problem(404, "NOT_FOUND", "no such endpoint: " + path);
   }
@@ -645,6 +652,47 @@ HttpResponse Service::Handle(const HttpRequest& r) {
     out.log_user = who->id;
     out.log_org = who->organisation;
   }
+  return out;
+}
+
+// For the IT team's monitoring, to users with the role `operator` (server/metrics.h says what
+// it shows and what it never does).
+HttpResponse Service::Metrics(const HttpRequest&, const store::User& user) {
+  if (std::find(user.roles.begin(), user.roles.end(), "operator") == user.roles.end())
+    return Problem(403, "FORBIDDEN",
+                   "/metrics is for the IT team's monitoring: it needs a user with the role "
+                   "'operator' (concordat user add --org ORG --roles operator)");
+  ServiceGauges g;
+  const audit::GroupCommitter::Stats stats = committer_->stats();
+  g.audit_tree_size = stats.tree_size;
+  g.audit_batches = stats.batches;
+  g.audit_entries = stats.entries;
+  g.audit_batches_failed = stats.failed_batches;
+  g.audit_refused = audit_failures_->refused_ever();
+  g.audit_failing = audit_failures_->failing();
+  g.audit_commit = &commit_durations_;
+  const auto in_force = Current();
+  g.protocol_versions_in_force = in_force->content_hashes.size();
+  for (const auto& [provider, source] : in_force->sources) {
+    g.source_failures[provider] = 0;
+    g.source_failing[provider] = false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(source_failures_mu_);
+    for (const auto& [provider, failures] : source_failures_) {
+      g.source_failures[provider] = failures->refused_ever();
+      g.source_failing[provider] = failures->failing();
+    }
+  }
+  // The log as the store holds it (several nodes may write to one), or as this process last
+  // committed it when the store does not answer.
+  if (auto size = store_->Size(); size.ok()) {
+    g.store_ready = true;
+    g.audit_tree_size = *size;
+  }
+  HttpResponse out;
+  out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  out.body = metrics_.Render(g, CONCORDAT_VERSION);
   return out;
 }
 

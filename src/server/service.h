@@ -28,6 +28,7 @@
 #include "server/config.h"
 #include "server/lint_memo.h"
 #include "server/log_lines.h"
+#include "server/metrics.h"
 #include "server/registry_dirs.h"
 #include "server/repeated_failures.h"
 #include "server/site_networks.h"
@@ -101,6 +102,9 @@ class Service {
   // What requests are decided with now. A request takes this once and uses it throughout, so
   // that a reload never mixes two sets in one decision.
   std::shared_ptr<const InForce> Current() const;
+
+  // The counters GET /metrics shows; the transport adds what it answers and its gauges.
+  ServerMetrics* metrics() { return &metrics_; }
 
  private:
   Service() = default;
@@ -205,9 +209,12 @@ class Service {
   HttpResponse Sth();
   HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
   HttpResponse Consistency(const HttpRequest& r);
+  HttpResponse Metrics(const HttpRequest& r, const store::User& user);
 
   ServerConfig config_;
   LogLines* log_ = nullptr;
+  ServerMetrics metrics_;
+  Histogram commit_durations_;  // each audit batch's append, by the log's writer
   std::unique_ptr<RepeatedFailures> audit_failures_;  // says when the log cannot be written
   // Says when a provider's system cannot be read, per provider; made at its first failure.
   std::atomic<int> sources_failing_{0};

@@ -89,6 +89,7 @@ class Server : public ::testing::Test {
     analyst_ = AddUser("u-5000", "essex-police", "crime-analyst");
     ecc_ = AddUser("u-7001", "essex-cc", "social-worker");
     southend_ = AddUser("u-8001", "southend-ccc", "housing-officer");
+    operator_ = AddUser("u-ops", "essex-cc", "operator");
     Start();
   }
 
@@ -230,13 +231,28 @@ class Server : public ::testing::Test {
   static fs::path dir_;
   static int port_;
   static pid_t pid_;
-  static std::string officer_, analyst_, ecc_, southend_;
+  // GET /metrics as the operator: each sample's value by its name and labels, as written
+  // (`concordat_http_requests_total{code="200"}`); the body in *text when asked.
+  static std::map<std::string, double> Metrics(std::string* text = nullptr) {
+    Reply r = Https({.path = "/metrics", .token = operator_});
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (text) *text = r.body;
+    std::map<std::string, double> samples;
+    std::istringstream lines(r.body);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      const size_t space = line.rfind(' ');
+      samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+    return samples;
+  }
+  static std::string officer_, analyst_, ecc_, southend_, operator_;
 };
 
 fs::path Server::dir_;
 int Server::port_ = 0;
 pid_t Server::pid_ = -1;
-std::string Server::officer_, Server::analyst_, Server::ecc_, Server::southend_;
+std::string Server::officer_, Server::analyst_, Server::ecc_, Server::southend_, Server::operator_;
 
 TEST_F(Server, TheMosaicCheckIsPermittedAtHqOnTheLaptopAndEachDecisionIsAudited) {
   const uint64_t before = TreeSize();
@@ -1481,6 +1497,7 @@ TEST_F(Server, TheAuthorizationMatrixRefusesEachWrongPartyAndLeaksNothing) {
        {.path = "/v1/disclosures/" + disclosure, .token = southend_},
        404,
        ""},
+      {"metrics, not an operator", {.path = "/metrics", .token = ecc_}, 403, ""},
   };
   for (const Case& c : cases) {
     const uint64_t before = TreeSize();
@@ -2027,6 +2044,10 @@ TEST_F(Server, ASourceThatCannotBeReadFailsItsLookUpsIsReportedOnceAndIsReadAgai
                   .cert = "laptop"});
   };
   ASSERT_EQ(look_up().status, 200);
+  const std::string failures = "concordat_source_failures_total{provider=\"essex-cc\"}";
+  const std::string failing = "concordat_source_failing{provider=\"essex-cc\"}";
+  const double failed_before = Metrics().at(failures);
+  EXPECT_EQ(Metrics().at(failing), 0);
   const int begun = CountLogLines("a provider's system cannot be read");
   const int ended = CountLogLines("a provider's system is read again");
   fs::rename(mosaic, away);
@@ -2039,6 +2060,8 @@ TEST_F(Server, ASourceThatCannotBeReadFailsItsLookUpsIsReportedOnceAndIsReadAgai
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(Metrics().at(failing), 1) << "the operator's monitoring sees it too";
+  EXPECT_EQ(Metrics().at(failures), failed_before + 20);
   fs::rename(away, mosaic);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   Reply back = look_up();
@@ -2053,6 +2076,7 @@ TEST_F(Server, ASourceThatCannotBeReadFailsItsLookUpsIsReportedOnceAndIsReadAgai
   ASSERT_FALSE(j.is_discarded()) << line.out;
   EXPECT_EQ(j["provider"], "essex-cc");
   EXPECT_EQ(j["refused_in_all"], 20);
+  EXPECT_EQ(Metrics().at(failing), 0);
   EXPECT_EQ(Sh(Cli("audit verify")).code, 0);
 }
 
@@ -2259,6 +2283,72 @@ void ExpectStopsCleanly(pid_t pid) {
   int st = 0;
   ::waitpid(pid, &st, 0);
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
+}
+
+// The IT team's monitoring: /metrics, in Prometheus's text format, for a user with the role
+// `operator` only. It counts what the server answered and what the audit log committed, as
+// they happen, and never names who shares with whom.
+TEST_F(Server, MetricsCountTheServicesWorkForAnOperatorAndNameNoPartyToIt) {
+  EXPECT_EQ(Https({.path = "/metrics"}).status, 401);
+  Reply not_operator = Https({.path = "/metrics", .token = officer_});
+  EXPECT_EQ(not_operator.status, 403);
+  EXPECT_NE(not_operator.body.find("role 'operator'"), std::string::npos) << not_operator.body;
+  EXPECT_EQ(Https({.method = "POST", .path = "/metrics", .token = operator_}).status, 405);
+
+  const std::map<std::string, double> before = Metrics();
+  const uint64_t tree_before = TreeSize();  // a 200 too
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Https(Decide(MosaicCheck(",\"audit_reference\":\"AR-M" + std::to_string(i) +
+                                       "\",\"subject\":\"MOSAIC-777\"")))
+                  .status,
+              200);
+  ASSERT_EQ(Https({.path = "/v1/nothing-here", .token = officer_}).status, 404);
+  std::string text;
+  const std::map<std::string, double> after = Metrics(&text);
+  auto grew = [&](const std::string& name) {
+    return after.at(name) - (before.count(name) ? before.at(name) : 0);
+  };
+  // Counted: the first scrape, the tree head read, three decisions (200); the unknown path.
+  EXPECT_EQ(grew("concordat_http_requests_total{code=\"200\"}"), 5);
+  EXPECT_EQ(grew("concordat_http_requests_total{code=\"404\"}"), 1);
+  EXPECT_EQ(grew("concordat_http_request_duration_seconds_count"), 6);
+  EXPECT_EQ(grew("concordat_audit_entries_total"), 3);
+  EXPECT_GE(grew("concordat_audit_batches_total"), 1);
+  EXPECT_LE(grew("concordat_audit_batches_total"), 3);
+  EXPECT_GE(grew("concordat_audit_commit_duration_seconds_count"), 1);
+  EXPECT_EQ(after.at("concordat_audit_tree_size"), static_cast<double>(tree_before + 3));
+  EXPECT_EQ(after.at("concordat_store_ready"), 1);
+  EXPECT_EQ(after.at("concordat_audit_failing"), 0);
+  EXPECT_EQ(after.at("concordat_draining"), 0);
+  EXPECT_GE(after.at("concordat_connections_open"), 1);
+  EXPECT_EQ(after.at("concordat_requests_in_flight"), 1) << "the scrape itself";
+  EXPECT_GT(after.at("concordat_protocol_versions_in_force"), 0);
+  EXPECT_EQ(after.at("concordat_source_failing{provider=\"essex-cc\"}"), 0);
+  EXPECT_EQ(after.at("concordat_http_request_duration_seconds_bucket{le=\"+Inf\"}"),
+            after.at("concordat_http_request_duration_seconds_count"));
+
+  // The text format: every sample's family has its HELP and TYPE lines, and each line is a
+  // comment or a sample.
+  const std::regex sample("([a-z_]+)(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? [0-9.e+-]+");
+  std::set<std::string> typed;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (line.rfind("# TYPE ", 0) == 0) {
+      typed.insert(line.substr(7, line.find(' ', 7) - 7));
+    } else if (line.rfind("# HELP ", 0) != 0) {
+      ASSERT_TRUE(std::regex_match(line, m, sample)) << line;
+      std::string family = m[1];
+      for (const char* suffix : {"_bucket", "_sum", "_count"})
+        if (!typed.count(family) && family.size() > std::strlen(suffix) && family.ends_with(suffix))
+          family.resize(family.size() - std::strlen(suffix));
+      EXPECT_TRUE(typed.count(family)) << "no TYPE line before " << line;
+    }
+  }
+  // No party to any share, no user, no subject.
+  for (const std::string& secret : {std::string("essex-police"), std::string("u-4411"),
+                                    std::string("MOSAIC-777"), std::string("AR-M"), officer_})
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
 }
 
 // Every answer names its request (X-Request-Id), a problem document says the same id, and the
