@@ -9,6 +9,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libabsl-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev postgresql libcli11-dev libssl-dev
   libboost1.81-dev libcurl4-openssl-dev curl openssl libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev nginx-light wrk
+  systemd
 )
 
 missing=()
