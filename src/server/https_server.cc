@@ -278,6 +278,8 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!resp.log_user.empty()) f.emplace_back("user", resp.log_user);
         if (!resp.log_org.empty()) f.emplace_back("org", resp.log_org);
         if (!resp.log_outcome.empty()) f.emplace_back("outcome", resp.log_outcome);
+        if (resp.log_audit_index)
+          f.emplace_back("#audit_index", std::to_string(*resp.log_audit_index));
         if (!self->fingerprint_.empty()) f.emplace_back("client_cert", self->fingerprint_);
         if (!client_id.empty()) f.emplace_back("client_request_id", client_id);
         self->server_->log->Write(level, "request", f);

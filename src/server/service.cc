@@ -520,13 +520,16 @@ void Service::SubmitPlan(Plan plan, const Resume& resume, std::function<void(Htt
     done(std::move(*plan.now));
     return;
   }
-  committer_->SubmitAsync(
-      std::move(plan.entries), std::move(plan.hooks),
-      [this, resume, finish = std::move(plan.finish),
-       done = std::move(done)](const Result<uint64_t>& i) mutable {
-        Noted(i);
-        resume([finish = std::move(finish), done = std::move(done), i]() { done(finish(i)); });
-      });
+  committer_->SubmitAsync(std::move(plan.entries), std::move(plan.hooks),
+                          [this, resume, finish = std::move(plan.finish),
+                           done = std::move(done)](const Result<uint64_t>& i) mutable {
+                            Noted(i);
+                            resume([finish = std::move(finish), done = std::move(done), i]() {
+                              HttpResponse resp = finish(i);
+                              if (i.ok()) resp.log_audit_index = *i;
+                              done(std::move(resp));
+                            });
+                          });
 }
 
 std::vector<Service::PendingLookup>& Service::PendingLookups() {
@@ -565,6 +568,13 @@ void Service::FlushLookups() {
 }
 
 HttpResponse Service::Handle(const HttpRequest& r) {
+  LastRecordedHere().reset();
+  HttpResponse out = Route(r);
+  if (!out.log_audit_index) out.log_audit_index = LastRecordedHere();
+  return out;
+}
+
+HttpResponse Service::Route(const HttpRequest& r) {
   const std::string path = PathOf(r.target);
   if (path == "/healthz") return Health(r);
   if (path == "/readyz") {

@@ -54,6 +54,7 @@ struct HttpResponse {
   std::string allow;  // with a 405: the methods the resource takes (the Allow header)
   // For the request log line (never personal data): who and what was decided.
   std::string log_user, log_org, log_outcome;
+  std::optional<uint64_t> log_audit_index;  // the last audit entry the request recorded
 };
 
 // What a request is decided with: the protocols in force, the sites and devices by which the
@@ -110,6 +111,7 @@ class Service {
   Service() = default;
   struct Caller;
   Result<store::User> Authenticate(const HttpRequest& r);
+  HttpResponse Route(const HttpRequest& r);  // Handle() without its log line's bookkeeping
   // What a request needs: an answer now, or entries to log and the answer once they are.
   struct Plan {
     std::optional<HttpResponse> now;
@@ -186,12 +188,21 @@ class Service {
                                    const store::User& user, decide::Request* request,
                                    decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
+  // The index of the last entry recorded on this thread (Noted), which Handle() clears when a
+  // request begins and puts in its answer's log line when it ends: a request handled by
+  // Handle() runs on one worker thread from start to end.
+  static std::optional<uint64_t>& LastRecordedHere() {
+    thread_local std::optional<uint64_t> last;
+    return last;
+  }
   // Tells the operators' log that an entry could not be recorded, or was again after failures
   // (RepeatedFailures). A precondition that left the entry out (kAlreadyExists) is neither.
+  // Also keeps the index as the last this thread recorded (for the request's log line).
   void Noted(const Result<uint64_t>& index) {
-    if (index.ok())
+    if (index.ok()) {
       audit_failures_->Succeeded();
-    else if (index.status().code() != Status::Code::kAlreadyExists)
+      LastRecordedHere() = *index;
+    } else if (index.status().code() != Status::Code::kAlreadyExists)
       audit_failures_->Failed(index.status());
   }
   // The same for a provider's system of record: `error` when a look-up could not read it,

@@ -2354,7 +2354,7 @@ TEST_F(Server, MetricsCountTheServicesWorkForAnOperatorAndNameNoPartyToIt) {
 // Every answer names its request (X-Request-Id), a problem document says the same id, and the
 // request's log line carries it: a person who was refused can quote it and an operator finds
 // the line. A proxy's own id is logged beside it when it is a plausible id, never instead.
-TEST_F(Server, EachAnswerNamesItsRequestAndItsLogLineCarriesTheSameId) {
+TEST_F(Server, EachAnswerNamesItsRequestAndItsLogLineCarriesTheSameIdAndItsAuditEntry) {
   struct Case {
     Call call;
     long status;
@@ -2372,9 +2372,11 @@ TEST_F(Server, EachAnswerNamesItsRequestAndItsLogLineCarriesTheSameId) {
       {odd_id, 200},
   };
   std::vector<std::string> ids;
+  std::vector<Reply> replies;
   const std::regex shape("[0-9a-f]{8}-[0-9]+");
   for (const Case& c : cases) {
     Reply r = Https(c.call);
+    replies.push_back(r);
     ASSERT_EQ(r.status, c.status) << c.call.path << " " << r.body;
     const std::string id = r.Header("X-Request-Id");
     EXPECT_TRUE(std::regex_match(id, shape)) << "'" << id << "'";
@@ -2400,6 +2402,36 @@ TEST_F(Server, EachAnswerNamesItsRequestAndItsLogLineCarriesTheSameId) {
       LogLinesWith(dir_ / "concordatd.log", "\"" + ids[5] + "\"")[0].contains("client_request_id"));
   EXPECT_TRUE(LogLinesWith(dir_ / "concordatd.log", "not an id").empty())
       << "what a client sends as an id that is not one is not logged";
+
+  // A request that recorded something names its audit entry: the decision's, a look-up's (a
+  // permit's disclosure, a deny's decision), a disclosure's reading. One that recorded nothing
+  // names none.
+  auto line_of = [&](const Reply& r) {
+    std::vector<json> found =
+        LogLinesWith(dir_ / "concordatd.log", "\"" + r.Header("X-Request-Id") + "\"");
+    return found.size() == 1 ? found[0] : json();
+  };
+  ASSERT_TRUE(replies[0].Json().contains("audit_index")) << replies[0].body;
+  EXPECT_EQ(line_of(replies[0])["audit_index"], replies[0].Json()["audit_index"]);
+  const Call look_up = {.path = std::string(kLookup) + "MOS-100001",
+                        .token = officer_,
+                        .from = "127.0.0.2",
+                        .cert = "laptop"};
+  Reply permitted = Https(look_up);
+  ASSERT_EQ(permitted.status, 200) << permitted.body;
+  EXPECT_EQ(line_of(permitted)["audit_index"], permitted.Json()["audit_index"]);
+  Call from_elsewhere = look_up;
+  from_elsewhere.from = "127.0.0.1";
+  Reply denied = Https(from_elsewhere);
+  ASSERT_EQ(denied.status, 403) << denied.body;
+  EXPECT_EQ(line_of(denied)["audit_index"], denied.Json()["audit_index"]);
+  Reply opened =
+      Https({.path = "/v1/disclosures/" + permitted.Json()["disclosure"].get<std::string>(),
+             .token = officer_});
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  EXPECT_EQ(line_of(opened)["audit_index"], opened.Json()["read_audit_index"]);
+  for (size_t i = 1; i < replies.size(); ++i)
+    EXPECT_FALSE(line_of(replies[i]).contains("audit_index")) << replies[i].body;
 }
 
 #if defined(__SANITIZE_ADDRESS__)
