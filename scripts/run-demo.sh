@@ -53,6 +53,15 @@ if [ ! -f var/demo/tokens ]; then
 fi
 # shellcheck disable=SC1091
 . var/demo/tokens
+# The IT team's monitoring user (added to demos made before it existed, too).
+if [ -z "${OPERATOR:-}" ]; then
+  if OPERATOR=$("$bin/concordat" user add --store sqlite:var/concordat.db --id u-ops --org essex-cc \
+      --roles operator --name "Demo monitoring (Prometheus)" 2>/dev/null); then
+    printf 'OPERATOR=%s\n' "$OPERATOR" >> var/demo/tokens
+  else
+    OPERATOR="(u-ops exists, but its token is not in var/demo/tokens: rm -rf var/ for a fresh demo)"
+  fi
+fi
 
 url="https://127.0.0.1:${port}"
 q="protocol=essex-police-mosaic&purpose=online-child-sexual-abuse&justification=POLIT+referral+77&audit_reference=AR-2024-0091"
@@ -63,6 +72,7 @@ concordatd serves ${url} (the store is var/concordat.db; stop it with Ctrl-C).
 Demo users (tokens also in var/demo/tokens):
   u-4411  Essex Police, intelligence-support-officer   OFFICER=${OFFICER}
   u-7001  Essex County Council, social-worker          SOCIAL_WORKER=${SOCIAL_WORKER}
+  u-ops   Essex County Council IT, operator (metrics)  OPERATOR=${OPERATOR}
 In another terminal, from this directory:
 
   . var/demo/tokens
@@ -96,6 +106,10 @@ In another terminal, from this directory:
   # partners, unfilled legal bases): the server also logs those with errors at start
   curl --cacert var/tls/server.crt ${url}/v1/protocols
   curl --cacert var/tls/server.crt ${url}/v1/protocols/basildon-csp/findings
+
+  # The IT team's monitoring (Prometheus text format); every answer's X-Request-Id is in its
+  # log line, with the audit entry it recorded
+  curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OPERATOR" ${url}/metrics
 =====================================================================================
 
 TEXT
