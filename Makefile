@@ -1,8 +1,9 @@
 # Concordat: the two commands.
 #   make run    install what is missing, build, and run the main job on the example registry
 #   make test   install what is missing, build, and run every test
-# Also: make bench (benchmarks), make asan (tests under ASan+UBSan), make format, make clean.
-.PHONY: all deps build build-release build-programs run test bench asan fuzz format clean
+# Also: make install (PREFIX=/usr/local; docs/installing.md), make bench (benchmarks), make asan
+# (tests under ASan+UBSan), make format, make clean.
+.PHONY: all deps build build-release build-programs run test install bench asan fuzz format clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 REGISTRY ?= protocols
@@ -36,6 +37,12 @@ run: build-programs
 
 test: build
 	ctest --preset debug -j $(JOBS)
+
+# The programs, the systemd unit, an example configuration and the documentation under PREFIX
+# (docs/installing.md); DESTDIR stages them for a package.
+PREFIX ?= /usr/local
+install: build-programs
+	cmake --install build/release --prefix $(PREFIX)
 
 asan: deps
 	cmake --preset asan >/dev/null
