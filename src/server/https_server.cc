@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -141,6 +142,22 @@ std::string OriginForm(std::string_view target) {
   const size_t path = target.find_first_of("/?", scheme_end + 3);
   if (path == std::string_view::npos) return "/";
   return (target[path] == '?' ? "/" : "") + std::string(target.substr(path));
+}
+
+// Now as HTTP writes it (RFC 9110 section 5.6.7, "Sun, 06 Nov 1994 08:49:37 GMT"), which a
+// server with a clock must send in each answer. Made at most once a second on each thread.
+std::string_view HttpDate() {
+  thread_local time_t made_for = -1;
+  thread_local char text[32];
+  thread_local size_t length = 0;
+  const time_t now = ::time(nullptr);
+  if (now != made_for) {
+    struct tm utc;
+    ::gmtime_r(&now, &utc);
+    length = ::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+    made_for = now;
+  }
+  return {text, length};
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -331,8 +348,10 @@ class Session : public std::enable_shared_from_this<Session> {
     out += std::to_string(resp.status);
     out += ' ';
     out += http::obsolete_reason(static_cast<http::status>(resp.status));
+    out += "\r\nServer: concordatd\r\nDate: ";
+    out += HttpDate();
     out +=
-        "\r\nServer: concordatd\r\nCache-Control: no-store\r\n"
+        "\r\nCache-Control: no-store\r\n"
         "Strict-Transport-Security: max-age=31536000\r\nContent-Type: ";
     out += resp.content_type;
     if (resp.status == 401) out += "\r\nWWW-Authenticate: Bearer realm=\"concordat\"";

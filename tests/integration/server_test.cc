@@ -2351,6 +2351,28 @@ TEST_F(Server, MetricsCountTheServicesWorkForAnOperatorAndNameNoPartyToIt) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret;
 }
 
+// RFC 9110: a server with a clock sends the date in every answer, in its one fixed form.
+TEST_F(Server, EveryAnswerCarriesTheDateInHttpsFixedForm) {
+  const std::regex fixed(
+      "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+      "[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT");
+  for (const Call& call :
+       {Call{.path = "/healthz"}, Call{.path = "/v1/protocols"}, Call{.path = "/v1/disclosures"},
+        Decide(MosaicCheck(",\"subject\":\"" + std::string(8000, 'x') + "\""))}) {
+    const time_t before = ::time(nullptr);
+    Reply r = Https(call);
+    const time_t after = ::time(nullptr);
+    ASSERT_NE(r.status, 0);
+    const std::string date = r.Header("Date");
+    ASSERT_TRUE(std::regex_match(date, fixed)) << call.path << ": '" << date << "'";
+    struct tm tm {};
+    ASSERT_NE(::strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm), nullptr);
+    const time_t said = ::timegm(&tm);
+    EXPECT_GE(said, before - 1) << date;
+    EXPECT_LE(said, after + 1) << date;
+  }
+}
+
 // Every answer names its request (X-Request-Id), a problem document says the same id, and the
 // request's log line carries it: a person who was refused can quote it and an operator finds
 // the line. A proxy's own id is logged beside it when it is a plausible id, never instead.
