@@ -2351,8 +2351,10 @@ TEST_F(Server, MetricsCountTheServicesWorkForAnOperatorAndNameNoPartyToIt) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret;
 }
 
-// RFC 9110: a server with a clock sends the date in every answer, in its one fixed form.
-TEST_F(Server, EveryAnswerCarriesTheDateInHttpsFixedForm) {
+// RFC 9110: a server with a clock sends the date in every answer, in its one fixed form. And
+// every answer carries the headers that keep a browser from caching, sniffing, framing or
+// running what it holds (OWASP's REST Security Cheat Sheet).
+TEST_F(Server, EveryAnswerCarriesTheDateAndTheHeadersThatKeepBrowsersFromMisusingIt) {
   const std::regex fixed(
       "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
       "[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT");
@@ -2370,6 +2372,10 @@ TEST_F(Server, EveryAnswerCarriesTheDateInHttpsFixedForm) {
     const time_t said = ::timegm(&tm);
     EXPECT_GE(said, before - 1) << date;
     EXPECT_LE(said, after + 1) << date;
+    EXPECT_EQ(r.Header("Cache-Control"), "no-store");
+    EXPECT_EQ(r.Header("Strict-Transport-Security"), "max-age=31536000");
+    EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(r.Header("Content-Security-Policy"), "default-src 'none'; frame-ancestors 'none'");
   }
 }
 
