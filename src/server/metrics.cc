@@ -12,6 +12,13 @@ std::string Seconds(uint64_t us) {
   return buf;
 }
 
+// A bucket's bound as Prometheus's own clients write it: 0.0005, 0.01, 5.
+std::string Bound(uint64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(us) / 1e6);
+  return buf;
+}
+
 void Header(std::string* out, const std::string& name, const char* type, const std::string& help) {
   *out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
@@ -51,7 +58,7 @@ void Histogram::Render(const std::string& name, const std::string& help, std::st
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= kBoundsUs.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
-    *out += name + "_bucket{le=\"" + (i < kBoundsUs.size() ? Seconds(kBoundsUs[i]) : "+Inf") +
+    *out += name + "_bucket{le=\"" + (i < kBoundsUs.size() ? Bound(kBoundsUs[i]) : "+Inf") +
             "\"} " + std::to_string(cumulative) + "\n";
   }
   *out += name + "_sum " + Seconds(sum_us_.load(std::memory_order_relaxed)) + "\n";
