@@ -8,8 +8,9 @@
 //
 // A client's own X-Request-Id (a proxy in front of the server sets one) is never used in place
 // of the server's: it is logged beside it, as `client_request_id`, when it is a plausible id
-// (1 to 128 letters, digits and . _ : -), and ignored otherwise, so that nothing a client sends
-// can forge or garble a log line. Thread-safe.
+// (1 to 128 letters, digits and . _ : -, and not a bearer token's form), and ignored otherwise,
+// so that nothing a client sends can forge or garble a log line or put a secret in it.
+// Thread-safe.
 #pragma once
 
 #include <atomic>

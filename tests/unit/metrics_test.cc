@@ -99,7 +99,8 @@ TEST(RequestIds, AClientsIdIsTakenOnlyWhenItIsPlausible) {
     EXPECT_TRUE(RequestIds::AcceptableFromClient(ok)) << ok;
   for (const std::string& bad :
        {std::string(""), std::string(129, 'a'), std::string("a b"), std::string("a\"b"),
-        std::string("a\nb"), std::string("\xc3\xa9"), std::string("{\"level\":1}")})
+        std::string("a\nb"), std::string("\xc3\xa9"), std::string("{\"level\":1}"),
+        std::string("cct_") + std::string(64, 'a')})
     EXPECT_FALSE(RequestIds::AcceptableFromClient(bad)) << bad;
   EXPECT_TRUE(RequestIds::AcceptableFromClient(std::string(128, 'a')));
 }
