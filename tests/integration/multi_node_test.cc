@@ -42,6 +42,7 @@ class TwoNodes : public ::testing::Test {
     ASSERT_EQ(init.code, 0) << init.out;
     officer_ = AddUser("u-4411", "essex-police", "intelligence-support-officer");
     ecc_ = AddUser("u-7001", "essex-cc", "social-worker");
+    operator_ = AddUser("u-ops", "essex-cc", "operator");
     // A registry directory of the test's own, shared by both nodes, that a test adds to.
     fs::create_directories(dir_ / "shared-registry");
     fs::copy_file(std::string(CONCORDAT_SOURCE_DIR) + "/tests/fixtures/clean.yaml",
@@ -123,13 +124,13 @@ class TwoNodes : public ::testing::Test {
   }
 
   static fs::path dir_;
-  static std::string url_, officer_, ecc_;
+  static std::string url_, officer_, ecc_, operator_;
   static int ports_[2];
   static pid_t pids_[2];
 };
 
 fs::path TwoNodes::dir_;
-std::string TwoNodes::url_, TwoNodes::officer_, TwoNodes::ecc_;
+std::string TwoNodes::url_, TwoNodes::officer_, TwoNodes::ecc_, TwoNodes::operator_;
 int TwoNodes::ports_[2] = {0, 0};
 pid_t TwoNodes::pids_[2] = {-1, -1};
 
@@ -168,6 +169,24 @@ TEST_F(TwoNodes, ARequestMadeOnOneNodeIsAnsweredOnTheOtherAndBothServeOneLog) {
   // init made var/ for the keys of a store that is not a file: the owner's only.
   EXPECT_EQ(fs::status(dir_ / "var").permissions() & fs::perms::all, fs::perms::owner_all);
   EXPECT_EQ(On(0, {.path = "/v1/disclosures/" + disclosure, .token = officer_}).status, 200);
+  // Each node's monitoring gives the log's size as the database holds it (both nodes'
+  // entries), and counts as committed only the entries the node itself wrote.
+  const uint64_t size = On(0, {.path = "/v1/audit/sth", .token = officer_}).Json()["tree_size"];
+  double committed = 0;
+  for (int n = 0; n < 2; ++n) {
+    Reply m = On(n, {.path = "/metrics", .token = operator_});
+    ASSERT_EQ(m.status, 200) << m.body;
+    EXPECT_NE(m.body.find("\nconcordat_audit_tree_size " + std::to_string(size) + "\n"),
+              std::string::npos)
+        << "node " << n << ":\n"
+        << m.body;
+    const size_t at = m.body.find("\nconcordat_audit_entries_total ");
+    ASSERT_NE(at, std::string::npos);
+    const double mine = std::stod(m.body.substr(at + 31));
+    EXPECT_GT(mine, 0) << "node " << n << " wrote entries of its own";
+    committed += mine;
+  }
+  EXPECT_LE(committed, static_cast<double>(size));
 }
 
 TEST_F(TwoNodes, AnswersRacingOnBothNodesCloseTheRequestOnceWithOneDisclosure) {
