@@ -384,17 +384,38 @@ std::string ReasonRemedy(const CompiledRegistry& reg, [[maybe_unused]] const Req
   return "";
 }
 
+namespace {
+
+// Calls fn(field) for each field PermittedFields() lists, in its order, without copying any:
+// a field is skipped when a category requested before it, or its own list before it, has it.
+template <typename Fn>
+void ForEachPermittedField(const CompiledRegistry& reg, const Request& req, const Decision& d,
+                           Fn fn) {
+  const CompiledProtocol* p = ProtocolOf(reg, d.protocol);
+  if (!d.permit || !p) return;
+  for (size_t k = 0; k < req.data.size(); ++k) {
+    const model::DataCategory* c = p->source->FindData(req.data[k]);
+    if (!c) continue;
+    for (auto f = c->fields.begin(); f != c->fields.end(); ++f) {
+      bool seen = std::find(c->fields.begin(), f, *f) != f;
+      for (size_t j = 0; j < k && !seen; ++j) {
+        const model::DataCategory* earlier = p->source->FindData(req.data[j]);
+        seen =
+            earlier && earlier != c &&
+            std::find(earlier->fields.begin(), earlier->fields.end(), *f) != earlier->fields.end();
+        seen = seen || earlier == c;  // the same category named twice: all seen already
+      }
+      if (!seen) fn(*f);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> PermittedFields(const CompiledRegistry& reg, const Request& req,
                                          const Decision& d) {
   std::vector<std::string> fields;
-  const CompiledProtocol* p = ProtocolOf(reg, d.protocol);
-  if (!d.permit || !p) return fields;
-  for (const auto& id : req.data) {
-    const model::DataCategory* c = p->source->FindData(id);
-    if (!c) continue;
-    for (const auto& f : c->fields)
-      if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
-  }
+  ForEachPermittedField(reg, req, d, [&fields](const std::string& f) { fields.push_back(f); });
   return fields;
 }
 
@@ -459,11 +480,11 @@ void RenderJson(const CompiledRegistry& reg, const Request& req, const Decision&
   }
   out->append("{\"fields\":[");
   bool first = true;
-  for (const auto& f : PermittedFields(reg, req, d)) {
+  ForEachPermittedField(reg, req, d, [&first, out](const std::string& f) {
     if (!first) out->push_back(',');
     first = false;
     AppendJsonString(f, out);
-  }
+  });
   out->append("],\"mode\":");
   if (p && d.rule >= 0) {
     out->append(p->rules[static_cast<size_t>(d.rule)].read_only ? "\"read_only\""

@@ -14,9 +14,7 @@ RequestIds::RequestIds() {
 
 std::string RequestIds::Next() {
   const uint64_t n = count_.fetch_add(1, std::memory_order_relaxed) + 1;
-  std::string id;
-  id.reserve(prefix_.size() + 21);
-  id += prefix_;
+  std::string id = prefix_;  // within the string's own room (15 bytes) to the millionth id
   id += '-';
   id += std::to_string(n);
   return id;
