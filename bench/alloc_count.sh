@@ -6,7 +6,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"; bin=${BIN:-$root/build/release}
 what=${1:?decide, lookup or health}; secs=${2:-3}
-dir=$(mktemp -d /tmp/concordat-alloc.XXXXXX); trap 'kill ${pid:-} 2>/dev/null; rm -rf "$dir"' EXIT; cd "$dir"
+dir=$(mktemp -d /tmp/concordat-alloc.XXXXXX); trap 'kill ${pid:-} 2>/dev/null || true; rm -rf "$dir"' EXIT; cd "$dir"
 p=$((30000 + RANDOM % 10000))
 sqlite3 mosaic.db < $root/examples/demo/mosaic-demo.sql >/dev/null
 cat > c.yaml <<YAML
