@@ -2351,6 +2351,24 @@ TEST_F(Server, MetricsCountTheServicesWorkForAnOperatorAndNameNoPartyToIt) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret;
 }
 
+// TLS: 1.2 and 1.3 only, and in 1.2 only suites with forward secrecy and an AEAD cipher
+// (Mozilla's "intermediate" list): a client that offers only a CBC suite, or only TLS 1.1, gets
+// no connection.
+TEST_F(Server, TlsTakesOnlyForwardSecretAeadSuitesAndNothingBeforeVersion12) {
+  auto handshake = [](const std::string& options) {
+    ShellRun r = Sh("openssl s_client -connect 127.0.0.1:" + std::to_string(port_) + " -brief " +
+                    options + " </dev/null 2>&1");
+    return r.out.find("CONNECTION ESTABLISHED") != std::string::npos;
+  };
+  EXPECT_TRUE(handshake("-tls1_3"));
+  EXPECT_TRUE(handshake("-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256"));
+  EXPECT_TRUE(handshake("-tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305"));
+  EXPECT_FALSE(handshake("-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA"));
+  EXPECT_FALSE(handshake("-tls1_2 -cipher ECDHE-ECDSA-AES256-SHA384"));
+  EXPECT_FALSE(handshake("-tls1_1 -cipher DEFAULT@SECLEVEL=0"));
+  EXPECT_EQ(Https({.path = "/healthz"}).status, 200) << "and the server goes on";
+}
+
 // RFC 9110: a server with a clock sends the date in every answer, in its one fixed form. And
 // every answer carries the headers that keep a browser from caching, sniffing, framing or
 // running what it holds (OWASP's REST Security Cheat Sheet).
