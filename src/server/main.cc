@@ -38,6 +38,12 @@ int main(int argc, char** argv) {
                "the store, keys, connectors) without starting: nothing is created, migrated or "
                "written. Prints one line per part; safe beside a running server, e.g. before "
                "SIGHUP.");
+  app.footer(
+      "Signals: SIGTERM or SIGINT stop accepting and answer what is in flight (up to 30 s); "
+      "SIGHUP reloads the configuration, the registry and the TLS certificate.\n"
+      "Health and monitoring: GET /healthz, GET /readyz (no token), GET /metrics (a user with "
+      "the role operator). Installing under systemd: docs/installing.md; what to do when "
+      "something fails: docs/operations.md.");
   CLI11_PARSE(app, argc, argv);
 
   // Every line on standard error is a JSON log line, a refusal to start included, so that

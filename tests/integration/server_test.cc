@@ -2855,5 +2855,16 @@ TEST(Programs, EachSaysItsVersion) {
   }
 }
 
+// What an operator needs from concordatd --help: the exit codes, the signals, the endpoints
+// that tell its health, and where the rest is written.
+TEST(Programs, TheServersHelpSaysItsExitCodesSignalsAndHealthEndpoints) {
+  ShellRun r = Sh(std::string("'") + CONCORDATD_BINARY + "' --help");
+  EXPECT_EQ(r.code, 0) << r.out;
+  for (const char* text : {"2 bad configuration", "3 could not start", "SIGTERM", "SIGHUP",
+                           "/healthz", "/readyz", "/metrics", "docs/installing.md",
+                           "docs/operations.md", "--check"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << " in:\n" << r.out;
+}
+
 }  // namespace
 }  // namespace concordat
