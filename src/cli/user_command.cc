@@ -245,7 +245,9 @@ void RegisterUser(CLI::App& app, int* exit_code) {
                   "path + .signing-key)");
   add->add_option("--id", a->id, "User id, e.g. u-4411")->required();
   add->add_option("--org", a->org, "Their organisation's partner id")->required();
-  add->add_option("--roles", a->roles, "Comma-separated roles, e.g. intelligence-support-officer")
+  add->add_option("--roles", a->roles,
+                  "Comma-separated roles, as the protocols' access rules name them, e.g. "
+                  "intelligence-support-officer; the role operator reads concordatd's /metrics")
       ->required();
   add->add_option("--name", a->name, "Display name");
   add->add_option("--certificate", a->certificate,
