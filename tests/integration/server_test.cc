@@ -517,6 +517,7 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       {.method = "POST",
        .path = "/v1/requests/00000000000000000000000000000000/decline",
        .body = "{}"},
+      {.path = "/metrics"},
   };
   const uint64_t before = TreeSize();
   for (Call c : calls) {
@@ -532,7 +533,8 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       EXPECT_NE(r.headers.find("Cache-Control: no-store"), std::string::npos) << r.headers;
       json p = r.Json();
       EXPECT_EQ(p["code"], "UNAUTHENTICATED") << r.body;
-      for (const char* secret : {"essex-cc", "tree_size", "u-4411", "draft", "partners"}) {
+      for (const char* secret :
+           {"essex-cc", "tree_size", "u-4411", "draft", "partners", "concordat_"}) {
         EXPECT_EQ(r.body.find(secret), std::string::npos) << c.path << ": " << r.body;
       }
     }
@@ -2860,9 +2862,9 @@ TEST(Programs, EachSaysItsVersion) {
 TEST(Programs, TheServersHelpSaysItsExitCodesSignalsAndHealthEndpoints) {
   ShellRun r = Sh(std::string("'") + CONCORDATD_BINARY + "' --help");
   EXPECT_EQ(r.code, 0) << r.out;
-  for (const char* text : {"2 bad configuration", "3 could not start", "SIGTERM", "SIGHUP",
-                           "/healthz", "/readyz", "/metrics", "docs/installing.md",
-                           "docs/operations.md", "--check"})
+  for (const char* text :
+       {"2 bad configuration", "3 could not start", "SIGTERM", "SIGHUP", "/healthz", "/readyz",
+        "/metrics", "docs/installing.md", "docs/operations.md", "--check"})
     EXPECT_NE(r.out.find(text), std::string::npos) << text << " in:\n" << r.out;
 }
 
