@@ -8,25 +8,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"; bin=${BIN:-$root/build/release}
 what=${1:?decide, lookup or health}; secs=${2:-3}
 dir=$(mktemp -d /tmp/concordat-alloc.XXXXXX); trap 'kill ${pid:-} 2>/dev/null || true; rm -rf "$dir"' EXIT; cd "$dir"
 p=$((30000 + RANDOM % 10000))
-sqlite3 mosaic.db < $root/examples/demo/mosaic-demo.sql >/dev/null
-cat > c.yaml <<YAML
-store: sqlite:$dir/var/concordat.db
-registry: [$root/protocols, $root/examples/demo/registry]
-listen: 127.0.0.1:$p
-log_level: warn
-connectors:
-  essex-cc:
-    source: sqlite:$dir/mosaic.db
-    categories:
-      cf-case-status:
-        query: SELECT full_name, address, date_of_birth, case_status, allocated_worker FROM cases WHERE ref = ?1
-        fields: {full_name: name}
-YAML
-$bin/concordat init --store sqlite:$dir/var/concordat.db >/dev/null
-export TOKEN=$($bin/concordat user add --store sqlite:$dir/var/concordat.db --id u-b --org essex-police --roles public-protection-officer 2>/dev/null)
-MALLOC_CONF=tcache:false,stats_print:true,stats_print_opts:J $bin/concordatd --config c.yaml 2>err.log &
+# shellcheck source=bench/server/demo_server.sh
+. "$root/bench/server/demo_server.sh"
+demo_server_setup "$root" "$bin" "sqlite:$dir/var/concordat.db" "$p"
+MALLOC_CONF=tcache:false,stats_print:true,stats_print_opts:J "$bin/concordatd" --config concordatd.yaml 2>err.log &
 pid=$!
-for _ in $(seq 100); do curl -sk https://127.0.0.1:$p/healthz >/dev/null 2>&1 && break; sleep 0.1; done
+demo_server_wait "$p"
 q="protocol=demo-safeguarding-requests&purpose=child-protection&justification=strategy+meeting&audit_reference=AR-77&subject=MOS-100001"
 case $what in
   decide) out=$(wrk -t2 -c64 -d${secs}s -s $root/bench/server/decide.lua https://127.0.0.1:$p/v1/decide);;

@@ -48,7 +48,9 @@ if [ "${STORE:-sqlite}" = postgres ]; then
   "$pgbin/psql" -q -h "$dir/pg" -p "$pgport" -U postgres -d postgres -c 'CREATE DATABASE concordat'
   store_url="postgresql:///concordat?host=$dir/pg&port=$pgport&user=postgres"
 fi
-sqlite3 mosaic.db < "$root/examples/demo/mosaic-demo.sql" >/dev/null
+# shellcheck source=bench/server/demo_server.sh
+. "$root/bench/server/demo_server.sh"
+demo_server_setup "$root" "$bin" "$store_url" "$p1"
 export SUBJECTS=${SUBJECTS:-1}
 if [ "$SUBJECTS" -gt 1 ]; then
   sqlite3 mosaic.db "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $SUBJECTS)
@@ -56,27 +58,9 @@ if [ "$SUBJECTS" -gt 1 ]; then
     SELECT printf('MOS-S%07d', i), printf('Synthetic Person %d', i), printf('%d Bench Road, Chelmsford', i),
            '2012-01-01', 'open', 'Sam Worker' FROM n;" >/dev/null
 fi
-cat > concordatd.yaml <<YAML
-store: $store_url
-registry: [$root/protocols, $root/examples/demo/registry]
-listen: 127.0.0.1:$p1
-log_level: warn
-worker_threads: 32
-connectors:
-  essex-cc:
-    source: sqlite:$dir/mosaic.db
-    categories:
-      cf-case-status:
-        query: SELECT full_name, address, date_of_birth, case_status, allocated_worker FROM cases WHERE ref = ?1
-        fields: {full_name: name}
-YAML
-"$bin/concordat" init --store "$store_url" >/dev/null
-TOKEN=$("$bin/concordat" user add --store "$store_url" --id u-bench \
-  --org essex-police --roles public-protection-officer 2>/dev/null)
-export TOKEN
 ${PERF:-} "$bin/concordatd" --config concordatd.yaml 2>concordatd.log &
 cpid=$!
-for _ in $(seq 100); do curl -sk "https://127.0.0.1:$p1/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+demo_server_wait "$p1"
 
 mkdir -p nginx/tmp
 cat > nginx/nginx.conf <<NGINX
