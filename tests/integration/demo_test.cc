@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -19,6 +18,7 @@
 
 #include "support/free_port.h"
 #include "support/https_client.h"
+#include "support/read_text.h"
 #include "support/shell.h"
 
 namespace concordat {
@@ -26,15 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing_support::ReadText;
 using testing_support::Sh;
 using testing_support::ShellRun;
-
-std::string Read(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 // The printed commands that begin with `curl`, each with its continuation lines joined.
 std::vector<std::string> CurlLines(const std::string& printed) {
@@ -91,9 +85,9 @@ TEST(Demo, TheCurlLinesItPrintsGiveAPermittedLookUpAndDenialsWithTheirCodes) {
          testing_support::HttpsCall(port, ca, dir.string(), {.path = "/healthz"}).status == 200;
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_TRUE(up) << Read(dir / "printed.txt") << Read(dir / "concordatd.log");
+  ASSERT_TRUE(up) << ReadText(dir / "printed.txt") << ReadText(dir / "concordatd.log");
 
-  const std::string printed = Read(dir / "printed.txt");
+  const std::string printed = ReadText(dir / "printed.txt");
   const std::vector<std::string> curls = CurlLines(printed);
   ASSERT_GE(curls.size(), 4u) << printed;
   // Each as printed, from the folder, after `. var/demo/tokens` (as the text says to),

@@ -10,27 +10,21 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "support/daemon.h"
 #include "support/free_port.h"
 #include "support/https_client.h"
+#include "support/read_text.h"
 #include "support/shell.h"
 
 namespace concordat {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_support::ReadText;
 using testing_support::Sh;
 using testing_support::ShellRun;
-
-std::string Read(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 bool Executable(const fs::path& p) {
   struct stat st {};
@@ -77,7 +71,7 @@ TEST_F(Install, PutsTheProgramsUnitExampleProtocolsAndDocumentationUnderThePrefi
 TEST_F(Install, TheSystemdUnitNamesTheInstalledServerAndPassesSystemdsCheck) {
   const fs::path unit = prefix_ / "lib/systemd/system/concordatd.service";
   ASSERT_TRUE(fs::exists(unit));
-  const std::string text = Read(unit);
+  const std::string text = ReadText(unit);
   const std::string server = (prefix_ / "bin/concordatd").string();
   EXPECT_NE(text.find("\nExecStart=" + server + " --config /etc/concordat/concordatd.yaml\n"),
             std::string::npos)
@@ -107,7 +101,7 @@ TEST_F(Install, TheExampleConfigurationChecksAndServes) {
   fs::create_directories(lib);
   fs::copy(prefix_ / "share/concordat/protocols", etc / "protocols");
   const int port = testing_support::FreeLoopbackPort();
-  std::string config = Read(prefix_ / "share/concordat/concordatd.yaml");
+  std::string config = ReadText(prefix_ / "share/concordat/concordatd.yaml");
   for (auto [from, to] : {std::pair<std::string, std::string>{"/etc/concordat", etc.string()},
                           {"/var/lib/concordat", lib.string()},
                           {"0.0.0.0:8443", "127.0.0.1:" + std::to_string(port)}}) {
@@ -139,7 +133,7 @@ TEST_F(Install, TheExampleConfigurationChecksAndServes) {
   const pid_t pid =
       testing_support::StartDaemon(server, (etc / "concordatd.yaml").string(), dir_.string(),
                                    (dir_ / "concordatd.log").string(), healthy, &started);
-  ASSERT_TRUE(started) << Read(dir_ / "concordatd.log");
+  ASSERT_TRUE(started) << ReadText(dir_ / "concordatd.log");
   EXPECT_EQ(testing_support::HttpsCall(port, ca, dir_.string(), {.path = "/readyz"}).status, 200);
   EXPECT_TRUE(fs::exists(lib / "concordat.db"));
   EXPECT_TRUE(fs::exists(lib / "concordat.db.master-key"));
