@@ -18,7 +18,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace concordat::server {
 

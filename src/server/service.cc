@@ -654,7 +654,7 @@ HttpResponse Service::Route(const HttpRequest& r) {
     out = Consistency(r);
   } else if (path == "/metrics") {
     if (!read) return NotAllowed("GET, HEAD", "/metrics takes GET");
-    out = Metrics(r, *who);
+    out = Metrics(*who);
   } else {
     out = Problem(404, "NOT_FOUND", "no such endpoint: " + path);
   }
@@ -667,7 +667,7 @@ HttpResponse Service::Route(const HttpRequest& r) {
 
 // For the IT team's monitoring, to users with the role `operator` (server/metrics.h says what
 // it shows and what it never does).
-HttpResponse Service::Metrics(const HttpRequest&, const store::User& user) {
+HttpResponse Service::Metrics(const store::User& user) {
   if (std::find(user.roles.begin(), user.roles.end(), "operator") == user.roles.end())
     return Problem(403, "FORBIDDEN",
                    "/metrics is for the IT team's monitoring: it needs a user with the role "

@@ -220,7 +220,7 @@ class Service {
   HttpResponse Sth();
   HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
   HttpResponse Consistency(const HttpRequest& r);
-  HttpResponse Metrics(const HttpRequest& r, const store::User& user);
+  HttpResponse Metrics(const store::User& user);
 
   ServerConfig config_;
   LogLines* log_ = nullptr;
