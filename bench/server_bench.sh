@@ -4,6 +4,8 @@
 # second, p99 latency, the ratio to nginx serving a small static response, the server's CPU
 # time per request (its user and system time over the run, divided by the requests), the part
 # of it spent in the kernel, and wrk's own CPU time per request (wrk shares the cores).
+# The last column is the serving processes' context switches per request (every thread,
+# voluntary and not): how often a thread sleeps and is woken again.
 #   bench/server_bench.sh [seconds=10] [connections=32]
 # ONLY=decide, ONLY=lookup or ONLY=health runs one of them (health: GET /healthz, the same
 # HTTPS stack with no application work, to tell the stack's cost from the audited work's);
@@ -98,6 +100,15 @@ ticks() {  # pid... -> "user system"
   done
   echo "$u $k"
 }
+switches() {  # pid... -> context switches (voluntary and not) of every thread of them
+  local n=0 p f
+  for p in "$@"; do
+    for f in /proc/"$p"/task/*/status; do
+      n=$((n + $(awk '/ctxt_switches/ {s += $2} END {print s + 0}' "$f" 2>/dev/null || echo 0)))
+    done
+  done
+  echo "$n"
+}
 hz=$(getconf CLK_TCK)
 per_request() {  # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v hz="$hz" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "-" }'
@@ -105,12 +116,12 @@ per_request() {  # ticks requests -> microseconds of CPU per request
 run() {  # name url [script]
   local out pids before after
   if [[ "$2" == *":$p2/"* ]]; then pids=$(pgrep -P "$(cat "$dir/nginx.pid")"); else pids=$server_pid; fi
-  before=($(ticks $pids))
+  before=($(ticks $pids)); local sw_before; sw_before=$(switches $pids)
   # wrk runs in a subshell of its own, so that `times` there (its children's user and system
   # time, as 0m1.234s 0m2.345s) counts wrk alone.
   out=$(wrk -t$threads -c$conns -d${secs}s --latency ${3:+-s "$3"} "$2"
     times >"$dir/times"; echo "client $(tail -1 "$dir/times")")
-  after=($(ticks $pids))
+  after=($(ticks $pids)); local sw_after; sw_after=$(switches $pids)
   local rps p99 requests
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -122,7 +133,9 @@ run() {  # name url [script]
   client=$(echo "$out" | awk -v n="$requests" '$1 == "client" {
     split($2, a, "m"); split($3, b, "m"); s = a[1] * 60 + a[2] + b[1] * 60 + b[2]
     if (n > 0) printf "%.1f", s * 1e6 / n; else print "-" }')
-  echo "$1|$rps|$p99|${errs:-0}|$cpu|$sys|${client:--}"
+  local sw
+  sw=$(awk -v d=$((sw_after - sw_before)) -v n="$requests" 'BEGIN { if (n > 0) printf "%.2f", d / n; else print "-" }')
+  echo "$1|$rps|$p99|${errs:-0}|$cpu|$sys|${client:--}|$sw"
 }
 q="protocol=demo-safeguarding-requests&purpose=child-protection&justification=strategy+meeting&audit_reference=AR-77&subject=MOS-100001"
 nginx_url="https://127.0.0.1:$p2/"
@@ -148,24 +161,24 @@ fi
 # ratio is taken against the nginx run just before it, and the median round is reported.
 rounds=${ROUNDS:-3}
 echo "wrk -t$threads -c$conns -d${secs}s --latency (keep-alive), $(nproc) cores, ${warm}s warm-up each, $rounds rounds, store ${STORE:-sqlite}"
-printf '%-6s %-58s %12s %10s %8s %10s %10s %10s %10s\n' "round" "target" "requests/s" "p99" "non-2xx" "vs nginx" \
-  "CPU us/req" "in kernel" "wrk us/req"
+printf '%-6s %-58s %12s %10s %8s %10s %10s %10s %10s %10s\n' "round" "target" "requests/s" "p99" "non-2xx" "vs nginx" \
+  "CPU us/req" "in kernel" "wrk us/req" "switches"
 decide_ratios=(); lookup_ratios=(); health_ratios=(); protocols_ratios=()
 for r in $(seq "$rounds"); do
   nginx_line=$(run "nginx, static 15-byte JSON" "$nginx_url")
-  decide_line="skipped|0|-|0|-|-|-"; lookup_line="skipped|0|-|0|-|-|-"
-  health_line="skipped|0|-|0|-|-|-"; protocols_line="skipped|0|-|0|-|-|-"
+  decide_line="skipped|0|-|0|-|-|-|-"; lookup_line="skipped|0|-|0|-|-|-|-"
+  health_line="skipped|0|-|0|-|-|-|-"; protocols_line="skipped|0|-|0|-|-|-|-"
   only protocols && protocols_line=$(run "concordatd GET /v1/protocols (public, lint counts)" "$protocols_url")
   want health && health_line=$(run "concordatd GET /healthz (its HTTPS stack alone)" "$health_url")
   want decide && decide_line=$(run "concordatd POST /v1/decide (audited)" "$decide_url" "$decide_lua")
   want lookup && lookup_line=$(run "concordatd GET /v1/lookup (audited, disclosure sealed)" "$lookup_url" "$lookup_lua")
   nginx_rps=$(echo "$nginx_line" | cut -d'|' -f2)
   for line in "$nginx_line" "$health_line" "$decide_line" "$lookup_line" "$protocols_line"; do
-    IFS='|' read -r name rps p99 errs cpu sys client <<<"$line"
+    IFS='|' read -r name rps p99 errs cpu sys client sw <<<"$line"
     [ "$name" = skipped ] && continue
     ratio=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-6s %-58s %12s %10s %8s %10s %10s %10s %10s\n' "$r" "$name" "$rps" "$p99" "$errs" "$ratio" \
-      "$cpu" "$sys" "$client"
+    printf '%-6s %-58s %12s %10s %8s %10s %10s %10s %10s %10s\n' "$r" "$name" "$rps" "$p99" "$errs" "$ratio" \
+      "$cpu" "$sys" "$client" "$sw"
     case "$name" in
       *decide*) decide_ratios+=("$ratio") ;;
       *lookup*) lookup_ratios+=("$ratio") ;;
