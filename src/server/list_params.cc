@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "server/http_input.h"
+
 namespace concordat::server {
 
 namespace {
@@ -60,6 +62,13 @@ Result<store::ListQuery> ParseListQuery(const std::map<std::string, std::string>
 
 std::string ListCursor(int64_t at_ms, const std::string& id) {
   return std::to_string(at_ms) + "." + id;
+}
+
+Result<store::ListQuery> ParseListTarget(const std::string& target, const std::string& org,
+                                         bool requests) {
+  auto params = QueryParams(target);
+  if (!params.ok()) return params.status();
+  return ParseListQuery(*params, org, requests);
 }
 
 }  // namespace concordat::server

@@ -22,6 +22,11 @@ namespace concordat::server {
 Result<store::ListQuery> ParseListQuery(const std::map<std::string, std::string>& params,
                                         const std::string& org, bool requests);
 
+// The same, from a request target's query string (QueryParams: percent-decoded, no parameter
+// twice).
+Result<store::ListQuery> ParseListTarget(const std::string& target, const std::string& org,
+                                         bool requests);
+
 // The cursor that follows an item listed last on a page: "<at_ms>.<id>".
 std::string ListCursor(int64_t at_ms, const std::string& id);
 
