@@ -43,8 +43,9 @@ class Walker : public nlohmann::json_sax<json> {
   }
   bool end_array() override { return End(); }
 
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    error = Clean(e.what());
+  bool parse_error(std::size_t, const std::string& last_read,
+                   const nlohmann::detail::exception& e) override {
+    error = Clean(e.what(), last_read);
     return false;
   }
 
@@ -87,21 +88,21 @@ class Walker : public nlohmann::json_sax<json> {
   }
 
   // "[json.exception.parse_error.101] parse error at line 1, column 8: syntax error while
-  // parsing value - invalid literal; last read: '...'; expected end of input" becomes
+  // parsing value - invalid literal; last read: 'tru'; expected end of input" becomes
   // "line 1, column 8: syntax error while parsing value - invalid literal; expected end of
-  // input": what the parser last read is the client's own text, which may be personal data.
-  static std::string Clean(std::string m) {
+  // input": what the parser last read is the client's own text, which may be personal data
+  // (and need not be UTF-8). It is cut out exactly as the parser quoted it (`last_read`), so
+  // that a quote or "; expected " inside the client's text cannot keep any of it in.
+  static std::string Clean(std::string m, const std::string& last_read) {
     if (auto at = m.find("parse error at "); at != std::string::npos)
       m.erase(0, at + std::string("parse error at ").size());
     else if (auto bracket = m.find("] "); bracket != std::string::npos)
       m.erase(0, bracket + 2);
-    if (auto read = m.find("; last read: '"); read != std::string::npos) {
-      auto expected = m.rfind("'; expected ");
-      if (expected != std::string::npos && expected >= read)
-        m.erase(read, expected + 1 - read);
-      else
-        m.erase(read);
-    }
+    const std::string quoted = "; last read: '" + last_read + "'";
+    if (auto read = m.find(quoted); read != std::string::npos)
+      m.erase(read, quoted.size());
+    else if (auto other = m.find("; last read: "); other != std::string::npos)
+      m.erase(other);  // not in the form expected: keep nothing after it
     return m;
   }
 

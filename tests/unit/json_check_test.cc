@@ -29,6 +29,20 @@ TEST(JsonCheck, AnErrorSaysLineAndColumnAndWhatWithoutRepeatingTheText) {
   EXPECT_NE(DescribeJsonError("{\"a\":\"\xff\"}").find("UTF-8"), std::string::npos);
 }
 
+// Found by the http_input fuzz target: the client's text held "'; expected ", which the old
+// cleaning took for the parser's own words, so the rest of the text (personal data, and bytes
+// that are not UTF-8) stayed in the message.
+TEST(JsonCheck, TextThatLooksLikeTheParsersOwnWordsIsStillLeftOut) {
+  const std::string e =
+      DescribeJsonError("{\"reason\":\"Alex'; expected Demo lives at 1 High St \xdf\"}");
+  EXPECT_NE(e.find("UTF-8"), std::string::npos) << e;
+  for (const char* secret : {"Alex", "Demo", "High St", "\xdf", "last read"})
+    EXPECT_EQ(e.find(secret), std::string::npos) << secret << " in: " << e;
+  const std::string quote = DescribeJsonError("{\"a\": tru'e'; expected x}");
+  EXPECT_NE(quote.find("invalid literal"), std::string::npos) << quote;
+  EXPECT_EQ(quote.find("tru"), std::string::npos) << quote;
+}
+
 TEST(JsonCheck, TheFirstRepeatedNameIsNamedByItsPath) {
   EXPECT_EQ(FirstDuplicateKey(R"({"a":1,"a":2})"), "a");
   EXPECT_EQ(FirstDuplicateKey(R"({"fields":{"name":"A","dob":"x","name":"B"}})"), "fields.name");
