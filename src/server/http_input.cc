@@ -28,6 +28,25 @@ int HexValue(char c) {
   return -1;
 }
 
+// application/x-www-form-urlencoded text: '+' is a space, %XX a byte. False for a '%' not
+// followed by two hex digits.
+bool FormDecode(std::string_view raw, std::string* out) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '+') {
+      *out += ' ';
+    } else if (raw[i] == '%') {
+      const int hi = i + 2 < raw.size() ? HexValue(raw[i + 1]) : -1;
+      const int lo = i + 2 < raw.size() ? HexValue(raw[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return false;
+      *out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      *out += raw[i];
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<std::map<std::string, std::string>> QueryParams(const std::string& target) {
@@ -42,21 +61,14 @@ Result<std::map<std::string, std::string>> QueryParams(const std::string& target
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    std::string key(pair.substr(0, eq)), value;
-    std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '+') {
-        value += ' ';
-      } else if (raw[i] == '%') {
-        const int hi = i + 2 < raw.size() ? HexValue(raw[i + 1]) : -1;
-        const int lo = i + 2 < raw.size() ? HexValue(raw[i + 2]) : -1;
-        if (hi < 0 || lo < 0) return Status::InvalidArgument(key + ": malformed percent-encoding");
-        value += static_cast<char>(hi * 16 + lo);
-        i += 2;
-      } else {
-        value += raw[i];
-      }
-    }
+    const std::string_view raw_key = pair.substr(0, eq);
+    std::string key, value;
+    // A name is encoded as its value is (a client library may encode '_' or '-' in it).
+    if (!FormDecode(raw_key, &key))
+      return Status::InvalidArgument(ToValidUtf8(std::string(raw_key)) +
+                                     ": malformed percent-encoding in the parameter's name");
+    if (eq != std::string_view::npos && !FormDecode(pair.substr(eq + 1), &value))
+      return Status::InvalidArgument(ToValidUtf8(key) + ": malformed percent-encoding");
     // Text goes into decisions, the audit log and answers, all JSON: it must be UTF-8.
     if (!IsValidUtf8(key) || !IsValidUtf8(value))
       return Status::InvalidArgument(ToValidUtf8(key) +
@@ -121,7 +133,7 @@ Result<uint64_t> Number(const std::string& name, const std::string& text) {
   uint64_t n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (text.empty() || ec != std::errc() || p != text.data() + text.size())
-    return Status::InvalidArgument(name + ": '" + text + "' is not a whole number");
+    return Status::InvalidArgument(name + ": '" + ToValidUtf8(text) + "' is not a whole number");
   return n;
 }
 }  // namespace concordat::server
