@@ -55,15 +55,17 @@ bench: build-release
 	else echo "make bench: no benchmarks yet"; fi
 
 # Coverage-guided fuzzing with libFuzzer (clang), FUZZ_SECONDS for each target: `request`
-# (the decision request parser, JSON) and `protocol` (the protocol file loader, YAML, through
-# lint, canonical form and a decision). FUZZ_TARGETS=protocol runs one.
+# (the decision request parser, JSON), `protocol` (the protocol file loader, YAML, through
+# lint, canonical form and a decision) and `http_input` (the server's query strings and JSON
+# bodies). FUZZ_TARGETS=protocol runs one.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= request protocol
+FUZZ_TARGETS ?= request protocol http_input
 fuzz: deps
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
-	mkdir -p build/fuzz/corpus/request build/fuzz/corpus/protocol
+	mkdir -p build/fuzz/corpus/request build/fuzz/corpus/protocol build/fuzz/corpus/http_input
 	cp tests/fuzz/corpus/* build/fuzz/corpus/request/
+	cp tests/fuzz/http_corpus/* build/fuzz/corpus/http_input/
 	cp protocols/*.yaml examples/demo/registry/*.yaml tests/fixtures/*.yaml build/fuzz/corpus/protocol/
 	for t in $(FUZZ_TARGETS); do \
 	  ./build/fuzz/tests/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$t || exit 1; \
