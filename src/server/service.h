@@ -179,14 +179,10 @@ class Service {
   HttpResponse DisclosureContent(const std::string& id, const store::User& user);
   // Fills the requester from the caller and the connection, decides now, and returns the
   // decision's log entry, not yet recorded; `subject_tag`, when given, receives the subject's
-  // keyed hash (as the entry holds it). DecideAndRecord() also records it durably: the index
-  // of its log entry, or the error that kept it from the log.
+  // keyed hash (as the entry holds it).
   audit::LogEntry DecideNow(const InForce& in_force, const HttpRequest& r, const store::User& user,
                             decide::Request* request, decide::Decision* decision,
                             std::string* subject_tag = nullptr);
-  Result<uint64_t> DecideAndRecord(const InForce& in_force, const HttpRequest& r,
-                                   const store::User& user, decide::Request* request,
-                                   decide::Decision* decision);
   Result<uint64_t> Record(audit::LogEntry entry);
   // The index of the last entry recorded on this thread (Noted), which Handle() clears when a
   // request begins and puts in its answer's log line when it ends: a request handled by

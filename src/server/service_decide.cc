@@ -49,12 +49,6 @@ audit::LogEntry Service::DecideNow(const InForce& in_force, const HttpRequest& r
   return e;
 }
 
-Result<uint64_t> Service::DecideAndRecord(const InForce& in_force, const HttpRequest& r,
-                                          const store::User& user, decide::Request* request,
-                                          decide::Decision* decision) {
-  return Record(DecideNow(in_force, r, user, request, decision));
-}
-
 Service::Plan Service::DecidePlan(const InForce& in_force, const HttpRequest& r,
                                   const store::User& user) {
   const decide::CompiledRegistry& reg = *in_force.registry;

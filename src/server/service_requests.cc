@@ -46,14 +46,15 @@ HttpResponse Service::CreateRequest(const InForce& in_force, const HttpRequest& 
   request.format = model::Format::kRequestResponse;
   request.action = decide::Action::kRead;
   decide::Decision decision;
-  auto decided = DecideAndRecord(in_force, r, user, &request, &decision);
-  if (!decided.ok())
-    return Problem(503, "AUDIT_UNAVAILABLE",
-                   "the decision could not be recorded in the audit log, so nothing was sent");
+  audit::LogEntry entry = DecideNow(in_force, r, user, &request, &decision);
   std::string rendered;
   decide::RenderJson(reg, request, decision, &rendered);
   if (!decision.permit) {
-    return Denied("request", *decided, rendered);
+    auto denied = Record(std::move(entry));
+    if (!denied.ok())
+      return Problem(503, "AUDIT_UNAVAILABLE",
+                     "the decision could not be recorded in the audit log, so nothing was sent");
+    return Denied("request", *denied, rendered);
   }
   const auto& protocol = *reg.protocols()[static_cast<size_t>(decision.protocol)].source;
   store::ShareRequest q;
@@ -74,11 +75,21 @@ HttpResponse Service::CreateRequest(const InForce& in_force, const HttpRequest& 
   q.nonce = sealed.nonce;
   q.ciphertext = sealed.ciphertext;
   q.wrapped_key = sealed.wrapped_key;
-  q.decision_index = *decided;
-  if (Status put = store_->PutRequest(q); !put.ok()) {
-    log_->Write(Level::kError, "storing a request failed", {{"error", put.message()}});
-    return Problem(500, "INTERNAL", "the request could not be stored; nothing was sent");
-  }
+  // The permit and the request it opens commit together, in one transaction: the log never
+  // holds a permitted request the provider cannot see, nor the store a request without its
+  // decision.
+  store::Store* st = store_.get();
+  auto decided = committer_
+                     ->Submit(std::move(entry),
+                              [&q, st](uint64_t index) {
+                                q.decision_index = index;
+                                return st->PutRequest(q);
+                              })
+                     .get();
+  Noted(decided);
+  if (!decided.ok())
+    return Problem(503, "AUDIT_UNAVAILABLE",
+                   "the request and its decision could not be recorded, so nothing was sent");
   HttpResponse out = Json(201, json{{"id", q.id},
                                     {"status", q.status},
                                     {"to", q.to_org},

@@ -1412,6 +1412,44 @@ TEST_F(Server, ARequestTheProtocolDoesNotCoverIsDeniedWithItsCode) {
   EXPECT_TRUE(Https({.path = "/v1/requests", .token = southend_}).Json()["requests"].empty());
 }
 
+// A permitted request and the request it opens are one: when the store cannot take the
+// request (here a trigger refuses it, as a full or failing disk would), neither is kept, and
+// the requester is told nothing was sent. Before, the permit was logged on its own and the
+// request lost, so the log showed a request its provider never saw.
+TEST_F(Server, ARequestTheStoreCannotTakeLeavesNoPermitInTheLog) {
+  const std::string db = (dir_ / "var/concordat.db").string();
+  auto received = [&] {
+    return Https({.path = "/v1/requests?direction=received", .token = ecc_})
+        .Json()["requests"]
+        .size();
+  };
+  const uint64_t before = TreeSize();
+  const size_t inbox = received();
+  ShellRun refuse = Sh("sqlite3 '" + db +
+                       "' \"CREATE TRIGGER refuse_requests BEFORE INSERT ON requests BEGIN "
+                       "SELECT RAISE(ABORT, 'refused by the test'); END;\"");
+  ASSERT_EQ(refuse.code, 0) << refuse.out;
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100002"),
+                      .token = officer_});
+  EXPECT_EQ(made.status, 503) << made.body;
+  EXPECT_EQ(made.Json()["code"], "AUDIT_UNAVAILABLE") << made.body;
+  EXPECT_NE(made.body.find("nothing was sent"), std::string::npos) << made.body;
+  EXPECT_EQ(TreeSize(), before) << "a permit was logged for a request that was not stored";
+  EXPECT_EQ(received(), inbox);
+
+  ASSERT_EQ(Sh("sqlite3 '" + db + "' 'DROP TRIGGER refuse_requests'").code, 0);
+  Reply again = Https({.method = "POST",
+                       .path = "/v1/requests",
+                       .body = NewRequest("MOS-100002"),
+                       .token = officer_});
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(TreeSize(), before + 1);
+  EXPECT_EQ(again.Json()["audit_index"], before);
+  EXPECT_EQ(received(), inbox + 1);
+}
+
 // The authorization matrix for the endpoints that carry personal data: another
 // organisation, a role the rule does not name, another site, another device. Each is refused
 // with its code, logged when it was a decision, and leaks nothing of the record or subject.
