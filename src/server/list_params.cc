@@ -37,9 +37,9 @@ Result<store::ListQuery> ParseListQuery(const std::map<std::string, std::string>
         return Status::InvalidArgument("direction: expected sent or received, not '" + value + "'");
       }
     } else if (key == "status" && requests) {
-      if (value != "open" && value != "answered" && value != "declined")
-        return Status::InvalidArgument("status: expected open, answered or declined, not '" +
-                                       value + "'");
+      if (value != "open" && value != "answered" && value != "declined" && value != "cancelled")
+        return Status::InvalidArgument(
+            "status: expected open, answered, declined or cancelled, not '" + value + "'");
       q.status = value;
     } else if (key == "limit") {
       size_t limit = 0;

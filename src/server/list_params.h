@@ -2,7 +2,7 @@
 // which page of an organisation's items to return, and the cursor that asks for the next.
 //
 //   direction=sent|received   only what the organisation sent, or received (default: both)
-//   status=open|answered|declined   requests only
+//   status=open|answered|declined|cancelled   requests only
 //   limit=N                   1 to 1000 items (default 100)
 //   before=CURSOR             the previous page's "next": items older than its last one
 //

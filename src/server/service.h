@@ -174,7 +174,10 @@ class Service {
   Status DecideAgain(const decide::CompiledRegistry& reg, const store::ShareRequest& q,
                      const std::string& subject, const std::string& justification,
                      decide::Request* request, decide::Decision* decision);
-  HttpResponse Decline(const HttpRequest& r, const store::User& user, const store::ShareRequest& q);
+  // Closes an open request without an answer, with the body's reason, logged as `kind`: the
+  // provider's "decline" (status "declined") or the requester's "cancel" ("cancelled").
+  HttpResponse Close(const HttpRequest& r, const store::User& user, const store::ShareRequest& q,
+                     const char* kind, const char* status);
   HttpResponse ShowRequest(const store::User& user, const store::ShareRequest& q);
   HttpResponse DisclosureContent(const std::string& id, const store::User& user);
   // Fills the requester from the caller and the connection, decides now, and returns the

@@ -1,5 +1,5 @@
-// Request and response: POST /v1/requests, GET /v1/requests, GET /v1/requests/{id}, and the
-// provider's answer and decline.
+// Request and response: POST /v1/requests, GET /v1/requests, GET /v1/requests/{id}, the
+// provider's answer and decline, and the requester's cancelling.
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -125,7 +125,10 @@ json RequestJson(const store::ShareRequest& q, const std::string& org, const jso
               {"status", q.status},
               {"closed_at", closed ? json(FormatMillisUtc(q.closed_at_ms)) : json(nullptr)},
               {"closed_by", TextOrNull(q.closed_by)},
-              {"decline_reason", TextOrNull(q.decline_reason)},
+              // The store keeps one reason for closing without an answer: the provider's for a
+              // decline, the requester's for a cancelling.
+              {"decline_reason", TextOrNull(q.status == "declined" ? q.decline_reason : "")},
+              {"cancel_reason", TextOrNull(q.status == "cancelled" ? q.decline_reason : "")},
               {"disclosure", TextOrNull(q.disclosure_id)}};
 }
 }  // namespace
@@ -163,17 +166,22 @@ HttpResponse Service::RequestAction(const decide::CompiledRegistry& reg, const H
       return NotAllowed("GET", "a request takes GET (its reading is recorded)");
     return ShowRequest(user, **q);
   }
-  if (action != "answer" && action != "decline")
-    return Problem(404, "NOT_FOUND", "a request's actions are answer and decline");
+  if (action != "answer" && action != "decline" && action != "cancel")
+    return Problem(404, "NOT_FOUND", "a request's actions are answer, decline and cancel");
   if (r.method != "POST") return NotAllowed("POST", action + " takes POST");
-  if ((*q)->to_org != user.organisation)
+  if (action == "cancel" && (*q)->from_org != user.organisation)
+    return Problem(403, "NOT_REQUESTER",
+                   "only " + (*q)->from_org + ", who made the request, may cancel it");
+  if (action != "cancel" && (*q)->to_org != user.organisation)
     return Problem(403, "NOT_PROVIDER",
                    "only " + (*q)->to_org + ", to whom the request is addressed, may " + action);
-  // Checked here for a clear answer; an answer or decline racing this one on any node is
-  // caught where the request closes, in the transaction that logs it (Answer, Decline).
+  // Checked here for a clear answer; an answer, decline or cancelling racing this one on any
+  // node is caught where the request closes, in the transaction that logs it (Answer, Close).
   if ((*q)->status != "open")
     return Problem(409, "NOT_OPEN", "request " + id + " is already " + (*q)->status);
-  return action == "answer" ? Answer(reg, r, user, **q) : Decline(r, user, **q);
+  if (action == "answer") return Answer(reg, r, user, **q);
+  return action == "decline" ? Close(r, user, **q, "decline", "declined")
+                             : Close(r, user, **q, "cancel", "cancelled");
 }
 
 Status Service::DecideAgain(const decide::CompiledRegistry& reg, const store::ShareRequest& q,
@@ -323,8 +331,9 @@ HttpResponse Service::Answer(const decide::CompiledRegistry& reg, const HttpRequ
                       .get();
   Noted(recorded);
   if (recorded.status().code() == Status::Code::kAlreadyExists)
-    return Problem(409, "NOT_OPEN",
-                   "request " + q.id + " was answered or declined meanwhile; nothing was sent");
+    return Problem(
+        409, "NOT_OPEN",
+        "request " + q.id + " was answered, declined or cancelled meanwhile; nothing was sent");
   if (!recorded.ok())
     return Problem(503, "AUDIT_UNAVAILABLE", "the answer could not be recorded, so it is not sent");
   HttpResponse out = Json(200, json{{"id", q.id},
@@ -337,33 +346,34 @@ HttpResponse Service::Answer(const decide::CompiledRegistry& reg, const HttpRequ
   return out;
 }
 
-HttpResponse Service::Decline(const HttpRequest& r, const store::User& user,
-                              const store::ShareRequest& q) {
+HttpResponse Service::Close(const HttpRequest& r, const store::User& user,
+                            const store::ShareRequest& q, const char* kind, const char* status) {
   auto body = JsonBody(r.content_type, r.body, {"reason"});
   if (!body.ok()) return BodyProblem(body.status());
   std::string reason;
   if (Status s = StringField(*body, "reason", true, &reason); !s.ok()) return BodyProblem(s);
-  // The request closes in the transaction that logs the decline (see Answer).
+  // The request closes in the transaction that logs it (see Answer).
   const int64_t at = audit::NowMillis();
   store::Store* st = store_.get();
   auto recorded = committer_
-                      ->Submit(Event("decline", at, user, q.protocol, q.version,
+                      ->Submit(Event(kind, at, user, q.protocol, q.version,
                                      json{{"request", q.id}, {"reason", reason}}.dump()),
                                {},
-                               [&q, &user, &reason, at, st] {
-                                 return st->CloseRequest(q.id, "declined", at, user.id, reason, "");
+                               [&q, &user, &reason, at, st, status] {
+                                 return st->CloseRequest(q.id, status, at, user.id, reason, "");
                                })
                       .get();
   if (recorded.status().code() == Status::Code::kAlreadyExists)
-    return Problem(409, "NOT_OPEN", "request " + q.id + " was answered or declined meanwhile");
+    return Problem(409, "NOT_OPEN",
+                   "request " + q.id + " was answered, declined or cancelled meanwhile");
   Noted(recorded);
   if (!recorded.ok())
-    return Problem(503, "AUDIT_UNAVAILABLE", "the decline could not be recorded; try again");
+    return Problem(503, "AUDIT_UNAVAILABLE",
+                   std::string("the ") + kind + " could not be recorded; try again");
   HttpResponse out = Json(
-      200,
-      json{{"id", q.id}, {"status", "declined"}, {"reason", reason}, {"audit_index", *recorded}}
-          .dump());
-  out.log_outcome = "declined";
+      200, json{{"id", q.id}, {"status", status}, {"reason", reason}, {"audit_index", *recorded}}
+               .dump());
+  out.log_outcome = status;
   return out;
 }
 

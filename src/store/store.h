@@ -73,7 +73,7 @@ struct ListQuery {
   enum class Direction { kBoth, kSent, kReceived };
   std::string org;
   Direction direction = Direction::kBoth;
-  std::string status;  // requests only: "open", "answered" or "declined"; "" for any
+  std::string status;  // requests only: "open", "answered", "declined" or "cancelled"; "" for any
   bool after_cursor = false;
   int64_t before_ms = 0;  // with after_cursor: only items older than (before_ms, before_id)
   std::string before_id;
@@ -82,7 +82,7 @@ struct ListQuery {
 
 class Store : public audit::LogBackend {
  public:
-  // Requests. CloseRequest changes an open request to answered or declined and fails
+  // Requests. CloseRequest changes an open request to answered, declined or cancelled and fails
   // (kAlreadyExists, nothing changed) when it is not open any more.
   virtual Status PutRequest(const ShareRequest& r) = 0;
   virtual Result<std::vector<ShareRequest>> RequestsOf(const ListQuery& q) = 0;

@@ -517,6 +517,9 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       {.method = "POST",
        .path = "/v1/requests/00000000000000000000000000000000/decline",
        .body = "{}"},
+      {.method = "POST",
+       .path = "/v1/requests/00000000000000000000000000000000/cancel",
+       .body = "{}"},
       {.path = "/metrics"},
   };
   const uint64_t before = TreeSize();
@@ -1389,6 +1392,69 @@ TEST_F(Server, AProviderDeclinesWithAReasonTheRequesterSees) {
   EXPECT_FALSE(seen.contains("answer"));
 }
 
+// A request made in error (the wrong person, the wrong provider) is cancelled by the
+// organisation that made it, with a reason, before the provider acts on it: the provider
+// sees it closed, can no longer answer it, and the log has the cancelling.
+TEST_F(Server, TheRequesterCancelsAnOpenRequestAndTheProviderCanNoLongerAnswerIt) {
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100003"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = made.Json()["id"];
+  const std::string cancel = "/v1/requests/" + id + "/cancel";
+  const std::string why = "{\"reason\":\"wrong subject: meant MOS-100002\"}";
+  const uint64_t before = TreeSize();
+  // Not the provider, nor anyone else; not without a reason; only by POST.
+  Reply provider = Https({.method = "POST", .path = cancel, .body = why, .token = ecc_});
+  EXPECT_EQ(provider.status, 403) << provider.body;
+  EXPECT_EQ(provider.Json()["code"], "NOT_REQUESTER");
+  EXPECT_EQ(Https({.method = "POST", .path = cancel, .body = why, .token = southend_}).status, 404);
+  Reply blank = Https({.method = "POST", .path = cancel, .body = "{}", .token = officer_});
+  EXPECT_EQ(blank.status, 400);
+  EXPECT_NE(blank.body.find("reason: required"), std::string::npos) << blank.body;
+  EXPECT_EQ(Https({.method = "PUT", .path = cancel, .body = why, .token = officer_}).status, 405);
+  EXPECT_EQ(TreeSize(), before) << "a refused cancelling was logged";
+
+  Reply cancelled = Https({.method = "POST", .path = cancel, .body = why, .token = officer_});
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(cancelled.Json()["status"], "cancelled");
+  EXPECT_EQ(cancelled.Json()["audit_index"], before);
+  EXPECT_EQ(TreeSize(), before + 1);
+  // The entry says who cancelled which request, and why; the requester may read it whole.
+  Reply proof = Https({.path = "/v1/audit/proof/" + std::to_string(before), .token = officer_});
+  ASSERT_EQ(proof.status, 200) << proof.body;
+  const std::string entry = proof.Json().value("entry", "");
+  EXPECT_NE(entry.find("cancel"), std::string::npos) << entry;
+  EXPECT_NE(entry.find(id), std::string::npos) << entry;
+  EXPECT_NE(entry.find("wrong subject"), std::string::npos) << entry;
+
+  // The provider sees it closed, with the reason, and cannot answer or decline it now.
+  json seen = Https({.path = "/v1/requests/" + id, .token = ecc_}).Json();
+  EXPECT_EQ(seen["status"], "cancelled");
+  EXPECT_EQ(seen["cancel_reason"], "wrong subject: meant MOS-100002");
+  EXPECT_TRUE(seen["decline_reason"].is_null()) << seen.dump();
+  EXPECT_EQ(seen["closed_by"], "u-4411");
+  Reply answer = Https({.method = "POST",
+                        .path = "/v1/requests/" + id + "/answer",
+                        .body = "{\"fields\":{\"name\":\"Casey Fiction\"}}",
+                        .token = ecc_});
+  EXPECT_EQ(answer.status, 409) << answer.body;
+  EXPECT_NE(answer.body.find("already cancelled"), std::string::npos) << answer.body;
+  EXPECT_EQ(Https({.method = "POST", .path = cancel, .body = why, .token = officer_}).status, 409);
+  EXPECT_EQ(TreeSize(), before + 1);
+  // Open requests no longer list it; cancelled ones do.
+  auto listed = [&](const std::string& status) {
+    const json page =
+        Https({.path = "/v1/requests?direction=received&status=" + status, .token = ecc_}).Json();
+    for (const auto& q : page["requests"])
+      if (q["id"] == id) return true;
+    return false;
+  };
+  EXPECT_FALSE(listed("open"));
+  EXPECT_TRUE(listed("cancelled"));
+}
+
 TEST_F(Server, ARequestTheProtocolDoesNotCoverIsDeniedWithItsCode) {
   const uint64_t before = TreeSize();
   Reply purpose = Https({.method = "POST",
@@ -1525,6 +1591,20 @@ TEST_F(Server, TheAuthorizationMatrixRefusesEachWrongPartyAndLeaksNothing) {
         .body = "{\"reason\":\"x\"}",
         .token = southend_},
        404,
+       ""},
+      {"request cancelled, other organisation",
+       {.method = "POST",
+        .path = "/v1/requests/" + request + "/cancel",
+        .body = "{\"reason\":\"x\"}",
+        .token = southend_},
+       404,
+       ""},
+      {"request cancelled, by the provider",
+       {.method = "POST",
+        .path = "/v1/requests/" + request + "/cancel",
+        .body = "{\"reason\":\"x\"}",
+        .token = ecc_},
+       403,
        ""},
       {"request answered, by the requester's side",
        {.method = "POST",
