@@ -104,32 +104,49 @@ HttpResponse Service::CreateRequest(const InForce& in_force, const HttpRequest& 
 }
 
 namespace {
+
+// A request's sealed part (its subject and justification), or null when it does not open (an
+// altered row, a master key that is not the one it was sealed with): said in the operators'
+// log, never passed over as an empty subject.
+json SealedPart(const exchange::DisclosureVault& vault, LogLines* log,
+                const store::ShareRequest& q) {
+  auto opened = vault.Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
+  json j = opened.ok() ? json::parse(*opened, nullptr, false) : json();
+  if (j.is_object()) return j;
+  log->Write(Level::kError, "a request's sealed subject and justification do not open",
+             {{"request", q.id},
+              {"error", opened.ok() ? std::string("not JSON") : opened.status().message()}});
+  return nullptr;
+}
+
+// A request as its two organisations see it; `sealed` is SealedPart (null: shown as null).
 json RequestJson(const store::ShareRequest& q, const std::string& org, const json& sealed) {
   const bool closed = q.status != "open";
-  return json{{"id", q.id},
-              {"direction", q.from_org == org ? "sent" : "received"},
-              {"at", FormatMillisUtc(q.at_ms)},
-              {"at_ms", q.at_ms},
-              {"audit_index", q.decision_index},
-              {"from", q.from_org},
-              {"from_user", q.from_user},
-              {"to", q.to_org},
-              {"protocol", q.protocol},
-              {"version", q.version},
-              {"data", q.data},
-              {"purpose", q.purpose},
-              {"subject", sealed.value("subject", "")},
-              {"justification", sealed.value("justification", "")},
-              {"audit_reference", q.audit_reference},
-              {"allowed_fields", q.allowed_fields},
-              {"status", q.status},
-              {"closed_at", closed ? json(FormatMillisUtc(q.closed_at_ms)) : json(nullptr)},
-              {"closed_by", TextOrNull(q.closed_by)},
-              // The store keeps one reason for closing without an answer: the provider's for a
-              // decline, the requester's for a cancelling.
-              {"decline_reason", TextOrNull(q.status == "declined" ? q.decline_reason : "")},
-              {"cancel_reason", TextOrNull(q.status == "cancelled" ? q.decline_reason : "")},
-              {"disclosure", TextOrNull(q.disclosure_id)}};
+  return json{
+      {"id", q.id},
+      {"direction", q.from_org == org ? "sent" : "received"},
+      {"at", FormatMillisUtc(q.at_ms)},
+      {"at_ms", q.at_ms},
+      {"audit_index", q.decision_index},
+      {"from", q.from_org},
+      {"from_user", q.from_user},
+      {"to", q.to_org},
+      {"protocol", q.protocol},
+      {"version", q.version},
+      {"data", q.data},
+      {"purpose", q.purpose},
+      {"subject", sealed.is_object() ? sealed.value("subject", json()) : json()},
+      {"justification", sealed.is_object() ? sealed.value("justification", json()) : json()},
+      {"audit_reference", q.audit_reference},
+      {"allowed_fields", q.allowed_fields},
+      {"status", q.status},
+      {"closed_at", closed ? json(FormatMillisUtc(q.closed_at_ms)) : json(nullptr)},
+      {"closed_by", TextOrNull(q.closed_by)},
+      // The store keeps one reason for closing without an answer: the provider's for a
+      // decline, the requester's for a cancelling.
+      {"decline_reason", TextOrNull(q.status == "declined" ? q.decline_reason : "")},
+      {"cancel_reason", TextOrNull(q.status == "cancelled" ? q.decline_reason : "")},
+      {"disclosure", TextOrNull(q.disclosure_id)}};
 }
 }  // namespace
 
@@ -139,11 +156,8 @@ HttpResponse Service::ListRequests(const HttpRequest& r, const store::User& user
   auto list = store_->RequestsOf(*query);
   if (!list.ok()) return Problem(500, "INTERNAL", "the requests could not be read");
   json out = json::array();
-  for (const auto& q : *list) {
-    auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
-    out.push_back(RequestJson(q, user.organisation,
-                              opened.ok() ? json::parse(*opened, nullptr, false) : json::object()));
-  }
+  for (const auto& q : *list)
+    out.push_back(RequestJson(q, user.organisation, SealedPart(*vault_, log_, q)));
   json next = nullptr;  // a full page may have more after it
   if (!list->empty() && list->size() == query->limit)
     next = ListCursor(list->back().at_ms, list->back().id);
@@ -224,8 +238,7 @@ HttpResponse Service::Answer(const decide::CompiledRegistry& reg, const HttpRequ
   for (auto it = fields->begin(); it != fields->end(); ++it)
     if (!it.value().is_string())
       return Problem(400, "INVALID_REQUEST", "fields." + it.key() + ": expected a string");
-  auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
-  const json sealed_request = opened.ok() ? json::parse(*opened, nullptr, false) : json::object();
+  const json sealed_request = SealedPart(*vault_, log_, q);
   if (!sealed_request.is_object())
     return Problem(500, "INTERNAL", "request " + q.id + " could not be opened");
   // The protocol may have changed since the request was made (a new version, a partner's
@@ -378,9 +391,7 @@ HttpResponse Service::Close(const HttpRequest& r, const store::User& user,
 }
 
 HttpResponse Service::ShowRequest(const store::User& user, const store::ShareRequest& q) {
-  auto opened = vault_->Open(q.id, {q.nonce, q.ciphertext, q.wrapped_key});
-  json out = RequestJson(q, user.organisation,
-                         opened.ok() ? json::parse(*opened, nullptr, false) : json::object());
+  json out = RequestJson(q, user.organisation, SealedPart(*vault_, log_, q));
   if (q.status == "answered" && q.from_org == user.organisation) {
     auto d = store_->DisclosureById(q.disclosure_id);
     if (!d.ok() || !d->has_value())

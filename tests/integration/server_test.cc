@@ -1455,6 +1455,67 @@ TEST_F(Server, TheRequesterCancelsAnOpenRequestAndTheProviderCanNoLongerAnswerIt
   EXPECT_TRUE(listed("cancelled"));
 }
 
+// A request whose sealed part (subject, justification) does not open, because its row was
+// altered or the master key is not the one it was sealed with, is not shown with an empty
+// subject as if none was given: the subject is null, the operators' log says which request,
+// and it cannot be answered. The rest of the listing is unaffected.
+TEST_F(Server, ARequestWhoseSealedPartDoesNotOpenIsShownAsSuchAndLoggedNotBlanked) {
+  const std::string db = (dir_ / "var/concordat.db").string();
+  Reply made = Https({.method = "POST",
+                      .path = "/v1/requests",
+                      .body = NewRequest("MOS-100002"),
+                      .token = officer_});
+  ASSERT_EQ(made.status, 201) << made.body;
+  Reply other = Https({.method = "POST",
+                       .path = "/v1/requests",
+                       .body = NewRequest("MOS-100003"),
+                       .token = officer_});
+  ASSERT_EQ(other.status, 201) << other.body;
+  const std::string id = made.Json()["id"], other_id = other.Json()["id"];
+  const std::string where = " FROM requests WHERE id = '" + id + "'";
+  ShellRun saved = Sh("sqlite3 '" + db + "' \"SELECT hex(ciphertext)" + where + "\"");
+  ASSERT_EQ(saved.code, 0) << saved.out;
+  const std::string hex = saved.out.substr(0, saved.out.find('\n'));
+  ASSERT_EQ(
+      Sh("sqlite3 '" + db + "' \"UPDATE requests SET ciphertext = zeroblob(length(ciphertext))" +
+         where.substr(where.find(" WHERE")) + "\"")
+          .code,
+      0);
+  const int errors = CountLogLines("\"level\":\"error\"");
+  const json page = Https({.path = "/v1/requests?direction=received", .token = ecc_}).Json();
+  bool seen = false, other_seen = false;
+  for (const auto& q : page["requests"]) {
+    if (q["id"] == id) {
+      seen = true;
+      EXPECT_TRUE(q["subject"].is_null()) << q.dump();
+      EXPECT_TRUE(q["justification"].is_null()) << q.dump();
+    } else if (q["id"] == other_id) {
+      other_seen = true;
+      EXPECT_EQ(q["subject"], "MOS-100003");
+    }
+  }
+  EXPECT_TRUE(seen && other_seen) << page.dump();
+  EXPECT_GT(CountLogLines("\"level\":\"error\""), errors);
+  EXPECT_EQ(CountLogLines("do not open\",\"request\":\"" + id), CountLogLines("do not open"))
+      << "the log line names the request";
+  Reply shown = Https({.path = "/v1/requests/" + id, .token = officer_});
+  EXPECT_EQ(shown.status, 200);
+  EXPECT_TRUE(shown.Json()["subject"].is_null()) << shown.body;
+  const uint64_t before = TreeSize();
+  Reply answer = Https({.method = "POST",
+                        .path = "/v1/requests/" + id + "/answer",
+                        .body = "{\"fields\":{\"name\":\"Casey Fiction\"}}",
+                        .token = ecc_});
+  EXPECT_EQ(answer.status, 500) << answer.body;
+  EXPECT_EQ(TreeSize(), before) << "an answer to a request that does not open was recorded";
+  // Put back as it was, for the tests after this one.
+  ASSERT_EQ(Sh("sqlite3 '" + db + "' \"UPDATE requests SET ciphertext = X'" + hex + "'" +
+               where.substr(where.find(" WHERE")) + "\"")
+                .code,
+            0);
+  EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = ecc_}).Json()["subject"], "MOS-100002");
+}
+
 TEST_F(Server, ARequestTheProtocolDoesNotCoverIsDeniedWithItsCode) {
   const uint64_t before = TreeSize();
   Reply purpose = Https({.method = "POST",
