@@ -7,12 +7,14 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "audit/entry.h"
 #include "audit/log.h"
 #include "audit/sth.h"
 #include "base/certificate_fingerprint.h"
+#include "base/date.h"
 #include "base/sha256.h"
 #include "cli/commands.h"
 #include "store/store.h"
@@ -73,6 +75,7 @@ Status RecordAccessChange(store::Store& st, const std::string& key_path, const s
   nlohmann::json what{{"event", event}, {"user", who.id}};
   if (!who.roles.empty()) what["roles"] = who.roles;
   if (!who.certificate.empty()) what["certificate"] = who.certificate;
+  if (!who.expires_at.empty()) what["expires_at"] = who.expires_at;
   audit::LogEntry e;
   e.kind = "access";
   e.at = Instant{audit::NowMillis() / 1000};
@@ -86,11 +89,30 @@ Status RecordAccessChange(store::Store& st, const std::string& key_path, const s
   return appended.ok() ? Status::Ok() : appended.status();
 }
 
+// How long a new token (and the user's access with it) lasts unless --valid-days says: a year,
+// so that a token nobody renews stops working on its own.
+constexpr int kDefaultValidDays = 365;
+
+// When access given now for `days` ends ("" for 0: no end).
+std::string ExpiryAfter(int days) {
+  if (days == 0) return "";
+  return Instant{Instant::Now().seconds + int64_t{days} * 86400}.ToString();
+}
+
+void AddValidDaysOption(CLI::App* cmd, int* days) {
+  cmd->add_option("--valid-days", *days,
+                  "Days the token works for; the user's access (token and certificate) ends then "
+                  "until they are given a new token (concordat user token). 0: no end. Default " +
+                      std::to_string(kDefaultValidDays))
+      ->check(CLI::Range(0, 36500));
+}
+
 struct UserAdd {
   std::string store = "sqlite:var/concordat.db";
   std::string key;  // the log's signing key; default DefaultSigningKey(store)
   std::string id, org, name, roles;
   std::string certificate, fingerprint;  // at most one: a PEM file, or its fingerprint
+  int valid_days = kDefaultValidDays;
 };
 
 int RunUserAdd(const UserAdd& a) {
@@ -130,6 +152,7 @@ int RunUserAdd(const UserAdd& a) {
   if (sodium_init() < 0) return fail("libsodium could not start");
   const std::string token = NewToken();
   u.token_hash = "sha256:" + Sha256Hex(token);
+  u.expires_at = ExpiryAfter(a.valid_days);
   auto st = OpenOrSay("user add", a.store);
   if (!st) return kExitBadInput;
   if (Status s = RecordAccessChange(*st, a.key.empty() ? DefaultSigningKey(a.store) : a.key,
@@ -140,6 +163,10 @@ int RunUserAdd(const UserAdd& a) {
             << "once and not stored: keep it safe\n";
   if (!u.certificate.empty())
     std::cerr << "they may also sign in with the client certificate " << u.certificate << "\n";
+  std::cerr << (u.expires_at.empty() ? std::string("their access has no end date")
+                                     : "their access ends at " + u.expires_at +
+                                           " unless they are given a new token before")
+            << "\n";
   std::cout << token << "\n";
   return kExitOk;
 }
@@ -149,13 +176,17 @@ struct UserById {
   std::string store = "sqlite:var/concordat.db";
   std::string key;  // the log's signing key; default DefaultSigningKey(store)
   std::string id;
+  int valid_days = kDefaultValidDays;  // token: how long the new one lasts
 };
 
-// Finds the user and makes `change` to their access together with its "access" entry.
+// Finds the user and makes `change` to their access together with its "access" entry;
+// `expires_at`, when given, is the end of access the change sets (the entry records it).
 Status ChangeAccess(store::Store& st, const UserById& a, const std::string& event,
-                    const std::function<Status()>& change) {
+                    const std::function<Status()>& change,
+                    const std::optional<std::string>& expires_at = std::nullopt) {
   auto who = UserWithId(st, a.id);
   if (!who.ok()) return who.status();
+  if (expires_at) who->expires_at = *expires_at;
   return RecordAccessChange(st, a.key.empty() ? DefaultSigningKey(a.store) : a.key, event, *who,
                             change);
 }
@@ -181,15 +212,21 @@ int RunUserToken(const UserById& a) {
   auto st = OpenOrSay("user token", a.store);
   if (!st) return kExitBadInput;
   const std::string token = NewToken();
-  if (Status s = ChangeAccess(*st, a, "token-replaced",
-                              [&] { return st->ReplaceToken(a.id, "sha256:" + Sha256Hex(token)); });
+  const std::string expires_at = ExpiryAfter(a.valid_days);
+  if (Status s = ChangeAccess(
+          *st, a, "token-replaced",
+          [&] { return st->ReplaceToken(a.id, "sha256:" + Sha256Hex(token), expires_at); },
+          expires_at);
       !s.ok()) {
     std::cerr << "concordat user token: " << s.message() << "\n";
     return kExitBadInput;
   }
   std::cerr << "user " << a.id << " has a new token, shown below once and not stored: keep it "
             << "safe. The old one is refused from now on (a running server may accept it for up "
-            << "to token_cache_seconds more)\n";
+            << "to token_cache_seconds more). "
+            << (expires_at.empty() ? std::string("Their access has no end date")
+                                   : "Their access ends at " + expires_at)
+            << "\n";
   std::cout << token << "\n";
   return kExitOk;
 }
@@ -215,16 +252,21 @@ int RunUserList(const UserList& a) {
     std::cerr << "concordat user list: " << users.status().message() << "\n";
     return kExitBadInput;
   }
-  // One line each, tab-separated: id, organisation, roles, created, status, client certificate
-  // fingerprint or - (never the token or its hash).
+  // One line each, tab-separated: id, organisation, roles, created, status (active, revoked
+  // or expired, with when), client certificate fingerprint or -, end of access or - (never the
+  // token or its hash).
+  const std::string now = Instant::Now().ToString();
   size_t shown = 0;
   for (const store::User& u : *users) {
     if (!a.org.empty() && u.organisation != a.org) continue;
     std::string roles;
     for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
     std::cout << u.id << "\t" << u.organisation << "\t" << roles << "\t" << u.created_at << "\t"
-              << (u.revoked_at.empty() ? "active" : "revoked " + u.revoked_at) << "\t"
-              << (u.certificate.empty() ? "-" : u.certificate) << "\n";
+              << (!u.revoked_at.empty()                          ? "revoked " + u.revoked_at
+                  : !u.expires_at.empty() && u.expires_at <= now ? "expired " + u.expires_at
+                                                                 : std::string("active"))
+              << "\t" << (u.certificate.empty() ? "-" : u.certificate) << "\t"
+              << (u.expires_at.empty() ? "-" : u.expires_at) << "\n";
     ++shown;
   }
   std::cerr << shown << (shown == 1 ? " user" : " users") << "\n";
@@ -255,6 +297,7 @@ void RegisterUser(CLI::App& app, int* exit_code) {
                   "for a partner's system calling the server");
   add->add_option("--fingerprint", a->fingerprint,
                   "The same, given as the certificate's sha256: fingerprint");
+  AddValidDaysOption(add, &a->valid_days);
   add->callback([a, exit_code] { *exit_code = RunUserAdd(*a); });
 
   auto r = std::make_shared<UserById>();
@@ -270,13 +313,14 @@ void RegisterUser(CLI::App& app, int* exit_code) {
       "stops working (for a lost or leaked token: the user, their roles and their log entries "
       "stay as they are). Exit 2 for an unknown or revoked user, with nothing changed");
   AddUserByIdOptions(token, t.get());
+  AddValidDaysOption(token, &t->valid_days);
   token->callback([t, exit_code] { *exit_code = RunUserToken(*t); });
 
   auto l = std::make_shared<UserList>();
   auto* list = user->add_subcommand(
       "list",
-      "List users: id, organisation, roles, created, active or revoked, client certificate or - "
-      "(tab-separated)");
+      "List users: id, organisation, roles, created, active, revoked or expired, client "
+      "certificate or -, end of access or - (tab-separated)");
   list->add_option("--store", l->store, "Store URL (default sqlite:var/concordat.db)");
   list->add_option("--org", l->org, "Only this organisation's users");
   list->callback([l, exit_code] { *exit_code = RunUserList(*l); });

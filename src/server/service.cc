@@ -1,7 +1,9 @@
 #include "server/service.h"
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "base/date.h"
@@ -274,6 +276,12 @@ std::string InForce::DeviceOf(const std::string& fingerprint) const {
   return it == devices.end() ? "" : it->second;
 }
 
+int64_t Service::AccessEnds(const std::string& expires_at) {
+  if (expires_at.empty()) return std::numeric_limits<int64_t>::max();
+  const auto end = Instant::Parse(expires_at);
+  return end ? end->seconds : std::numeric_limits<int64_t>::min();
+}
+
 bool Service::Ready() {
   return store_->Size().ok();
 }
@@ -297,17 +305,21 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
                                ? "cert:" + r.client_fingerprint
                                : "sha256:" + Sha256Hex(r.authorization.substr(prefix.size()));
   const auto now = std::chrono::steady_clock::now();
-  auto usable = [by_certificate](const store::User& u) -> Result<store::User> {
-    if (!u.revoked_at.empty())
-      return Status::NotFound(
-          std::string(by_certificate ? "the user of this client certificate" : "the bearer token") +
-          " was revoked at " + u.revoked_at);
-    return u;
+  const char* whose = by_certificate ? "the user of this client certificate" : "the bearer token";
+  auto usable = [whose](const CachedUser& c) -> Result<store::User> {
+    if (!c.user.revoked_at.empty())
+      return Status::NotFound(std::string(whose) + " was revoked at " + c.user.revoked_at);
+    // Fails closed: an end of access that cannot be read (AccessEnds) has passed.
+    if (c.access_ends <= std::time(nullptr))
+      return Status::NotFound(std::string(whose) + " expired at " + c.user.expires_at +
+                              "; ask for a new token (concordat user token --id " + c.user.id +
+                              ")");
+    return c.user;
   };
   {
     std::lock_guard<std::mutex> lock(users_mu_);
     if (auto it = users_.find(hash); it != users_.end() && now - it->second.read_at < token_cache_)
-      return usable(it->second.user);
+      return usable(it->second);
   }
   auto user = by_certificate ? store_->UserByCertificate(r.client_fingerprint)
                              : store_->UserByTokenHash(hash);
@@ -320,8 +332,9 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
                                   "needs a bearer token (Authorization: Bearer <token>)"
                                 : "the bearer token is not known");
   }
-  users_[hash] = CachedUser{**user, now};
-  return usable(**user);
+  const int64_t ends = AccessEnds((*user)->expires_at);
+  const CachedUser& cached = users_[hash] = CachedUser{std::move(**user), now, ends};
+  return usable(cached);
 }
 
 bool Service::TryHandleAsync(const HttpRequest& r, const Resume& resume,

@@ -244,7 +244,12 @@ class Service {
   struct CachedUser {
     store::User user;
     std::chrono::steady_clock::time_point read_at;
+    int64_t access_ends = 0;  // AccessEnds(user.expires_at), worked out once
   };
+  // When access given until `expires_at` ends, in seconds since the epoch: never (the largest
+  // value) for "", and already (the smallest) for text that is not a time, so that a damaged
+  // row refuses rather than admits.
+  static int64_t AccessEnds(const std::string& expires_at);
   std::chrono::seconds token_cache_{30};
   std::mutex users_mu_;
   std::unordered_map<std::string, CachedUser> users_;

@@ -28,6 +28,9 @@ struct User {
   std::string certificate;
   std::string created_at;  // ISO 8601, UTC; set by the store
   std::string revoked_at;  // ISO 8601, UTC; empty while the token is valid
+  // When the user's access ends (token and certificate alike), "YYYY-MM-DDTHH:MM:SSZ"; empty:
+  // it does not. Set when the user is added and again with each new token.
+  std::string expires_at;
 };
 
 // Personal data that left a provider: who sent what to whom, when, under which protocol
@@ -109,10 +112,12 @@ class Store : public audit::LogBackend {
   // Revokes the user's token from now on: kNotFound for an unknown id, kAlreadyExists when it
   // is revoked already (and nothing changes then). The row stays: the log names its id.
   virtual Status RevokeUser(const std::string& id) = 0;
-  // Gives an active user a new token (its hash): the old one stops working, the user stays
-  // who they were (same id, roles and certificate, so the log's entries still name them).
-  // kNotFound for an unknown id; kInvalidArgument for a revoked user (nothing changes then).
-  virtual Status ReplaceToken(const std::string& id, const std::string& token_hash) = 0;
+  // Gives an active user a new token (its hash) and access until `expires_at` (as User has it;
+  // empty: no end): the old token stops working, the user stays who they were (same id, roles
+  // and certificate, so the log's entries still name them). kNotFound for an unknown id;
+  // kInvalidArgument for a revoked user (nothing changes then).
+  virtual Status ReplaceToken(const std::string& id, const std::string& token_hash,
+                              const std::string& expires_at) = 0;
 
   // The schema version the store holds, and the latest this build migrates to (each kind of
   // store numbers its own migrations).

@@ -10,12 +10,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "../support/shell.h"
 #include "audit/merkle.h"
+#include "base/date.h"
 #include "base/sha256.h"
 
 namespace concordat {
@@ -69,7 +71,7 @@ TEST_F(AuditStore, InitCreatesAPrivateKeyAndAMigratedStore) {
   EXPECT_EQ(again.code, 0);
   EXPECT_NE(again.out.find("already exists and was kept"), std::string::npos);
   EXPECT_EQ(Sql("SELECT version FROM schema_migrations").out,
-            "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n");
+            "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n");
   // Disclosures are indexed only by keys that grow at one edge (time-ordered id, organisation
   // then time): not by subject_tag, whose random inserts cost a third of the look-up rate.
   EXPECT_EQ(Sql("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
@@ -372,7 +374,7 @@ TEST_F(AuditStore, UserRevokeEndsATokenAndUserListShowsWhoIsActive) {
   ASSERT_EQ(listed.code, 0) << listed.out;
   EXPECT_NE(listed.out.find("u-20\tessex-cc\tcf-manager,cf-worker\t"), std::string::npos)
       << listed.out;
-  EXPECT_NE(listed.out.find("\tactive\t-\n"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("\tactive\t-\t"), std::string::npos) << listed.out;
   EXPECT_EQ(listed.out.find("cct_"), std::string::npos) << "a token was listed";
   EXPECT_EQ(listed.out.find("sha256:"), std::string::npos) << "a token hash was listed";
   ShellRun revoked = C("user revoke --id u-4411");
@@ -391,6 +393,57 @@ TEST_F(AuditStore, UserRevokeEndsATokenAndUserListShowsWhoIsActive) {
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.out.find("no user u-404; nothing was changed"), std::string::npos)
       << unknown.out;
+}
+
+// A token nobody renews stops on its own: a year by default, --valid-days otherwise (0: no
+// end), renewed with each new token; the end is in the access entry and the listing.
+TEST_F(AuditStore, AUsersAccessEndsAfterItsValidDaysUnlessGivenANewToken) {
+  auto in_days =
+      [](int days) {  // the day access given now ends (today's or, at midnight, the next)
+        return std::vector<std::string>{Date::Today().AddDays(days).ToString(),
+                                        Date::Today().AddDays(days + 1).ToString()};
+      };
+  auto ends_on = [&](const std::string& id) {
+    return Sql("SELECT substr(expires_at, 1, 10) FROM users WHERE id = '" + id + "'").out;
+  };
+  auto last_access = [this] {
+    auto e = nlohmann::json::parse(C("audit tail --count 1").out, nullptr, false);
+    return e.is_discarded() ? nlohmann::json::object()
+                            : nlohmann::json::parse(e.value("request", "{}"), nullptr, false);
+  };
+  ShellRun added = C("user add --id u-1 --org essex-police --roles analyst");
+  ASSERT_EQ(added.code, 0) << added.out;
+  const auto year = in_days(365);
+  EXPECT_TRUE(ends_on("u-1") == year[0] + "\n" || ends_on("u-1") == year[1] + "\n")
+      << ends_on("u-1");
+  EXPECT_NE(added.out.find("their access ends at " + ends_on("u-1").substr(0, 10)),
+            std::string::npos)
+      << added.out;
+  EXPECT_EQ(last_access().value("expires_at", "").substr(0, 10), ends_on("u-1").substr(0, 10));
+
+  ASSERT_EQ(C("user add --id u-2 --org essex-police --roles analyst --valid-days 0").code, 0);
+  EXPECT_EQ(Sql("SELECT expires_at FROM users WHERE id = 'u-2'").out, "\n");
+  EXPECT_FALSE(last_access().contains("expires_at"));
+  ShellRun negative = C("user add --id u-3 --org essex-police --roles analyst --valid-days -3");
+  EXPECT_EQ(negative.code, 2) << negative.out;
+  EXPECT_NE(negative.out.find("--valid-days"), std::string::npos) << negative.out;
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM users WHERE id = 'u-3'").out, "0\n");
+
+  // A new token sets a new end; the listing shows each user's end, and which have passed.
+  ASSERT_EQ(C("user token --id u-2 --valid-days 30").code, 0);
+  const auto month = in_days(30);
+  EXPECT_TRUE(ends_on("u-2") == month[0] + "\n" || ends_on("u-2") == month[1] + "\n")
+      << ends_on("u-2");
+  EXPECT_EQ(last_access().value("event", ""), "token-replaced");
+  EXPECT_EQ(last_access().value("expires_at", "").substr(0, 10), ends_on("u-2").substr(0, 10));
+  ASSERT_EQ(Sql("UPDATE users SET expires_at = '2020-01-01T00:00:00Z' WHERE id = 'u-1'").code, 0);
+  ShellRun listed = C("user list");
+  EXPECT_NE(listed.out.find("\texpired 2020-01-01T00:00:00Z\t-\t2020-01-01T00:00:00Z\n"),
+            std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.out.find("u-2\tessex-police\tanalyst\t"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("\tactive\t-\t" + ends_on("u-2").substr(0, 10)), std::string::npos)
+      << listed.out;
 }
 
 }  // namespace

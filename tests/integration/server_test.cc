@@ -571,6 +571,38 @@ TEST_F(Server, ARevokedTokenIsRefusedWithinTheTokenCacheTimeAndOthersGoOn) {
   EXPECT_EQ(Https({.path = "/v1/disclosures", .token = analyst_}).status, 200);
 }
 
+// A token past its end of access (concordat user add --valid-days) is refused like a revoked
+// one, on the fast decide path too, saying when it ended and how to get a new one; an end the
+// server cannot read refuses rather than admits; a new token works again.
+TEST_F(Server, AnExpiredTokenIsRefusedSayingWhenAndANewTokenWorks) {
+  const std::string db = (dir_ / "var/concordat.db").string();
+  const std::string token = AddUser("u-expired", "essex-police", "intelligence-support-officer");
+  const std::string damaged = AddUser("u-damaged", "essex-police", "crime-analyst");
+  ASSERT_EQ(Sh("sqlite3 '" + db +
+               "' \"UPDATE users SET expires_at = '2025-06-30T17:00:00Z' WHERE id = 'u-expired';"
+               " UPDATE users SET expires_at = 'soon' WHERE id = 'u-damaged'\"")
+                .code,
+            0);
+  const uint64_t before = TreeSize();
+  Reply r = Https({.path = "/v1/disclosures", .token = token});
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.Json()["code"], "UNAUTHENTICATED") << r.body;
+  EXPECT_NE(r.body.find("expired at 2025-06-30T17:00:00Z"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("concordat user token --id u-expired"), std::string::npos) << r.body;
+  EXPECT_EQ(
+      Https({.method = "POST", .path = "/v1/decide", .body = MosaicCheck(), .token = token}).status,
+      401)
+      << "the fast decide path must refuse an expired token too";
+  EXPECT_EQ(Https({.path = "/v1/disclosures", .token = damaged}).status, 401);
+  EXPECT_EQ(TreeSize(), before) << "an expired token's request was logged";
+
+  ShellRun renewed = Sh(Cli("user token --id u-expired"));
+  ASSERT_EQ(renewed.code, 0) << renewed.out;
+  const size_t at = renewed.out.find("cct_");
+  ASSERT_NE(at, std::string::npos) << renewed.out;
+  EXPECT_EQ(Https({.path = "/v1/disclosures", .token = renewed.out.substr(at, 68)}).status, 200);
+}
+
 // A leaked token is replaced: the old one stops within the cache time, the new one is the same
 // person (the log names the same user id), and a revoked user gets no new token.
 TEST_F(Server, AReplacedTokenStopsAndTheNewOneIsTheSameUser) {

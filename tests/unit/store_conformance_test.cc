@@ -348,31 +348,38 @@ TEST_P(StoreConformance, AUsersTokenIsReplacedAndTheOldOneFindsNoOne) {
   u.roles = {"analyst"};
   u.certificate = "sha256:" + std::string(64, 'b');
   u.token_hash = "sha256:old";
+  u.expires_at = "2026-01-31T12:00:00Z";
   ASSERT_TRUE(store_->AddUser(u).ok());
-  ASSERT_TRUE(store_->ReplaceToken("u-4411", "sha256:new").ok());
+  EXPECT_EQ((*store_->UserByTokenHash("sha256:old"))->expires_at, "2026-01-31T12:00:00Z");
+  ASSERT_TRUE(store_->ReplaceToken("u-4411", "sha256:new", "2027-02-01T08:30:00Z").ok());
   EXPECT_FALSE(store_->UserByTokenHash("sha256:old")->has_value()) << "the old token still works";
   auto now = store_->UserByTokenHash("sha256:new");
   ASSERT_TRUE(now.ok() && now->has_value());
   EXPECT_EQ((*now)->id, "u-4411");
   EXPECT_EQ((*now)->roles, u.roles);
+  EXPECT_EQ((*now)->expires_at, "2027-02-01T08:30:00Z") << "the new token's access has its end";
   EXPECT_EQ((*store_->UserByCertificate(u.certificate))->id, "u-4411") << "certificate kept";
-  EXPECT_EQ(store_->ReplaceToken("u-404", "sha256:x").code(), Status::Code::kNotFound);
+  EXPECT_EQ(store_->ReplaceToken("u-404", "sha256:x", "").code(), Status::Code::kNotFound);
   // Another user's token hash is not taken over.
   store::User other = u;
   other.id = "u-2";
   other.certificate.clear();
+  other.expires_at.clear();
   other.token_hash = "sha256:other";
   ASSERT_TRUE(store_->AddUser(other).ok());
-  EXPECT_FALSE(store_->ReplaceToken("u-4411", "sha256:other").ok());
+  EXPECT_FALSE(store_->ReplaceToken("u-4411", "sha256:other", "").ok());
   EXPECT_EQ((*store_->UserByTokenHash("sha256:other"))->id, "u-2");
   EXPECT_EQ((*store_->UserByTokenHash("sha256:new"))->id, "u-4411");
   // A revoked user gets no new token, and nothing changes.
   ASSERT_TRUE(store_->RevokeUser("u-4411").ok());
-  Status revoked = store_->ReplaceToken("u-4411", "sha256:newer");
+  Status revoked = store_->ReplaceToken("u-4411", "sha256:newer", "");
   EXPECT_EQ(revoked.code(), Status::Code::kInvalidArgument) << revoked.ToString();
   EXPECT_NE(revoked.message().find("revoked"), std::string::npos) << revoked.message();
   EXPECT_FALSE(store_->UserByTokenHash("sha256:newer")->has_value());
   EXPECT_EQ((*store_->UserByTokenHash("sha256:new"))->id, "u-4411");
+  EXPECT_EQ((*store_->UserByTokenHash("sha256:new"))->expires_at, "2027-02-01T08:30:00Z");
+  // A user added without an end keeps none.
+  EXPECT_EQ((*store_->UserByTokenHash("sha256:other"))->expires_at, "");
 }
 
 TEST_P(StoreConformance, AUserMayHaveAClientCertificateThatNoOtherUserHas) {

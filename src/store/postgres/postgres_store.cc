@@ -9,7 +9,7 @@
 namespace concordat::store {
 namespace {
 
-constexpr int kSchemaVersion = 8;  // the latest migration below
+constexpr int kSchemaVersion = 9;  // the latest migration below
 
 // A ListQuery's parameters (list_sql.h), as text.
 std::vector<std::string> ListParams(const ListQuery& q, ListTable table) {
@@ -121,6 +121,11 @@ CREATE INDEX IF NOT EXISTS requests_to_status ON requests (to_org, status, at_ms
 // Version 8: a user may sign in with a client certificate (NULL: none; unique otherwise).
 const char* kMigration8 = R"sql(
 ALTER TABLE users ADD COLUMN cert_fingerprint TEXT UNIQUE;
+)sql";
+
+// Version 9: a user's access may end ('': it does not, as for every user added before).
+const char* kMigration9 = R"sql(
+ALTER TABLE users ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
 )sql";
 
 const char* kMigration1 = R"sql(
@@ -478,8 +483,8 @@ Status PostgresStore::Migrate() {
     return rollback(Status::InvalidArgument(
         "the store has schema version " + std::to_string(current) +
         ", newer than this Concordat; upgrade Concordat, nothing was changed"));
-  const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                    kMigration5, kMigration6, kMigration7, kMigration8};
+  const char* const migrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5,
+                                    kMigration6, kMigration7, kMigration8, kMigration9};
   static_assert(std::size(migrations) == kSchemaVersion);
   for (int version = current + 1; version <= kSchemaVersion; ++version) {
     if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
@@ -694,12 +699,14 @@ Result<std::optional<Disclosure>> PostgresStore::DisclosureById(const std::strin
 Status PostgresStore::AddUser(const User& user) {
   const auto lock = Lock();
   const std::string roles = Join(user.roles);
-  const char* values[6] = {user.id.c_str(), user.organisation.c_str(), user.name.c_str(),
-                           roles.c_str(),   user.token_hash.c_str(),   user.certificate.c_str()};
-  Res r(PQexecParams(conn_,
-                     "INSERT INTO users (id, organisation, name, roles, token_hash, "
-                     "cert_fingerprint) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''))",
-                     6, nullptr, values, nullptr, nullptr, 0));
+  const char* values[7] = {
+      user.id.c_str(),         user.organisation.c_str(), user.name.c_str(),      roles.c_str(),
+      user.token_hash.c_str(), user.certificate.c_str(),  user.expires_at.c_str()};
+  Res r(
+      PQexecParams(conn_,
+                   "INSERT INTO users (id, organisation, name, roles, token_hash, "
+                   "cert_fingerprint, expires_at) VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7)",
+                   7, nullptr, values, nullptr, nullptr, 0));
   if (PQresultStatus(r.r) != PGRES_COMMAND_OK) {
     const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
     if (state && std::string(state) == "23505")
@@ -717,7 +724,7 @@ constexpr const char* kUserColumns =
     "SELECT id, organisation, name, roles, token_hash, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
     "COALESCE(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-    "COALESCE(cert_fingerprint, '') FROM users ";
+    "COALESCE(cert_fingerprint, ''), expires_at FROM users ";
 
 User ReadUser(PGresult* r, int row) {
   auto col = [&](int i) {
@@ -732,6 +739,7 @@ User ReadUser(PGresult* r, int row) {
   u.created_at = col(5);
   u.revoked_at = col(6);
   u.certificate = col(7);
+  u.expires_at = col(8);
   return u;
 }
 }  // namespace
@@ -778,13 +786,15 @@ Status PostgresStore::RevokeUser(const std::string& id) {
   return UserUnchanged(id, RevokedAt(id), /*revoke=*/true);
 }
 
-Status PostgresStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
+Status PostgresStore::ReplaceToken(const std::string& id, const std::string& token_hash,
+                                   const std::string& expires_at) {
   const auto lock = Lock();
-  const char* values[2] = {token_hash.c_str(), id.c_str()};
+  const char* values[3] = {token_hash.c_str(), expires_at.c_str(), id.c_str()};
   {
     Res res(PQexecParams(conn_,
-                         "UPDATE users SET token_hash = $1 WHERE id = $2 AND revoked_at IS NULL", 2,
-                         nullptr, values, nullptr, nullptr, 0));
+                         "UPDATE users SET token_hash = $1, expires_at = $2 WHERE id = $3 AND "
+                         "revoked_at IS NULL",
+                         3, nullptr, values, nullptr, nullptr, 0));
     if (PQresultStatus(res.r) != PGRES_COMMAND_OK)
       return Error("replacing the token of user " + id);
     if (std::string(PQcmdTuples(res.r)) == "1") return Status::Ok();

@@ -79,7 +79,7 @@ bool ReadHash(sqlite3_stmt* s, int col, audit::Hash* out) {
   return true;
 }
 
-constexpr int kSchemaVersion = 11;  // the latest migration below
+constexpr int kSchemaVersion = 12;  // the latest migration below
 
 // Subtree hashes are kept in tiles: tile (level, tile) holds the hashes of nodes
 // (level, tile * kTileWidth) onwards, 32 bytes each, in index order. One row per 64 hashes
@@ -255,6 +255,11 @@ CREATE INDEX IF NOT EXISTS requests_to_status ON requests (to_org, status, at_ms
 const char* kMigration11 = R"sql(
 ALTER TABLE users ADD COLUMN cert_fingerprint TEXT;
 CREATE UNIQUE INDEX users_cert_fingerprint ON users (cert_fingerprint);
+)sql";
+
+// Version 12: a user's access may end ('': it does not, as for every user added before).
+const char* kMigration12 = R"sql(
+ALTER TABLE users ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
 )sql";
 
 std::string JoinList(const std::vector<std::string>& roles) {
@@ -792,9 +797,9 @@ Status SqliteStore::Migrate() {
                  std::to_string(version) + ", strftime('%Y-%m-%dT%H:%M:%SZ','now'))")
                     .c_str());
   };
-  const char* const migrations[] = {kMigration1, kMigration2,  kMigration3, kMigration4,
-                                    kMigration5, kMigration6,  kMigration7, kMigration8,
-                                    kMigration9, kMigration10, kMigration11};
+  const char* const migrations[] = {kMigration1, kMigration2,  kMigration3,  kMigration4,
+                                    kMigration5, kMigration6,  kMigration7,  kMigration8,
+                                    kMigration9, kMigration10, kMigration11, kMigration12};
   static_assert(std::size(migrations) == kSchemaVersion);
   for (int version = current + 1; version <= kSchemaVersion; ++version) {
     if (Status s = Exec(migrations[version - 1]); !s.ok()) return rollback(s);
@@ -1046,8 +1051,8 @@ Result<std::optional<Disclosure>> SqliteStore::DisclosureById(const std::string&
 Status SqliteStore::AddUser(const User& user) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Stmt s = Cached(
-      "INSERT INTO users (id, organisation, name, roles, token_hash, cert_fingerprint, created_at) "
-      "VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ','now'))");
+      "INSERT INTO users (id, organisation, name, roles, token_hash, cert_fingerprint, created_at, "
+      "expires_at) VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, user.id);
   s.BindText(2, user.organisation);
@@ -1055,6 +1060,7 @@ Status SqliteStore::AddUser(const User& user) {
   s.BindText(4, JoinList(user.roles));
   s.BindText(5, user.token_hash);
   s.BindText(6, user.certificate);
+  s.BindText(7, user.expires_at);
   int rc = s.Step();
   if (rc == SQLITE_CONSTRAINT)
     return Status::AlreadyExists(
@@ -1069,7 +1075,7 @@ namespace {
 // The columns ReadUser reads, in its order.
 constexpr const char* kUserSelect =
     "SELECT id, organisation, name, roles, token_hash, created_at, revoked_at, "
-    "COALESCE(cert_fingerprint, '') FROM users ";
+    "COALESCE(cert_fingerprint, ''), expires_at FROM users ";
 
 User ReadUser(sqlite3_stmt* s) {
   User u;
@@ -1081,6 +1087,7 @@ User ReadUser(sqlite3_stmt* s) {
   u.created_at = ColumnText(s, 5);
   u.revoked_at = ColumnText(s, 6);
   u.certificate = ColumnText(s, 7);
+  u.expires_at = ColumnText(s, 8);
   return u;
 }
 }  // namespace
@@ -1128,12 +1135,15 @@ Status SqliteStore::RevokeUser(const std::string& id) {
   return UserUnchanged(id, RevokedAt(id), /*revoke=*/true);
 }
 
-Status SqliteStore::ReplaceToken(const std::string& id, const std::string& token_hash) {
+Status SqliteStore::ReplaceToken(const std::string& id, const std::string& token_hash,
+                                 const std::string& expires_at) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s = Cached("UPDATE users SET token_hash = ? WHERE id = ? AND revoked_at = ''");
+  Stmt s =
+      Cached("UPDATE users SET token_hash = ?, expires_at = ? WHERE id = ? AND revoked_at = ''");
   if (!s.ok()) return Error("preparing");
   s.BindText(1, token_hash);
-  s.BindText(2, id);
+  s.BindText(2, expires_at);
+  s.BindText(3, id);
   if (s.Step() != SQLITE_DONE) return Error("replacing the token of user " + id);
   if (sqlite3_changes(db_) == 1) return Status::Ok();
   return UserUnchanged(id, RevokedAt(id), /*revoke=*/false);

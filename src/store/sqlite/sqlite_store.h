@@ -43,7 +43,8 @@ class SqliteStore : public Store {
   Result<std::optional<User>> UserByCertificate(const std::string& fingerprint) override;
   Result<std::vector<User>> Users() override;
   Status RevokeUser(const std::string& id) override;
-  Status ReplaceToken(const std::string& id, const std::string& token_hash) override;
+  Status ReplaceToken(const std::string& id, const std::string& token_hash,
+                      const std::string& expires_at) override;
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
   Result<std::optional<std::string>> ProtocolVersionHash(const std::string& id,
