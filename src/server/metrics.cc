@@ -108,6 +108,16 @@ std::string ServerMetrics::Render(const ServiceGauges& s, const std::string& ver
   One(&out, "concordat_protocol_versions_in_force", "gauge",
       "Protocol versions requests are decided with now.",
       std::to_string(s.protocol_versions_in_force));
+  if (s.users_access_ended >= 0) {
+    One(&out, "concordat_users_access_ended", "gauge",
+        "Users, not revoked, whose access has ended: refused (401) until given a new token "
+        "(concordat user token).",
+        std::to_string(s.users_access_ended));
+    One(&out, "concordat_users_access_ending_soon", "gauge",
+        "Users, not revoked, whose access ends within " + std::to_string(kAccessEndingSoonDays) +
+            " days (concordat user list shows when).",
+        std::to_string(s.users_access_ending_soon));
+  }
   One(&out, "concordat_audit_tree_size", "gauge",
       "Entries in the audit log, as the store holds it.", std::to_string(s.audit_tree_size));
   One(&out, "concordat_audit_entries_total", "counter",

@@ -54,7 +54,12 @@ struct ServiceGauges {
   std::map<std::string, bool> source_failing;       // by provider: failing now
   size_t protocol_versions_in_force = 0;
   bool store_ready = false;
+  // Users not revoked whose access has ended, or ends within kAccessEndingSoonDays; -1 when the
+  // store could not say (then they are left out).
+  int64_t users_access_ended = -1, users_access_ending_soon = -1;
 };
+
+inline constexpr int kAccessEndingSoonDays = 30;
 
 class ServerMetrics {
  public:

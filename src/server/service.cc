@@ -556,6 +556,21 @@ HttpResponse Service::Metrics(const store::User& user) {
       g.source_failing[provider] = failures->failing();
     }
   }
+  // Access that has ended or soon will: a partner's system whose token nobody renewed stops
+  // working, and the IT team should hear of it first.
+  if (auto users = store_->Users(); users.ok()) {
+    const int64_t now = std::time(nullptr);
+    const int64_t soon = now + int64_t{kAccessEndingSoonDays} * 86400;
+    g.users_access_ended = g.users_access_ending_soon = 0;
+    for (const store::User& u : *users) {
+      if (!u.revoked_at.empty()) continue;
+      const int64_t ends = AccessEnds(u.expires_at);
+      if (ends <= now)
+        ++g.users_access_ended;
+      else if (ends <= soon)
+        ++g.users_access_ending_soon;
+    }
+  }
   // The log as the store holds it (several nodes may write to one), or as this process last
   // committed it when the store does not answer.
   if (auto size = store_->Size(); size.ok()) {

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -2537,6 +2538,27 @@ TEST_F(Server, MetricsCountTheServicesWorkForAnOperatorAndNameNoPartyToIt) {
   EXPECT_EQ(after.at("concordat_requests_in_flight"), 1) << "the scrape itself";
   EXPECT_GT(after.at("concordat_protocol_versions_in_force"), 0);
   EXPECT_EQ(after.at("concordat_source_failing{provider=\"essex-cc\"}"), 0);
+
+  // Users whose access has ended, or ends within 30 days: counted, the revoked left out.
+  AddUser("u-m-ended", "essex-cc", "cf-worker");
+  AddUser("u-m-soon", "essex-cc", "cf-worker");
+  AddUser("u-m-revoked", "essex-cc", "cf-worker");
+  AddUser("u-m-later", "essex-cc", "cf-worker");
+  ASSERT_EQ(Sh(Cli("user revoke --id u-m-revoked")).code, 0);
+  const std::time_t in_ten_days = std::time(nullptr) + 10 * 86400;
+  char soon[32];
+  std::strftime(soon, sizeof soon, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&in_ten_days));
+  ASSERT_EQ(Sh("sqlite3 '" + (dir_ / "var/concordat.db").string() +
+               "' \"UPDATE users SET expires_at = '2020-01-01T00:00:00Z' WHERE id IN "
+               "('u-m-ended', 'u-m-revoked'); UPDATE users SET expires_at = '" +
+               std::string(soon) + "' WHERE id = 'u-m-soon'\"")
+                .code,
+            0);
+  const std::map<std::string, double> users = Metrics();
+  EXPECT_EQ(users.at("concordat_users_access_ended") - after.at("concordat_users_access_ended"), 1);
+  EXPECT_EQ(users.at("concordat_users_access_ending_soon") -
+                after.at("concordat_users_access_ending_soon"),
+            1);
   EXPECT_EQ(after.at("concordat_http_request_duration_seconds_bucket{le=\"+Inf\"}"),
             after.at("concordat_http_request_duration_seconds_count"));
 
