@@ -1142,6 +1142,43 @@ TEST_F(Server, TwoAnswersRacingForOneRequestGiveOneDisclosure) {
   EXPECT_EQ(fetched.Json()["status"], "answered");
 }
 
+// The requester cancelling while the provider answers, at the same moment: the request closes
+// once, and the log and the store agree on which of them closed it.
+TEST_F(Server, ACancellingRacingAnAnswerClosesTheRequestOnce) {
+  for (int round = 0; round < 3; ++round) {
+    Reply made = Https({.method = "POST",
+                        .path = "/v1/requests",
+                        .body = NewRequest("MOS-100004"),
+                        .token = officer_});
+    ASSERT_EQ(made.status, 201) << made.body;
+    const std::string id = made.Json()["id"];
+    const uint64_t before = TreeSize();
+    const std::vector<Reply> replies = testing_support::AllAtOnce(6, [&](size_t i) {
+      if (i % 2 == 0)
+        return Https({.method = "POST",
+                      .path = "/v1/requests/" + id + "/answer",
+                      .body = "{\"fields\":{\"name\":\"Casey Fiction\"}}",
+                      .token = ecc_});
+      return Https({.method = "POST",
+                    .path = "/v1/requests/" + id + "/cancel",
+                    .body = "{\"reason\":\"asked in error\"}",
+                    .token = officer_});
+    });
+    EXPECT_EQ(testing_support::CountWithStatus(replies, 200), 1) << "round " << round;
+    EXPECT_EQ(testing_support::CountWithStatus(replies, 409), 5) << "round " << round;
+    EXPECT_EQ(TreeSize(), before + 1) << "round " << round << ": only the one that closed it";
+    const json seen = Https({.path = "/v1/requests/" + id, .token = ecc_}).Json();
+    const bool answered = seen["status"] == "answered";
+    EXPECT_TRUE(answered || seen["status"] == "cancelled") << seen.dump();
+    EXPECT_EQ(seen["disclosure"].is_null(), !answered) << seen.dump();
+    for (size_t i = 0; i < replies.size(); ++i) {
+      if (replies[i].status == 200) {
+        EXPECT_EQ(i % 2 == 0, answered) << "the winner's answer and the request disagree";
+      }
+    }
+  }
+}
+
 TEST_F(Server, AnAnswerIsDecidedAgainUnderTheProtocolInForceWhenItIsGiven) {
   Reply made = Https({.method = "POST",
                       .path = "/v1/requests",
