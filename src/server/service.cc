@@ -312,8 +312,9 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
     // Fails closed: an end of access that cannot be read (AccessEnds) has passed.
     if (c.access_ends <= std::time(nullptr))
       return Status::NotFound(std::string(whose) + " expired at " + c.user.expires_at +
-                              "; ask for a new token (concordat user token --id " + c.user.id +
-                              ")");
+                              " (the user's access ended); ask for a new token (concordat user "
+                              "token --id " +
+                              c.user.id + ")");
     return c.user;
   };
   {
