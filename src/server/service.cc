@@ -515,6 +515,11 @@ HttpResponse Service::Route(const HttpRequest& r) {
   } else if (path == "/v1/audit/consistency") {
     if (!read) return NotAllowed("GET, HEAD", "/v1/audit/consistency takes GET");
     out = Consistency(r);
+  } else if (path == "/v1/me") {
+    if (!read) return NotAllowed("GET, HEAD", "/v1/me takes GET");
+    if (auto params = OnlyParams(r.target, {}); !params.ok())
+      return Problem(400, "INVALID_REQUEST", params.status().message());
+    out = Me(*in_force, r, *who);
   } else if (path == "/metrics") {
     if (!read) return NotAllowed("GET, HEAD", "/metrics takes GET");
     out = Metrics(*who);

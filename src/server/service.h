@@ -220,6 +220,8 @@ class Service {
   HttpResponse Proof(const HttpRequest& r, const store::User& user, const std::string& index_text);
   HttpResponse Consistency(const HttpRequest& r);
   HttpResponse Metrics(const store::User& user);
+  // GET /v1/me: who, where and on what device the server takes the caller to be.
+  HttpResponse Me(const InForce& in_force, const HttpRequest& r, const store::User& user);
 
   ServerConfig config_;
   LogLines* log_ = nullptr;

@@ -512,6 +512,7 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
       {.method = "POST", .path = "/v1/requests", .body = "{}"},
       {.path = "/v1/requests"},
       {.path = "/v1/requests/00000000000000000000000000000000"},
+      {.path = "/v1/me"},
       {.method = "POST",
        .path = "/v1/requests/00000000000000000000000000000000/answer",
        .body = "{}"},
@@ -602,6 +603,39 @@ TEST_F(Server, AnExpiredTokenIsRefusedSayingWhenAndANewTokenWorks) {
   const size_t at = renewed.out.find("cct_");
   ASSERT_NE(at, std::string::npos) << renewed.out;
   EXPECT_EQ(Https({.path = "/v1/disclosures", .token = renewed.out.substr(at, 68)}).status, 200);
+}
+
+// GET /v1/me: what the server establishes of the caller, as a decision would take it: the
+// user from the token, the site from the source address, the device from the certificate.
+// Nothing is recorded, and a body or query cannot change any of it.
+TEST_F(Server, MeShowsWhoWhereAndOnWhatDeviceTheServerTakesTheCallerToBe) {
+  const uint64_t before = TreeSize();
+  Reply hq = Https({.path = "/v1/me", .token = officer_, .from = "127.0.0.2", .cert = "laptop"});
+  ASSERT_EQ(hq.status, 200) << hq.body;
+  const json at_hq = hq.Json();
+  EXPECT_EQ(at_hq["user"], "u-4411");
+  EXPECT_EQ(at_hq["organisation"], "essex-police");
+  EXPECT_EQ(at_hq["roles"], json::array({"intelligence-support-officer"})) << hq.body;
+  EXPECT_EQ(at_hq["signed_in_with"], "bearer token");
+  EXPECT_EQ(at_hq["address"], "127.0.0.2");
+  EXPECT_EQ(at_hq["site"], "essex-police-hq");
+  EXPECT_EQ(at_hq["device"], "ecc-issued-laptop");
+  EXPECT_EQ(at_hq["client_certificate"].get<std::string>().rfind("sha256:", 0), 0u) << hq.body;
+  EXPECT_EQ(at_hq["access_ends"].get<std::string>().size(), 20u) << "a year by default";
+  // Elsewhere, without the laptop: no site, no device (what LOCATION_NOT_ALLOWED and
+  // DEVICE_NOT_ALLOWED mean).
+  const json away = Https({.path = "/v1/me", .token = officer_}).Json();
+  EXPECT_EQ(away["address"], "127.0.0.1");
+  EXPECT_TRUE(away["site"].is_null()) << away.dump();
+  EXPECT_TRUE(away["device"].is_null()) << away.dump();
+  EXPECT_TRUE(away["client_certificate"].is_null()) << away.dump();
+  EXPECT_EQ(Https({.path = "/v1/me?site=essex-police-hq", .token = officer_}).status, 400);
+  EXPECT_EQ(Https({.method = "POST", .path = "/v1/me", .body = "{}", .token = officer_}).status,
+            405);
+  EXPECT_EQ(Https({.path = "/v1/me"}).status, 401);
+  EXPECT_EQ(TreeSize(), before) << "reading one's own access was recorded";
+  for (const char* secret : {"cct_", "sha256:" /* of the token */})
+    EXPECT_EQ(away.dump().find(secret), std::string::npos) << away.dump();
 }
 
 // A leaked token is replaced: the old one stops within the cache time, the new one is the same
