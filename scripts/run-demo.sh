@@ -89,6 +89,10 @@ In another terminal, from this directory:
   curl --cacert var/tls/server.crt --interface 127.0.0.2 \\
        -H "Authorization: Bearer \$OFFICER" "${url}/v1/lookup/essex-cc/cf-case-status?subject=MOS-100001&${q}"
 
+  # Why: the site and device the server takes you to be (drop --interface or --cert to compare)
+  curl --cacert var/tls/server.crt --interface 127.0.0.2 --cert var/demo/laptop.crt --key var/demo/laptop.key \\
+       -H "Authorization: Bearer \$OFFICER" ${url}/v1/me
+
   # Request and response (the demo protocol): Essex Police asks, Essex County Council answers
   curl --cacert var/tls/server.crt -H "Authorization: Bearer \$OFFICER" -H "Content-Type: application/json" \\
        -d '{"provider":"essex-cc","data":["cf-case-status"],"purpose":"child-protection","subject":"MOS-100003","justification":"strategy meeting","audit_reference":"AR-77"}' ${url}/v1/requests

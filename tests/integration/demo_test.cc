@@ -118,7 +118,13 @@ TEST(Demo, TheCurlLinesItPrintsGiveAPermittedLookUpAndDenialsWithTheirCodes) {
     if (curls[i].find("/ID") != std::string::npos) continue;
     auto [status, body] = run(curls[i]);
     EXPECT_TRUE(status == "200" || status == "201") << curls[i] << "\n" << status << " " << body;
+    // The line that shows what the server takes the caller to be: HQ, on the laptop.
+    if (curls[i].find("/v1/me") != std::string::npos) {
+      EXPECT_NE(body.find("\"site\":\"essex-police-hq\""), std::string::npos) << body;
+      EXPECT_NE(body.find("\"device\":\"ecc-issued-laptop\""), std::string::npos) << body;
+    }
   }
+  EXPECT_NE(printed.find("/v1/me"), std::string::npos) << printed;
   EXPECT_NE(printed.find("/metrics"), std::string::npos) << printed;
 
   ::kill(pid, SIGTERM);
