@@ -61,7 +61,8 @@ TEST_F(Install, PutsTheProgramsUnitExampleProtocolsAndDocumentationUnderThePrefi
     installed += e.path().extension() == ".yaml";
   EXPECT_GT(seeds, 0u);
   EXPECT_EQ(installed, seeds);
-  for (const char* doc : {"README.md", "configuration.md", "operations.md", "installing.md"})
+  for (const char* doc :
+       {"README.md", "configuration.md", "operations.md", "installing.md", "audit-log.md"})
     EXPECT_TRUE(fs::exists(prefix_ / "share/doc/concordat" / doc)) << doc;
 }
 
