@@ -2917,6 +2917,7 @@ TEST(ConcordatdStore, WhileTheLogCannotBeWrittenDecisionsAreRefusedSaidOnceAndIt
     }
     ASSERT_EQ(r.status, 503) << r.body;
     EXPECT_EQ(r.Json()["code"], "AUDIT_UNAVAILABLE") << r.body;
+    EXPECT_NE(r.headers.find("Retry-After: 5\r\n"), std::string::npos) << r.headers;
     ++refused;
   }
   const double seconds =
