@@ -2,7 +2,8 @@
 # under load, made in the current folder.
 #   demo_server_setup ROOT BIN STORE_URL PORT
 # writes mosaic.db (the demo Mosaic), concordatd.yaml (the registry of ROOT, the Mosaic as
-# essex-cc's source, listening on 127.0.0.1:PORT, log level warn), initialises the store, and
+# essex-cc's source, listening on 127.0.0.1:PORT, log level warn, no per-user look-up limit,
+# which builds before the sixteenth session do not know), initialises the store, and
 # exports TOKEN, a bench user of Essex Police allowed the demo protocol's requests.
 #   demo_server_wait PORT
 # waits (up to 10 s) until the server started on PORT answers /healthz.
@@ -15,6 +16,7 @@ registry: [$root/protocols, $root/examples/demo/registry]
 listen: 127.0.0.1:$port
 log_level: warn
 worker_threads: 32
+lookups_per_user_per_hour: 0   # one user makes every look-up here: no per-user limit
 connectors:
   essex-cc:
     source: sqlite:$PWD/mosaic.db

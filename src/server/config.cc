@@ -203,6 +203,8 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
       s = Integer<int>(w, v, key, 1, 1024, &c.worker_threads);
     } else if (key == "token_cache_seconds") {
       s = Integer<int>(w, v, key, 0, 3600, &c.token_cache_seconds);
+    } else if (key == "lookups_per_user_per_hour") {
+      s = Integer<int>(w, v, key, 0, 1000000, &c.lookups_per_user_per_hour);
     } else if (key == "sites") {
       s = NameToList(w, v, key, &c.sites);
     } else if (key == "devices") {
@@ -225,7 +227,8 @@ Result<ServerConfig> LoadConfig(const std::string& path) {
       return w.At(it->first, key,
                   "unknown key; expected store, signing_key, master_key, registry, listen, tls, "
                   "sites, devices, connectors, log_level, max_body_bytes, "
-                  "request_timeout_seconds, worker_threads, token_cache_seconds");
+                  "request_timeout_seconds, worker_threads, token_cache_seconds, "
+                  "lookups_per_user_per_hour");
     }
     if (!s.ok()) return s;
   }

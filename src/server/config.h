@@ -33,9 +33,10 @@ struct ServerConfig {
   std::map<std::string, std::vector<std::string>> devices;  // device -> "sha256:<hex>" pins
   std::string log_level = "info";                           // debug | info | warn | error
   uint64_t max_body_bytes = 64 * 1024;
-  int request_timeout_seconds = 15;  // reading one request, slow clients included
-  int worker_threads = 32;           // requests waiting on durable audit appends
-  int token_cache_seconds = 30;      // how long a token's user is trusted before re-reading
+  int request_timeout_seconds = 15;     // reading one request, slow clients included
+  int worker_threads = 32;              // requests waiting on durable audit appends
+  int token_cache_seconds = 30;         // how long a token's user is trusted before re-reading
+  int lookups_per_user_per_hour = 600;  // self-service look-ups one user may make; 0: no limit
 
   std::string SigningKeyPath() const;
   std::string MasterKeyPath() const;

@@ -361,7 +361,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (resp.status == 401) out += "\r\nWWW-Authenticate: Bearer realm=\"concordat\"";
     // Refused for now (the log or the store cannot be written): when to try again (RFC 9110
     // 10.2.3), so that clients back off rather than retry at once.
-    if (resp.status == 503) out += "\r\nRetry-After: 5";
+    if (resp.retry_after_seconds > 0) {
+      out += "\r\nRetry-After: ";
+      out += std::to_string(resp.retry_after_seconds);
+    } else if (resp.status == 503) {
+      out += "\r\nRetry-After: 5";
+    }
     if (!resp.allow.empty()) {
       out += "\r\nAllow: ";
       out += resp.allow;

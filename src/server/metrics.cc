@@ -108,6 +108,10 @@ std::string ServerMetrics::Render(const ServiceGauges& s, const std::string& ver
   One(&out, "concordat_protocol_versions_in_force", "gauge",
       "Protocol versions requests are decided with now.",
       std::to_string(s.protocol_versions_in_force));
+  One(&out, "concordat_lookups_over_quota_total", "counter",
+      "Look-ups refused (429) because their user had made lookups_per_user_per_hour in the "
+      "hour, since start.",
+      std::to_string(s.lookups_over_quota));
   if (s.users_access_ended >= 0) {
     One(&out, "concordat_users_access_ended", "gauge",
         "Users, not revoked, whose access has ended: refused (401) until given a new token "

@@ -57,6 +57,7 @@ struct ServiceGauges {
   // Users not revoked whose access has ended, or ends within kAccessEndingSoonDays; -1 when the
   // store could not say (then they are left out).
   int64_t users_access_ended = -1, users_access_ending_soon = -1;
+  uint64_t lookups_over_quota = 0;  // look-ups refused for lookups_per_user_per_hour
 };
 
 inline constexpr int kAccessEndingSoonDays = 30;

@@ -94,6 +94,7 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerConfig& config, LogLi
                "the audit log still cannot be written; requests that need it are refused",
                "the audit log is written again"});
   s->token_cache_ = std::chrono::seconds(config.token_cache_seconds);
+  s->lookups_per_hour_ = config.lookups_per_user_per_hour;
   // Everything that can be refused before anything is created or written.
   auto in_force = Surroundings(config);
   if (!in_force.ok()) return in_force.status();
@@ -257,6 +258,8 @@ Status Service::Reload() {
   config_.devices = next.devices;
   config_.connectors = next.connectors;
   config_.log_level = next.log_level;
+  config_.lookups_per_user_per_hour = next.lookups_per_user_per_hour;
+  lookups_per_hour_ = next.lookups_per_user_per_hour;
   log_->Write(Level::kInfo, "reloaded",
               {{"#versions", std::to_string(versions)},
                {"#new_versions", std::to_string(*added)},
@@ -551,6 +554,7 @@ HttpResponse Service::Metrics(const store::User& user) {
   g.audit_commit = &commit_durations_;
   const auto in_force = Current();
   g.protocol_versions_in_force = in_force->content_hashes.size();
+  g.lookups_over_quota = lookups_over_quota_.load(std::memory_order_relaxed);
   for (const auto& [provider, source] : in_force->sources) {
     g.source_failures[provider] = 0;
     g.source_failing[provider] = false;

@@ -28,6 +28,7 @@
 #include "server/config.h"
 #include "server/lint_memo.h"
 #include "server/log_lines.h"
+#include "server/lookup_quota.h"
 #include "server/metrics.h"
 #include "server/registry_dirs.h"
 #include "server/repeated_failures.h"
@@ -55,6 +56,7 @@ struct HttpResponse {
   // For the request log line (never personal data): who and what was decided.
   std::string log_user, log_org, log_outcome;
   std::optional<uint64_t> log_audit_index;  // the last audit entry the request recorded
+  int retry_after_seconds = 0;  // sent as Retry-After when above 0 (a 503 has 5 otherwise)
 };
 
 // What a request is decided with: the protocols in force, the sites and devices by which the
@@ -253,6 +255,11 @@ class Service {
   // row refuses rather than admits.
   static int64_t AccessEnds(const std::string& expires_at);
   std::chrono::seconds token_cache_{30};
+  // Each user's look-ups this hour (lookups_per_user_per_hour, which a reload may change), and
+  // how many were refused for it since start.
+  LookupQuota lookup_quota_;
+  std::atomic<int> lookups_per_hour_{600};
+  std::atomic<uint64_t> lookups_over_quota_{0};
   std::mutex users_mu_;
   std::unordered_map<std::string, CachedUser> users_;
 };

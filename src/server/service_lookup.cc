@@ -58,6 +58,28 @@ Service::LookupStart Service::StartLookup(const InForce& in_force, const HttpReq
   request.purpose = get("purpose");
   if (!decide::IsGiven(request.purpose))
     return now(Problem(400, "INVALID_REQUEST", "purpose: required: the purpose of the look-up"));
+  // A user's allowance of look-ups: past it, nothing is decided, looked up or recorded.
+  const LookupQuota::Outcome quota = lookup_quota_.Take(
+      user.id, lookups_per_hour_.load(std::memory_order_relaxed), LookupQuota::Clock::now());
+  if (!quota.allowed) {
+    lookups_over_quota_.fetch_add(1, std::memory_order_relaxed);
+    const int limit = lookups_per_hour_.load(std::memory_order_relaxed);
+    if (quota.newly_refused)
+      log_->Write(Level::kWarn,
+                  "a user has made the look-ups lookups_per_user_per_hour allows; more are "
+                  "refused (429) until their allowance refills",
+                  {{"user", user.id},
+                   {"org", user.organisation},
+                   {"#lookups_per_user_per_hour", std::to_string(limit)}});
+    HttpResponse refused = Problem(429, "TOO_MANY_LOOKUPS",
+                                   user.id + " has made the " + std::to_string(limit) +
+                                       " look-ups an hour this server allows one user "
+                                       "(lookups_per_user_per_hour); try again in " +
+                                       std::to_string(quota.retry_after_seconds) +
+                                       " s. Nothing was looked up or recorded");
+    refused.retry_after_seconds = quota.retry_after_seconds;
+    return now(std::move(refused));
+  }
   request.protocol = get("protocol");
   request.justification = get("justification");
   request.audit_reference = get("audit_reference");

@@ -2570,6 +2570,43 @@ void ExpectStopsCleanly(pid_t pid) {
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "exit status " << st;
 }
 
+// One user's look-ups are limited (lookups_per_user_per_hour, 3 here): past the allowance a
+// look-up is refused with 429 and when to try again, nothing is decided or recorded, the log
+// says so once, and other users go on. A malformed look-up takes nothing from the allowance.
+TEST_F(Server, AUsersLookUpsPastTheHourlyAllowanceAreRefusedAndNothingIsRecorded) {
+  const ChangedConfig limited("token_cache_seconds: 1\n",
+                              "token_cache_seconds: 1\nlookups_per_user_per_hour: 3\n");
+  const std::string token = AddUser("u-quota", "essex-police", "intelligence-support-officer");
+  auto look_up = [](const std::string& token, const std::string& subject) {
+    return Https({.path = std::string(kLookup) + subject,
+                  .token = token,
+                  .from = "127.0.0.2",
+                  .cert = "laptop"});
+  };
+  EXPECT_EQ(Https({.path = "/v1/lookup/essex-cc/cf-case-status?purpose=x", .token = token}).status,
+            400);
+  const int warned = CountLogLines("look-ups lookups_per_user_per_hour allows");
+  const double over_before = Metrics().at("concordat_lookups_over_quota_total");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(look_up(token, "MOS-100001").status, 200) << i;
+  const uint64_t before = TreeSize();
+  Reply refused = look_up(token, "MOS-100002");
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.Json()["code"], "TOO_MANY_LOOKUPS") << refused.body;
+  EXPECT_NE(refused.body.find("lookups_per_user_per_hour"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.body.find("Bailey"), std::string::npos) << refused.body;
+  const size_t retry = refused.headers.find("Retry-After: ");
+  ASSERT_NE(retry, std::string::npos) << refused.headers;
+  const int seconds = std::stoi(refused.headers.substr(retry + 13));
+  EXPECT_GT(seconds, 600) << "3 an hour refill one in 1200 s";
+  EXPECT_LE(seconds, 1200);
+  EXPECT_EQ(look_up(token, "MOS-100002").status, 429);
+  EXPECT_EQ(TreeSize(), before) << "a refused look-up was decided or recorded";
+  EXPECT_EQ(look_up(officer_, "MOS-100002").status, 200) << "another user's allowance is theirs";
+  EXPECT_EQ(CountLogLines("look-ups lookups_per_user_per_hour allows"), warned + 1)
+      << "one warning per user each time they reach it";
+  EXPECT_EQ(Metrics().at("concordat_lookups_over_quota_total") - over_before, 2);
+}
+
 // The IT team's monitoring: /metrics, in Prometheus's text format, for a user with the role
 // `operator` only. It counts what the server answered and what the audit log committed, as
 // they happen, and never names who shares with whom.

@@ -52,7 +52,8 @@ TEST(ServerConfig, AFullFileIsRead) {
             "sites:\n  hq: [10.0.0.0/8]\n  hub: 192.168.1.0/24\n"
             "devices:\n  laptop: ['sha256:" +
             std::string(64, 'a') +
-            "']\nlog_level: debug\nmax_body_bytes: 2048\ntoken_cache_seconds: 0\n"));
+            "']\nlog_level: debug\nmax_body_bytes: 2048\ntoken_cache_seconds: 0\n"
+            "lookups_per_user_per_hour: 0\n"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->host(), "::1");
   EXPECT_EQ(c->port(), 9443);
@@ -61,6 +62,7 @@ TEST(ServerConfig, AFullFileIsRead) {
   EXPECT_EQ(c->SigningKeyPath(), "var/concordat.signing-key");
   EXPECT_EQ(c->max_body_bytes, 2048u);
   EXPECT_EQ(c->token_cache_seconds, 0);
+  EXPECT_EQ(c->lookups_per_user_per_hour, 0);
   EXPECT_EQ(c->registry, (std::vector<std::string>{"/etc/p", "/etc/demo"}));
 }
 
