@@ -2207,9 +2207,10 @@ TEST_F(Server, MutatedRequestsOfEveryKindAreAnsweredWithoutAnInternalErrorAndThe
            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\nConnection: close\r\n\r\n" + body;
   };
-  // Two requests to Essex County Council, for its answer and its decline to be mutated.
-  std::string to_answer, to_decline;
-  for (std::string* id : {&to_answer, &to_decline}) {
+  // Requests to Essex County Council, for its answer, its decline and Essex Police's
+  // cancelling to be mutated.
+  std::string to_answer, to_decline, to_cancel;
+  for (std::string* id : {&to_answer, &to_decline, &to_cancel}) {
     Reply made = Https({.method = "POST",
                         .path = "/v1/requests",
                         .body = NewRequest("MOS-100002"),
@@ -2234,6 +2235,8 @@ TEST_F(Server, MutatedRequestsOfEveryKindAreAnsweredWithoutAnInternalErrorAndThe
       post("/v1/requests/" + to_answer + "/answer",
            "{\"fields\":{\"name\":\"Bailey Sample\",\"case_status\":\"not open\"}}", ecc_),
       post("/v1/requests/" + to_decline + "/decline", "{\"reason\":\"no record held\"}", ecc_),
+      post("/v1/requests/" + to_cancel + "/cancel", "{\"reason\":\"asked in error\"}"),
+      get("/v1/me"),
   };
   const int errors_before = CountLogLines("\"level\":\"error\"");
   std::mt19937_64 rng(2511);
