@@ -24,7 +24,8 @@ bool ParseCursor(const std::string& text, int64_t* at_ms, std::string* id) {
 }  // namespace
 
 Result<store::ListQuery> ParseListQuery(const std::map<std::string, std::string>& params,
-                                        const std::string& org, bool requests) {
+                                        const std::string& org, bool requests,
+                                        const SubjectTagOf& subject_tag_of) {
   store::ListQuery q;
   q.org = org;
   for (const auto& [key, value] : params) {
@@ -52,9 +53,14 @@ Result<store::ListQuery> ParseListQuery(const std::map<std::string, std::string>
         return Status::InvalidArgument(
             "before: not a cursor; give the \"next\" of the page before, as it was given");
       q.after_cursor = true;
+    } else if (key == "subject" && subject_tag_of) {
+      if (value.find_first_not_of(" \t") == std::string::npos)
+        return Status::InvalidArgument("subject: empty; give the person's reference");
+      q.subject_tag = subject_tag_of(value);
     } else {
       return Status::InvalidArgument(key + ": unknown parameter; expected direction, " +
-                                     (requests ? "status, " : "") + "limit, before");
+                                     (requests ? "status, " : "") + "limit, before" +
+                                     (subject_tag_of ? ", subject" : ""));
     }
   }
   return q;
@@ -65,10 +71,10 @@ std::string ListCursor(int64_t at_ms, const std::string& id) {
 }
 
 Result<store::ListQuery> ParseListTarget(const std::string& target, const std::string& org,
-                                         bool requests) {
+                                         bool requests, const SubjectTagOf& subject_tag_of) {
   auto params = QueryParams(target);
   if (!params.ok()) return params.status();
-  return ParseListQuery(*params, org, requests);
+  return ParseListQuery(*params, org, requests, subject_tag_of);
 }
 
 }  // namespace concordat::server

@@ -15,7 +15,8 @@ namespace concordat::server {
 using json = nlohmann::json;
 
 HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user) {
-  auto query = ParseListTarget(r.target, user.organisation, /*requests=*/false);
+  auto query = ParseListTarget(r.target, user.organisation, /*requests=*/false,
+                               [this](const std::string& s) { return vault_->SubjectTag(s); });
   if (!query.ok()) return Problem(400, "INVALID_REQUEST", query.status().message());
   auto list = store_->DisclosuresOf(*query);
   if (!list.ok()) return Problem(500, "INTERNAL", "the disclosures could not be read");

@@ -15,11 +15,13 @@ std::string ListSql(const ListQuery& q, ListTable table, SqlDialect dialect) {
                                          "version, subject_tag, fields, retain_until, audit_index";
   const bool pg = dialect == SqlDialect::kPostgres;
   const std::string org = pg ? "$1" : "?1", ms = pg ? "$2::bigint" : "?2", id = pg ? "$3" : "?3",
-                    limit = pg ? "$4::bigint" : "?4", status = pg ? "$5" : "?5";
+                    limit = pg ? "$4::bigint" : "?4", status = pg ? "$5" : "?5",
+                    subject = pg ? (ListUsesStatus(q, table) ? "$6" : "$5") : "?6";
   auto one = [&](const char* column, bool not_to_self) {
     std::string sql = "SELECT " + columns + " FROM " + name + " WHERE " + column + " = " + org;
     if (not_to_self) sql += " AND from_org <> " + org;
     if (ListUsesStatus(q, table)) sql += " AND status = " + status;
+    if (ListUsesSubject(q)) sql += " AND subject_tag = " + subject;
     sql += " AND at_ms <= " + ms + " AND (at_ms < " + ms + " OR id < " + id +
            ") ORDER BY at_ms DESC, id DESC LIMIT " + limit;
     return sql;

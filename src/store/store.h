@@ -81,6 +81,9 @@ struct ListQuery {
   int64_t before_ms = 0;  // with after_cursor: only items older than (before_ms, before_id)
   std::string before_id;
   size_t limit = 100;
+  // Only items about this subject: their keyed hash (DisclosureVault::SubjectTag), as the items
+  // hold it; "" for any.
+  std::string subject_tag;
 };
 
 class Store : public audit::LogBackend {

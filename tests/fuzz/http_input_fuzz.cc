@@ -78,13 +78,16 @@ void FuzzQuery(const std::string& target) {
   Check(only.ok() == all_allowed);
   if (!only.ok()) CheckRefusal(only.status());
   for (bool requests : {true, false}) {
-    auto list = ParseListTarget(target, "essex-cc", requests);
+    auto list = ParseListTarget(target, "essex-cc", requests,
+                                [](const std::string& subject) { return "tag:" + subject; });
     if (!list.ok()) {
       CheckRefusal(list.status());
       continue;
     }
     Check(list->limit >= 1 && list->limit <= 1000);
     Check(list->org == "essex-cc");
+    // A subject is found by its tag, never kept as given.
+    Check(list->subject_tag.empty() || list->subject_tag.rfind("tag:", 0) == 0);
   }
   // The path's text as an entry number.
   const std::string path = PathOf(target);

@@ -1620,6 +1620,63 @@ TEST_F(Server, ARequestWhoseSealedPartDoesNotOpenIsShownAsSuchAndLoggedNotBlanke
   EXPECT_EQ(Https({.path = "/v1/requests/" + id, .token = ecc_}).Json()["subject"], "MOS-100002");
 }
 
+// "Have we asked about this child already?": the requests and disclosures about one person,
+// found by the subject's keyed hash (the reference itself is never stored in clear), each
+// organisation seeing its own only.
+TEST_F(Server, RequestsAndDisclosuresAreFoundByTheirSubject) {
+  const std::string subject = "MOS-100003";
+  std::set<std::string> made;
+  for (int i = 0; i < 2; ++i) {
+    Reply r = Https(
+        {.method = "POST", .path = "/v1/requests", .body = NewRequest(subject), .token = officer_});
+    ASSERT_EQ(r.status, 201) << r.body;
+    made.insert(r.Json()["id"].get<std::string>());
+  }
+  ASSERT_EQ(Https({.method = "POST",
+                   .path = "/v1/requests",
+                   .body = NewRequest("MOS-100004"),
+                   .token = officer_})
+                .status,
+            201);
+  for (const std::string& token : {officer_, ecc_}) {
+    const json page =
+        Https({.path = "/v1/requests?subject=" + subject + "&limit=1000", .token = token}).Json();
+    std::set<std::string> found;
+    for (const auto& q : page["requests"]) {
+      EXPECT_EQ(q["subject"], subject) << q.dump();
+      found.insert(q["id"].get<std::string>());
+    }
+    for (const std::string& id : made) EXPECT_TRUE(found.count(id)) << id << " " << page.dump();
+  }
+  EXPECT_TRUE(Https({.path = "/v1/requests?subject=" + subject, .token = southend_})
+                  .Json()["requests"]
+                  .empty());
+  EXPECT_TRUE(Https({.path = "/v1/requests?subject=NOBODY-1", .token = officer_})
+                  .Json()["requests"]
+                  .empty());
+  Reply blank = Https({.path = "/v1/requests?subject=+", .token = officer_});
+  EXPECT_EQ(blank.status, 400) << blank.body;
+  EXPECT_NE(blank.body.find("subject: empty"), std::string::npos) << blank.body;
+
+  // A look-up's disclosure is found by its subject too, by the organisation that received it.
+  Reply looked = Https({.path = std::string(kLookup) + subject,
+                        .token = officer_,
+                        .from = "127.0.0.2",
+                        .cert = "laptop"});
+  ASSERT_EQ(looked.status, 200) << looked.body;
+  const std::string disclosure = looked.Json()["disclosure"];
+  const json received =
+      Https({.path = "/v1/disclosures?direction=received&subject=" + subject, .token = officer_})
+          .Json();
+  ASSERT_FALSE(received["disclosures"].empty()) << received.dump();
+  bool seen = false;
+  for (const auto& d : received["disclosures"]) seen = seen || d["id"] == disclosure;
+  EXPECT_TRUE(seen) << received.dump();
+  for (const auto& d : Https({.path = "/v1/disclosures?subject=MOS-100004", .token = officer_})
+                           .Json()["disclosures"])
+    EXPECT_NE(d["id"], disclosure) << "another subject's listing holds it";
+}
+
 TEST_F(Server, ARequestTheProtocolDoesNotCoverIsDeniedWithItsCode) {
   const uint64_t before = TreeSize();
   Reply purpose = Https({.method = "POST",

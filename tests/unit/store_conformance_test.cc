@@ -560,6 +560,47 @@ TEST_P(StoreConformance, ListingsPageNewestFirstByDirectionAndStatusMissingAndRe
   for (const auto& id : declined) EXPECT_EQ((*store_->RequestById(id))->status, "declined") << id;
 }
 
+// A listing about one person (their subject tag), with the direction, status and paging as
+// usual; in PostgreSQL the tag's parameter number moves with the status's.
+TEST_P(StoreConformance, ListingsAboutOneSubjectShowOnlyTheirItems) {
+  std::vector<std::string> about_a, about_a_open;
+  for (int i = 0; i < 10; ++i) {
+    store::ShareRequest r = OpenRequest("s" + std::to_string(10 + i));
+    r.at_ms = 200 + i;
+    r.subject_tag = i % 3 == 0 ? "tag-a" : "tag-b";
+    ASSERT_TRUE(store_->PutRequest(r).ok());
+    if (i % 2 == 1) {
+      ASSERT_TRUE(store_->CloseRequest(r.id, "declined", 300, "u", "no", "").ok());
+    }
+    if (i % 3 == 0) about_a.insert(about_a.begin(), r.id);
+    if (i % 3 == 0 && i % 2 == 0) about_a_open.insert(about_a_open.begin(), r.id);
+    store::Disclosure d = MakeDisclosure("t" + std::to_string(10 + i), 200 + i, "essex-cc",
+                                         i % 2 ? "essex-police" : "essex-cc");
+    d.subject_tag = r.subject_tag;
+    ASSERT_TRUE(store_->PutDisclosure(d).ok());
+  }
+  auto requests = [&](const store::ListQuery& q) { return store_->RequestsOf(q); };
+  store::ListQuery q = Of("essex-cc", 2);
+  q.subject_tag = "tag-a";
+  EXPECT_EQ(AllPages<store::ShareRequest>(q, requests), about_a);
+  q.status = "open";
+  EXPECT_EQ(AllPages<store::ShareRequest>(q, requests), about_a_open);
+  q.direction = store::ListQuery::Direction::kReceived;
+  EXPECT_EQ(AllPages<store::ShareRequest>(q, requests), about_a_open);
+  q.subject_tag = "tag-nobody";
+  EXPECT_TRUE(store_->RequestsOf(q)->empty());
+
+  auto disclosures = [&](const store::ListQuery& q) { return store_->DisclosuresOf(q); };
+  store::ListQuery dq = Of("essex-cc", 3);
+  dq.subject_tag = "tag-a";
+  std::vector<std::string> expect = {"t19", "t16", "t13", "t10"};
+  EXPECT_EQ(AllPages<store::Disclosure>(dq, disclosures), expect);
+  dq.direction = store::ListQuery::Direction::kSent;
+  EXPECT_EQ(AllPages<store::Disclosure>(dq, disclosures), expect);
+  dq.direction = store::ListQuery::Direction::kReceived;
+  EXPECT_EQ(AllPages<store::Disclosure>(dq, disclosures), (std::vector<std::string>{"t16", "t10"}));
+}
+
 TEST_P(StoreConformance, RequestsCloseOnceAndAreListedForTheirTwoOrganisations) {
   const store::ShareRequest r = OpenRequest("r1");
   ASSERT_TRUE(store_->PutRequest(r).ok());

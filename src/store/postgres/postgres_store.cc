@@ -16,6 +16,7 @@ std::vector<std::string> ListParams(const ListQuery& q, ListTable table) {
   std::vector<std::string> p = {q.org, std::to_string(ListBeforeMs(q)), q.before_id,
                                 std::to_string(q.limit)};
   if (ListUsesStatus(q, table)) p.push_back(q.status);
+  if (ListUsesSubject(q)) p.push_back(q.subject_tag);
   return p;
 }
 

@@ -286,6 +286,7 @@ void BindList(SqliteStmt* q, const ListQuery& query, ListTable table) {
   q->BindText(3, query.before_id);
   q->BindInt(4, static_cast<int64_t>(query.limit));
   if (ListUsesStatus(query, table)) q->BindText(5, query.status);
+  if (ListUsesSubject(query)) q->BindText(6, query.subject_tag);
 }
 
 }  // namespace
