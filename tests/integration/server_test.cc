@@ -1672,8 +1672,9 @@ TEST_F(Server, RequestsAndDisclosuresAreFoundByTheirSubject) {
   bool seen = false;
   for (const auto& d : received["disclosures"]) seen = seen || d["id"] == disclosure;
   EXPECT_TRUE(seen) << received.dump();
-  for (const auto& d : Https({.path = "/v1/disclosures?subject=MOS-100004", .token = officer_})
-                           .Json()["disclosures"])
+  const json other =
+      Https({.path = "/v1/disclosures?subject=MOS-100004", .token = officer_}).Json();
+  for (const auto& d : other["disclosures"])
     EXPECT_NE(d["id"], disclosure) << "another subject's listing holds it";
 }
 
