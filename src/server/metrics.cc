@@ -108,6 +108,10 @@ std::string ServerMetrics::Render(const ServiceGauges& s, const std::string& ver
   One(&out, "concordat_protocol_versions_in_force", "gauge",
       "Protocol versions requests are decided with now.",
       std::to_string(s.protocol_versions_in_force));
+  One(&out, "concordat_user_reads_total", "counter",
+      "Times the store was read to authenticate a request (its token or certificate not in "
+      "the cache, known or unknown, of token_cache_seconds), since start.",
+      std::to_string(s.user_reads));
   One(&out, "concordat_lookups_over_quota_total", "counter",
       "Look-ups refused (429) because their user had made lookups_per_user_per_hour in the "
       "hour, since start.",

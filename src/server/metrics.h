@@ -58,6 +58,7 @@ struct ServiceGauges {
   // store could not say (then they are left out).
   int64_t users_access_ended = -1, users_access_ending_soon = -1;
   uint64_t lookups_over_quota = 0;  // look-ups refused for lookups_per_user_per_hour
+  uint64_t user_reads = 0;          // users read from the store to authenticate a request
 };
 
 inline constexpr int kAccessEndingSoonDays = 30;

@@ -320,22 +320,33 @@ Result<store::User> Service::Authenticate(const HttpRequest& r) {
                               c.user.id + ")");
     return c.user;
   };
+  auto unknown = [by_certificate] {
+    return Status::NotFound(by_certificate
+                                ? "the client certificate is not registered to a user; this "
+                                  "needs a bearer token (Authorization: Bearer <token>)"
+                                : "the bearer token is not known");
+  };
   {
     std::lock_guard<std::mutex> lock(users_mu_);
     if (auto it = users_.find(hash); it != users_.end() && now - it->second.read_at < token_cache_)
       return usable(it->second);
+    // A token found to be no one's is not looked for again within the cache time either, so
+    // that a flood of made-up tokens costs the store one read each, not one per request.
+    if (auto it = unknown_.find(hash); it != unknown_.end() && now - it->second < token_cache_)
+      return unknown();
   }
+  user_reads_.fetch_add(1, std::memory_order_relaxed);
   auto user = by_certificate ? store_->UserByCertificate(r.client_fingerprint)
                              : store_->UserByTokenHash(hash);
   if (!user.ok()) return user.status();
   std::lock_guard<std::mutex> lock(users_mu_);
   if (!user->has_value()) {
     users_.erase(hash);
-    return Status::NotFound(by_certificate
-                                ? "the client certificate is not registered to a user; this "
-                                  "needs a bearer token (Authorization: Bearer <token>)"
-                                : "the bearer token is not known");
+    if (unknown_.size() >= kMaxUnknownKept) unknown_.clear();  // bounded, whatever is sent
+    unknown_[hash] = now;
+    return unknown();
   }
+  unknown_.erase(hash);
   const int64_t ends = AccessEnds((*user)->expires_at);
   const CachedUser& cached = users_[hash] = CachedUser{std::move(**user), now, ends};
   return usable(cached);
@@ -555,6 +566,7 @@ HttpResponse Service::Metrics(const store::User& user) {
   const auto in_force = Current();
   g.protocol_versions_in_force = in_force->content_hashes.size();
   g.lookups_over_quota = lookups_over_quota_.load(std::memory_order_relaxed);
+  g.user_reads = user_reads_.load(std::memory_order_relaxed);
   for (const auto& [provider, source] : in_force->sources) {
     g.source_failures[provider] = 0;
     g.source_failing[provider] = false;

@@ -262,6 +262,11 @@ class Service {
   std::atomic<uint64_t> lookups_over_quota_{0};
   std::mutex users_mu_;
   std::unordered_map<std::string, CachedUser> users_;
+  // Token hashes (and certificate fingerprints) the store knew no user for, and when it said so;
+  // at most kMaxUnknownKept (then forgotten all at once). Guarded by users_mu_.
+  static constexpr size_t kMaxUnknownKept = 65536;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> unknown_;
+  std::atomic<uint64_t> user_reads_{0};  // users read from the store (not from the cache)
 };
 
 // A JSON problem document.

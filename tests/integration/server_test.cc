@@ -549,6 +549,23 @@ TEST_F(Server, NoTokenOrABadTokenGets401AndLeaksNothing) {
   EXPECT_EQ(TreeSize(), before);
 }
 
+// A made-up token sent again and again costs the store one read per token_cache_seconds (1
+// here), not one per request: the server remembers that it is no one's, as it remembers users.
+TEST_F(Server, AMadeUpTokenSentAgainAndAgainIsLookedForInTheStoreOncePerCacheTime) {
+  const std::string made_up = "cct_" + std::string(64, 'e');
+  const double before = Metrics().at("concordat_user_reads_total");
+  for (int i = 0; i < 40; ++i) {
+    Reply r = Https({.path = "/v1/disclosures", .token = made_up});
+    ASSERT_EQ(r.status, 401) << r.body;
+    EXPECT_NE(r.body.find("the bearer token is not known"), std::string::npos) << r.body;
+  }
+  const double reads = Metrics().at("concordat_user_reads_total") - before;
+  EXPECT_GE(reads, 1);
+  EXPECT_LE(reads, 8) << "about one read a second for 40 requests, and the scrape's own";
+  // A real user is still found.
+  EXPECT_EQ(Https({.path = "/v1/disclosures", .token = analyst_}).status, 200);
+}
+
 TEST_F(Server, ARevokedTokenIsRefusedWithinTheTokenCacheTimeAndOthersGoOn) {
   const std::string token = AddUser("u-4499", "essex-police", "crime-analyst");
   ASSERT_EQ(Https({.path = "/v1/disclosures", .token = token}).status, 200);
