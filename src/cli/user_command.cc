@@ -99,6 +99,14 @@ std::string ExpiryAfter(int days) {
   return Instant{Instant::Now().seconds + int64_t{days} * 86400}.ToString();
 }
 
+// Whether access given until `expires_at` has ended at `now`, as the server judges it: text
+// that is not a time has (the server refuses such a user).
+bool Expired(const std::string& expires_at, int64_t now) {
+  if (expires_at.empty()) return false;
+  const auto end = Instant::Parse(expires_at);
+  return !end || end->seconds <= now;
+}
+
 void AddValidDaysOption(CLI::App* cmd, int* days) {
   cmd->add_option("--valid-days", *days,
                   "Days the token works for; the user's access (token and certificate) ends then "
@@ -255,16 +263,16 @@ int RunUserList(const UserList& a) {
   // One line each, tab-separated: id, organisation, roles, created, status (active, revoked
   // or expired, with when), client certificate fingerprint or -, end of access or - (never the
   // token or its hash).
-  const std::string now = Instant::Now().ToString();
+  const int64_t now = Instant::Now().seconds;
   size_t shown = 0;
   for (const store::User& u : *users) {
     if (!a.org.empty() && u.organisation != a.org) continue;
     std::string roles;
     for (const auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
     std::cout << u.id << "\t" << u.organisation << "\t" << roles << "\t" << u.created_at << "\t"
-              << (!u.revoked_at.empty()                          ? "revoked " + u.revoked_at
-                  : !u.expires_at.empty() && u.expires_at <= now ? "expired " + u.expires_at
-                                                                 : std::string("active"))
+              << (!u.revoked_at.empty()        ? "revoked " + u.revoked_at
+                  : Expired(u.expires_at, now) ? "expired " + u.expires_at
+                                               : std::string("active"))
               << "\t" << (u.certificate.empty() ? "-" : u.certificate) << "\t"
               << (u.expires_at.empty() ? "-" : u.expires_at) << "\n";
     ++shown;

@@ -161,6 +161,10 @@ class Service {
   // the response to `done` on the thread `resume` names; a plan answered now, to `done` now.
   void SubmitPlan(Plan plan, const Resume& resume, std::function<void(HttpResponse)> done);
   HttpResponse Run(Plan plan);  // blocking
+  // A listing's parameters (server/list_params.h) for the caller's organisation, a subject
+  // found by its keyed hash.
+  Result<store::ListQuery> ListQueryOf(const HttpRequest& r, const store::User& user,
+                                       bool requests);
   HttpResponse Disclosures(const HttpRequest& r, const store::User& user);
   HttpResponse CreateRequest(const InForce& in_force, const HttpRequest& r,
                              const store::User& user);

@@ -14,9 +14,14 @@ namespace concordat::server {
 
 using json = nlohmann::json;
 
+Result<store::ListQuery> Service::ListQueryOf(const HttpRequest& r, const store::User& user,
+                                              bool requests) {
+  return ParseListTarget(r.target, user.organisation, requests,
+                         [this](const std::string& s) { return vault_->SubjectTag(s); });
+}
+
 HttpResponse Service::Disclosures(const HttpRequest& r, const store::User& user) {
-  auto query = ParseListTarget(r.target, user.organisation, /*requests=*/false,
-                               [this](const std::string& s) { return vault_->SubjectTag(s); });
+  auto query = ListQueryOf(r, user, /*requests=*/false);
   if (!query.ok()) return Problem(400, "INVALID_REQUEST", query.status().message());
   auto list = store_->DisclosuresOf(*query);
   if (!list.ok()) return Problem(500, "INTERNAL", "the disclosures could not be read");

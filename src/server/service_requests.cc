@@ -151,8 +151,7 @@ json RequestJson(const store::ShareRequest& q, const std::string& org, const jso
 }  // namespace
 
 HttpResponse Service::ListRequests(const HttpRequest& r, const store::User& user) {
-  auto query = ParseListTarget(r.target, user.organisation, /*requests=*/true,
-                               [this](const std::string& s) { return vault_->SubjectTag(s); });
+  auto query = ListQueryOf(r, user, /*requests=*/true);
   if (!query.ok()) return Problem(400, "INVALID_REQUEST", query.status().message());
   auto list = store_->RequestsOf(*query);
   if (!list.ok()) return Problem(500, "INTERNAL", "the requests could not be read");
